@@ -1,0 +1,453 @@
+#include "model/causal_lm.h"
+
+#include "common/error.h"
+#include "io/weight_set.h"
+
+#include <cmath>
+
+namespace tb::model {
+
+using torch::Tensor;
+namespace F = torch::nn::functional;
+using torch::indexing::Slice;
+
+// ---------------------------------------------------------------- pieces ---
+
+ProjectionImpl::ProjectionImpl(int64_t in, int64_t out, bool withBias, bool inOutLayout)
+    : m_in(in), m_out(out), m_inOut(inOutLayout)
+{
+    weight = register_parameter("weight", inOutLayout ? torch::empty({in, out}) : torch::empty({out, in}));
+    torch::nn::init::normal_(weight, 0.0, 0.02);
+    if (withBias)
+        bias = register_parameter("bias", torch::zeros({out}));
+}
+
+Tensor ProjectionImpl::forward(const Tensor& x)
+{
+    if (!m_inOut)
+        return F::linear(x, weight, bias);
+    auto y = torch::matmul(x, weight);
+    return bias.defined() ? y + bias : y;
+}
+
+RMSNormImpl::RMSNormImpl(int64_t dim, double eps) : m_eps(eps)
+{
+    weight = register_parameter("weight", torch::ones({dim}));
+}
+
+Tensor RMSNormImpl::forward(const Tensor& x)
+{
+    // Normalise in float32 whatever the activation dtype, as the reference does.
+    auto xf = x.to(torch::kFloat32);
+    auto normed = xf * torch::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + m_eps);
+    return weight * normed.to(x.scalar_type());
+}
+
+KVCache CausalLMImpl::makeCache(int64_t batch, int64_t capacity) const
+{
+    KVCache cache;
+    cache.capacity = capacity;
+    auto p = const_cast<CausalLMImpl*>(this)->parameters();
+    auto opts = torch::TensorOptions().dtype(p.front().scalar_type()).device(p.front().device());
+    for (int64_t l = 0; l < m_config.numLayers; ++l) {
+        cache.keys.push_back(torch::zeros({batch, m_config.numKvHeads, capacity, m_config.headDim}, opts));
+        cache.values.push_back(torch::zeros({batch, m_config.numKvHeads, capacity, m_config.headDim}, opts));
+    }
+    return cache;
+}
+
+namespace {
+
+struct AttentionContext {
+    Tensor mask;        // additive [B, 1, 1, T, S] or undefined (attend to everything)
+    int64_t past = 0;   // cache slots already filled
+    KVCache* cache = nullptr;
+};
+
+AttentionContext makeContext(const ForwardInput& in, int64_t B, int64_t T, const torch::TensorOptions& opts)
+{
+    AttentionContext ctx;
+    ctx.cache = in.cache;
+    ctx.past = in.cache ? in.cache->length : 0;
+    if (in.cache && ctx.past + T > in.cache->capacity)
+        throw Error("KV cache full: " + std::to_string(ctx.past + T) + " positions needed, capacity " +
+                    std::to_string(in.cache->capacity));
+    const int64_t S = ctx.past + T;
+    if (T == 1 && !in.keyMask.defined())
+        return ctx; // one new token sees every earlier slot
+    auto slots = torch::arange(S, torch::TensorOptions().dtype(torch::kLong).device(opts.device()));
+    auto qslots = slots.index({Slice(ctx.past, S)});
+    auto allowed = slots.unsqueeze(0) <= qslots.unsqueeze(1); // [T, S]
+    allowed = allowed.unsqueeze(0).expand({B, T, S});
+    if (in.keyMask.defined()) {
+        if (in.keyMask.dim() != 2 || in.keyMask.size(0) != B || in.keyMask.size(1) != S)
+            throw Error("forward: keyMask must be [batch, past + T] = [" + std::to_string(B) + ", " +
+                        std::to_string(S) + "]");
+        allowed = allowed & in.keyMask.to(torch::kBool).unsqueeze(1);
+    }
+    // A finite minimum instead of -inf: fully masked (padding) rows stay finite.
+    const double lowest = opts.dtype() == torch::kFloat32 ? -3.4028234663852886e38 : -65504.0;
+    ctx.mask = torch::zeros({B, T, S}, opts).masked_fill(allowed.logical_not(), lowest).view({B, 1, 1, T, S});
+    return ctx;
+}
+
+// q [B,H,T,hd], k/v [B,Hkv,T,hd] for the new positions. Grouped-query heads
+// share keys through a reshape, never a copy of k/v.
+Tensor attend(Tensor q, Tensor k, Tensor v, int64_t layer, const AttentionContext& ctx)
+{
+    const int64_t B = q.size(0), H = q.size(1), T = q.size(2), hd = q.size(3), Hkv = k.size(1);
+    if (ctx.cache) {
+        auto& ck = ctx.cache->keys[layer];
+        auto& cv = ctx.cache->values[layer];
+        ck.index({Slice(), Slice(), Slice(ctx.past, ctx.past + T)}).copy_(k);
+        cv.index({Slice(), Slice(), Slice(ctx.past, ctx.past + T)}).copy_(v);
+        k = ck.index({Slice(), Slice(), Slice(0, ctx.past + T)});
+        v = cv.index({Slice(), Slice(), Slice(0, ctx.past + T)});
+    }
+    const int64_t S = k.size(2), G = H / Hkv;
+    auto qg = q.reshape({B, Hkv, G * T, hd});
+    auto scores = torch::matmul(qg, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(static_cast<double>(hd)));
+    if (ctx.mask.defined())
+        scores = (scores.view({B, Hkv, G, T, S}) + ctx.mask).view({B, Hkv, G * T, S});
+    auto probs = torch::softmax(scores.to(torch::kFloat32), -1).to(q.scalar_type());
+    return torch::matmul(probs, v).view({B, H, T, hd});
+}
+
+Tensor defaultPositions(const ForwardInput& in, int64_t B, int64_t T, torch::Device device)
+{
+    if (in.positions.defined())
+        return in.positions;
+    const int64_t past = in.cache ? in.cache->length : 0;
+    return torch::arange(past, past + T, torch::TensorOptions().dtype(torch::kLong).device(device))
+        .unsqueeze(0)
+        .expand({B, T});
+}
+
+// ------------------------------------------------------------------ GPT-2 ---
+
+Tensor activate(const Tensor& x, const std::string& name)
+{
+    if (name == "relu")
+        return torch::relu(x);
+    if (name == "gelu")
+        return F::gelu(x);
+    return F::gelu(x, F::GELUFuncOptions().approximate("tanh")); // gelu_new and its aliases
+}
+
+struct Gpt2AttentionImpl : torch::nn::Module {
+    Gpt2AttentionImpl(const ModelConfig& c)
+        : heads(c.numHeads), headDim(c.headDim)
+    {
+        c_attn = register_module("c_attn", Projection(c.hiddenSize, 3 * c.hiddenSize, true, true));
+        c_proj = register_module("c_proj", Projection(c.hiddenSize, c.hiddenSize, true, true));
+    }
+    Tensor forward(const Tensor& x, int64_t layer, const AttentionContext& ctx)
+    {
+        const int64_t B = x.size(0), T = x.size(1);
+        auto qkv = c_attn(x).view({B, T, 3, heads, headDim}).permute({2, 0, 3, 1, 4});
+        auto y = attend(qkv[0], qkv[1], qkv[2], layer, ctx);
+        return c_proj(y.transpose(1, 2).reshape({B, T, heads * headDim}));
+    }
+    int64_t heads, headDim;
+    Projection c_attn{nullptr}, c_proj{nullptr};
+};
+TORCH_MODULE(Gpt2Attention);
+
+struct Gpt2MlpImpl : torch::nn::Module {
+    Gpt2MlpImpl(const ModelConfig& c) : activation(c.activation)
+    {
+        c_fc = register_module("c_fc", Projection(c.hiddenSize, c.intermediateSize, true, true));
+        c_proj = register_module("c_proj", Projection(c.intermediateSize, c.hiddenSize, true, true));
+    }
+    Tensor forward(const Tensor& x) { return c_proj(activate(c_fc(x), activation)); }
+    std::string activation;
+    Projection c_fc{nullptr}, c_proj{nullptr};
+};
+TORCH_MODULE(Gpt2Mlp);
+
+struct Gpt2BlockImpl : torch::nn::Module {
+    Gpt2BlockImpl(const ModelConfig& c)
+    {
+        auto ln = torch::nn::LayerNormOptions({c.hiddenSize}).eps(c.normEps);
+        ln_1 = register_module("ln_1", torch::nn::LayerNorm(ln));
+        attn = register_module("attn", Gpt2Attention(c));
+        ln_2 = register_module("ln_2", torch::nn::LayerNorm(ln));
+        mlp = register_module("mlp", Gpt2Mlp(c));
+    }
+    Tensor forward(Tensor x, int64_t layer, const AttentionContext& ctx)
+    {
+        x = x + attn->forward(ln_1(x), layer, ctx);
+        return x + mlp(ln_2(x));
+    }
+    torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
+    Gpt2Attention attn{nullptr};
+    Gpt2Mlp mlp{nullptr};
+};
+TORCH_MODULE(Gpt2Block);
+
+struct Gpt2BodyImpl : torch::nn::Module {
+    Gpt2BodyImpl(const ModelConfig& c)
+    {
+        wte = register_module("wte", torch::nn::Embedding(c.vocabSize, c.hiddenSize));
+        wpe = register_module("wpe", torch::nn::Embedding(c.maxPositions, c.hiddenSize));
+        h = register_module("h", torch::nn::ModuleList());
+        for (int64_t i = 0; i < c.numLayers; ++i)
+            h->push_back(Gpt2Block(c));
+        ln_f = register_module("ln_f", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.hiddenSize}).eps(c.normEps)));
+    }
+    torch::nn::Embedding wte{nullptr}, wpe{nullptr};
+    torch::nn::ModuleList h{nullptr};
+    torch::nn::LayerNorm ln_f{nullptr};
+};
+TORCH_MODULE(Gpt2Body);
+
+class Gpt2Model : public CausalLMImpl {
+public:
+    explicit Gpt2Model(const ModelConfig& c) : CausalLMImpl(c)
+    {
+        transformer = register_module("transformer", Gpt2Body(c));
+        if (!c.tieEmbeddings)
+            lm_head = register_module("lm_head", Projection(c.hiddenSize, c.vocabSize, false, false));
+    }
+    Tensor embed(const Tensor& ids) override { return transformer->wte(ids); }
+    Tensor forward(const ForwardInput& in) override
+    {
+        Tensor x = in.inputEmbeds.defined() ? in.inputEmbeds : embed(in.ids);
+        const int64_t B = x.size(0), T = x.size(1);
+        auto pos = defaultPositions(in, B, T, x.device());
+        if (pos.numel() && pos.max().item<int64_t>() >= m_config.maxPositions)
+            throw Error("position " + std::to_string(pos.max().item<int64_t>()) + " is past the model's context of " +
+                        std::to_string(m_config.maxPositions) + " tokens");
+        x = x + transformer->wpe(pos);
+        auto ctx = makeContext(in, B, T, x.options());
+        for (size_t i = 0; i < transformer->h->size(); ++i)
+            x = transformer->h->ptr<Gpt2BlockImpl>(i)->forward(x, static_cast<int64_t>(i), ctx);
+        x = transformer->ln_f(x);
+        if (in.cache)
+            in.cache->length += T;
+        return lm_head ? lm_head(x) : torch::matmul(x, transformer->wte->weight.t());
+    }
+
+    Gpt2Body transformer{nullptr};
+    Projection lm_head{nullptr};
+};
+
+// ------------------------------------------------------------------ Llama ---
+
+Tensor rotateHalf(const Tensor& x)
+{
+    const int64_t half = x.size(-1) / 2;
+    auto x1 = x.index({"...", Slice(0, half)});
+    auto x2 = x.index({"...", Slice(half)});
+    return torch::cat({-x2, x1}, -1);
+}
+
+Tensor inverseFrequencies(const ModelConfig& c)
+{
+    const int64_t half = c.headDim / 2;
+    std::vector<double> inv(half);
+    for (int64_t i = 0; i < half; ++i)
+        inv[i] = 1.0 / std::pow(c.ropeTheta, static_cast<double>(2 * i) / static_cast<double>(c.headDim));
+    const auto& rs = c.ropeScaling;
+    if (rs.type == "linear") {
+        for (auto& f : inv)
+            f /= rs.factor;
+    } else if (rs.type == "llama3") {
+        // Llama 3.1's frequency-dependent scaling (its reference apply_scaling).
+        const double lowWavelen = rs.originalMaxPositions / rs.lowFreqFactor;
+        const double highWavelen = rs.originalMaxPositions / rs.highFreqFactor;
+        for (auto& f : inv) {
+            const double wavelen = 2 * M_PI / f;
+            if (wavelen < highWavelen)
+                continue;
+            if (wavelen > lowWavelen) {
+                f /= rs.factor;
+                continue;
+            }
+            const double smooth =
+                (rs.originalMaxPositions / wavelen - rs.lowFreqFactor) / (rs.highFreqFactor - rs.lowFreqFactor);
+            f = (1 - smooth) * f / rs.factor + smooth * f;
+        }
+    }
+    return torch::tensor(inv, torch::kFloat64).to(torch::kFloat32);
+}
+
+struct Rotary {
+    Tensor cos, sin; // [B, 1, T, hd]
+};
+
+Tensor applyRotary(const Tensor& x, const Rotary& r) { return x * r.cos + rotateHalf(x) * r.sin; }
+
+struct LlamaAttentionImpl : torch::nn::Module {
+    LlamaAttentionImpl(const ModelConfig& c) : heads(c.numHeads), kvHeads(c.numKvHeads), headDim(c.headDim)
+    {
+        q_proj = register_module("q_proj", Projection(c.hiddenSize, heads * headDim, c.qkvBias, false));
+        k_proj = register_module("k_proj", Projection(c.hiddenSize, kvHeads * headDim, c.qkvBias, false));
+        v_proj = register_module("v_proj", Projection(c.hiddenSize, kvHeads * headDim, c.qkvBias, false));
+        o_proj = register_module("o_proj", Projection(heads * headDim, c.hiddenSize, c.attentionOutBias, false));
+    }
+    Tensor forward(const Tensor& x, const Rotary& rot, int64_t layer, const AttentionContext& ctx)
+    {
+        const int64_t B = x.size(0), T = x.size(1);
+        auto q = q_proj(x).view({B, T, heads, headDim}).transpose(1, 2);
+        auto k = k_proj(x).view({B, T, kvHeads, headDim}).transpose(1, 2);
+        auto v = v_proj(x).view({B, T, kvHeads, headDim}).transpose(1, 2);
+        q = applyRotary(q, rot);
+        k = applyRotary(k, rot);
+        auto y = attend(q, k, v, layer, ctx);
+        return o_proj(y.transpose(1, 2).reshape({B, T, heads * headDim}));
+    }
+    int64_t heads, kvHeads, headDim;
+    Projection q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+};
+TORCH_MODULE(LlamaAttention);
+
+struct LlamaMlpImpl : torch::nn::Module {
+    LlamaMlpImpl(const ModelConfig& c)
+    {
+        gate_proj = register_module("gate_proj", Projection(c.hiddenSize, c.intermediateSize, c.mlpBias, false));
+        up_proj = register_module("up_proj", Projection(c.hiddenSize, c.intermediateSize, c.mlpBias, false));
+        down_proj = register_module("down_proj", Projection(c.intermediateSize, c.hiddenSize, c.mlpBias, false));
+    }
+    Tensor forward(const Tensor& x) { return down_proj(torch::silu(gate_proj(x)) * up_proj(x)); }
+    Projection gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
+};
+TORCH_MODULE(LlamaMlp);
+
+struct LlamaLayerImpl : torch::nn::Module {
+    LlamaLayerImpl(const ModelConfig& c)
+    {
+        input_layernorm = register_module("input_layernorm", RMSNorm(c.hiddenSize, c.normEps));
+        self_attn = register_module("self_attn", LlamaAttention(c));
+        post_attention_layernorm = register_module("post_attention_layernorm", RMSNorm(c.hiddenSize, c.normEps));
+        mlp = register_module("mlp", LlamaMlp(c));
+    }
+    Tensor forward(Tensor x, const Rotary& rot, int64_t layer, const AttentionContext& ctx)
+    {
+        x = x + self_attn->forward(input_layernorm(x), rot, layer, ctx);
+        return x + mlp(post_attention_layernorm(x));
+    }
+    RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
+    LlamaAttention self_attn{nullptr};
+    LlamaMlp mlp{nullptr};
+};
+TORCH_MODULE(LlamaLayer);
+
+struct LlamaBodyImpl : torch::nn::Module {
+    LlamaBodyImpl(const ModelConfig& c)
+    {
+        embed_tokens = register_module("embed_tokens", torch::nn::Embedding(c.vocabSize, c.hiddenSize));
+        layers = register_module("layers", torch::nn::ModuleList());
+        for (int64_t i = 0; i < c.numLayers; ++i)
+            layers->push_back(LlamaLayer(c));
+        norm = register_module("norm", RMSNorm(c.hiddenSize, c.normEps));
+    }
+    torch::nn::Embedding embed_tokens{nullptr};
+    torch::nn::ModuleList layers{nullptr};
+    RMSNorm norm{nullptr};
+};
+TORCH_MODULE(LlamaBody);
+
+class LlamaModel : public CausalLMImpl {
+public:
+    explicit LlamaModel(const ModelConfig& c) : CausalLMImpl(c)
+    {
+        model = register_module("model", LlamaBody(c));
+        if (!c.tieEmbeddings)
+            lm_head = register_module("lm_head", Projection(c.hiddenSize, c.vocabSize, false, false));
+        m_invFreq = register_buffer("inv_freq", inverseFrequencies(c));
+    }
+    Tensor embed(const Tensor& ids) override { return model->embed_tokens(ids); }
+    Tensor forward(const ForwardInput& in) override
+    {
+        Tensor x = in.inputEmbeds.defined() ? in.inputEmbeds : embed(in.ids);
+        const int64_t B = x.size(0), T = x.size(1);
+        auto pos = defaultPositions(in, B, T, x.device());
+        // Angles in float32 as the reference computes them, then cast.
+        auto freqs = pos.to(torch::kFloat32).unsqueeze(-1) * m_invFreq.to(x.device());
+        auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1); // [B, 1, T, hd]
+        Rotary rot{emb.cos().to(x.scalar_type()), emb.sin().to(x.scalar_type())};
+        auto ctx = makeContext(in, B, T, x.options());
+        for (size_t i = 0; i < model->layers->size(); ++i)
+            x = model->layers->ptr<LlamaLayerImpl>(i)->forward(x, rot, static_cast<int64_t>(i), ctx);
+        x = model->norm(x);
+        if (in.cache)
+            in.cache->length += T;
+        return lm_head ? lm_head(x) : torch::matmul(x, model->embed_tokens->weight.t());
+    }
+
+    LlamaBody model{nullptr};
+    Projection lm_head{nullptr};
+
+private:
+    Tensor m_invFreq;
+};
+
+// ---------------------------------------------------------------- loading ---
+
+std::optional<torch::Dtype> storedDtype(io::DType d)
+{
+    switch (d) {
+    case io::DType::F32: return torch::kFloat32;
+    case io::DType::F16: return torch::kFloat16;
+    case io::DType::BF16: return torch::kBFloat16;
+    case io::DType::F64: return torch::kFloat64;
+    default: return std::nullopt;
+    }
+}
+
+std::string shapeText(const std::vector<int64_t>& s)
+{
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i)
+        out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+} // namespace
+
+std::shared_ptr<CausalLMImpl> buildModel(const ModelConfig& config)
+{
+    if (config.family == Family::Gpt2)
+        return std::make_shared<Gpt2Model>(config);
+    return std::make_shared<LlamaModel>(config);
+}
+
+torch::Dtype torchDtype(const std::string& name)
+{
+    if (name == "bf16" || name == "bfloat16")
+        return torch::kBFloat16;
+    if (name == "f16" || name == "float16")
+        return torch::kFloat16;
+    if (name == "f32" || name == "float32")
+        return torch::kFloat32;
+    throw Error("unknown dtype '" + name + "' (expected f32, bf16 or f16)");
+}
+
+void loadWeights(CausalLMImpl& model, const io::WeightSet& weights, const std::string& source)
+{
+    torch::NoGradGuard noGrad;
+    const bool gpt2 = model.config().family == Family::Gpt2;
+    for (auto& item : model.named_parameters(/*recurse=*/true)) {
+        const std::string& name = item.key();
+        const io::WeightView* w = weights.find(name);
+        // Older GPT-2 files (and DistilGPT-2) store keys without "transformer.".
+        if (!w && gpt2 && name.rfind("transformer.", 0) == 0)
+            w = weights.find(name.substr(12));
+        if (!w)
+            throw Error(source + ": missing tensor '" + name + "'");
+        auto& param = item.value();
+        const std::vector<int64_t> expected = param.sizes().vec();
+        if (w->shape != expected)
+            throw Error(w->file + ": tensor '" + name + "' has shape " + shapeText(w->shape) + ", expected " +
+                        shapeText(expected));
+        auto dtype = storedDtype(w->dtype);
+        if (!dtype)
+            throw Error(w->file + ": tensor '" + name + "' has dtype " + io::dtypeName(w->dtype) +
+                        ", expected F32, F16, BF16 or F64");
+        auto src = torch::from_blob(const_cast<void*>(w->data), w->shape, torch::TensorOptions().dtype(*dtype));
+        param.copy_(src);
+    }
+}
+
+} // namespace tb::model

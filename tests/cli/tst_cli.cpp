@@ -1,0 +1,131 @@
+// tunebench-cli as a user runs it: a real process, JSON on stdout, one-line
+// errors on stderr with a non-zero exit status.
+#include "io/atomic_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const QString kModels = QStringLiteral(TB_FIXTURES_DIR "/models/");
+
+struct Run {
+    int exitCode = -1;
+    QString out, err;
+};
+
+Run cli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(TB_CLI), args);
+    p.waitForFinished(120000);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+json fixture(const QString& model)
+{
+    return json::parse(tb::io::readFile((kModels + model + "/expected.json").toStdString()));
+}
+
+void expectOneLineError(const Run& r, const QString& needle)
+{
+    QVERIFY2(r.exitCode != 0, qPrintable("exit code 0, stdout: " + r.out));
+    QVERIFY2(r.err.trimmed().count('\n') == 0, qPrintable("multi-line error: " + r.err));
+    QVERIFY2(r.err.contains(needle), qPrintable("stderr: " + r.err));
+    QVERIFY(r.out.isEmpty());
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void infoReportsTheConfig()
+    {
+        const Run r = cli({"info", "--model", kModels + "llama_gqa"});
+        QCOMPARE(r.exitCode, 0);
+        const json j = json::parse(r.out.toStdString());
+        const json cfg = json::parse(tb::io::readFile((kModels + "llama_gqa/config.json").toStdString()));
+        QCOMPARE(j["family"].get<std::string>(), std::string("llama"));
+        QCOMPARE(j["vocab_size"], cfg["vocab_size"]);
+        QCOMPARE(j["context_length"], cfg["max_position_embeddings"]);
+        QCOMPARE(j["dtype"].get<std::string>(), std::string("bf16"));
+        QVERIFY(j["parameters"].get<int64_t>() > 0);
+    }
+
+    void forwardPrintsLastLogitsAndArgmax()
+    {
+        const json expected = fixture("qwen2_tiny");
+        const json& c = expected["cases"].back();
+        QStringList ids;
+        for (const auto& id : c["ids"])
+            ids << QString::number(id.get<int64_t>());
+        const Run r = cli({"forward", "--model", kModels + "qwen2_tiny", "--ids", ids.join(',')});
+        QCOMPARE(r.exitCode, 0);
+        const json j = json::parse(r.out.toStdString());
+        const json& refLast = c["logits"].back();
+        QCOMPARE(j["logits_last"].size(), refLast.size());
+        for (size_t v = 0; v < refLast.size(); ++v)
+            QVERIFY(std::abs(j["logits_last"][v].get<double>() - refLast[v].get<double>()) < 1e-3);
+        std::vector<int64_t> argmax;
+        for (const auto& row : c["logits"]) {
+            auto values = row.get<std::vector<double>>();
+            argmax.push_back(std::max_element(values.begin(), values.end()) - values.begin());
+        }
+        QCOMPARE(j["argmax"].get<std::vector<int64_t>>(), argmax);
+    }
+
+    void generateFromIdsIsGreedyByDefault()
+    {
+        const json expected = fixture("llama_tied");
+        const json& g = expected["greedy"][0];
+        QStringList ids;
+        for (const auto& id : g["prompt_ids"])
+            ids << QString::number(id.get<int64_t>());
+        const Run r = cli({"generate", "--model", kModels + "llama_tied", "--prompt-ids", ids.join(','),
+                           "--max-new-tokens", QString::number(g["max_new_tokens"].get<int>()), "--ignore-eos"});
+        QCOMPARE(r.exitCode, 0);
+        const json j = json::parse(r.out.toStdString());
+        QCOMPARE(j["ids"], g["new_ids"]);
+    }
+
+    void badInputFailsWithOneLine()
+    {
+        QTemporaryDir tmp;
+        expectOneLineError(cli({"forward", "--model", kModels + "llama_tied", "--ids", "5,x,7"}), "found 'x' at item 2");
+        expectOneLineError(cli({"forward", "--model", kModels + "llama_tied", "--ids", "5,100000"}),
+                           "outside the vocabulary");
+        expectOneLineError(cli({"info", "--model", tmp.filePath("absent")}), "no such file or folder");
+
+        // A safetensors file cut in the middle of its data.
+        const QString cut = tmp.filePath("cut");
+        fs::copy((kModels + "llama_tied").toStdString(), cut.toStdString(), fs::copy_options::recursive);
+        const std::string weights = (cut + "/model.safetensors").toStdString();
+        fs::resize_file(weights, fs::file_size(weights) / 2);
+        expectOneLineError(cli({"info", "--model", cut}), "model.safetensors: ");
+
+        // A header length pointing past the end of the file.
+        tb::io::writeFileAtomic(weights, std::string("\xff\x00\x00\x00\x00\x00\x00\x00{}", 10));
+        expectOneLineError(cli({"info", "--model", cut}), "runs past the end of the file");
+
+        // Unknown architecture.
+        json cfg = json::parse(tb::io::readFile((kModels + "llama_tied/config.json").toStdString()));
+        cfg["model_type"] = "rwkv";
+        tb::io::writeFileAtomic((cut + "/config.json").toStdString(), cfg.dump());
+        expectOneLineError(cli({"info", "--model", cut}), "config.json: unknown model_type 'rwkv'");
+
+        expectOneLineError(cli({"generate", "--model", kModels + "llama_tied", "--prompt", "hi"}), "needs a tokenizer");
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
