@@ -3,6 +3,8 @@
 // runs it. Commands print one JSON document or JSON Lines on stdout and throw
 // tb::Error for bad input; main() turns that into one line on stderr.
 #include <functional>
+#include <utility>
+#include <vector>
 
 namespace CLI {
 class App;

@@ -22,12 +22,98 @@ ProjectionImpl::ProjectionImpl(int64_t in, int64_t out, bool withBias, bool inOu
         bias = register_parameter("bias", torch::zeros({out}));
 }
 
+double LoraSettings::scaling() const
+{
+    return rsLora ? alpha / std::sqrt(static_cast<double>(rank)) : alpha / static_cast<double>(rank);
+}
+
 Tensor ProjectionImpl::forward(const Tensor& x)
 {
-    if (!m_inOut)
-        return F::linear(x, weight, bias);
-    auto y = torch::matmul(x, weight);
-    return bias.defined() ? y + bias : y;
+    Tensor y;
+    if (!m_inOut) {
+        y = F::linear(x, weight, bias);
+    } else {
+        y = torch::matmul(x, weight);
+        if (bias.defined())
+            y = y + bias;
+    }
+    if (m_loraA && !m_merged) {
+        auto h = m_dropout ? m_dropout(x) : x;
+        y = y + F::linear(F::linear(h, m_loraA->weight), m_loraB->weight) * m_lora.scaling();
+    }
+    return y;
+}
+
+void ProjectionImpl::enableLora(const LoraSettings& settings)
+{
+    if (settings.rank <= 0)
+        throw Error("LoRA rank must be positive, found " + std::to_string(settings.rank));
+    if (m_loraA)
+        throw Error("LoRA is already enabled on this projection");
+    m_lora = settings;
+    auto opts = weight.options();
+    m_loraA = register_module("lora_A", Projection(m_in, settings.rank, false, false).ptr());
+    m_loraB = register_module("lora_B", Projection(settings.rank, m_out, false, false).ptr());
+    {
+        torch::NoGradGuard noGrad;
+        // Hugging Face PEFT's default: A ~ kaiming_uniform(a=sqrt(5)), B = 0.
+        m_loraA->weight.set_data(torch::empty({settings.rank, m_in}, opts));
+        torch::nn::init::kaiming_uniform_(m_loraA->weight, std::sqrt(5.0));
+        m_loraB->weight.set_data(torch::zeros({m_out, settings.rank}, opts));
+    }
+    if (settings.dropout > 0)
+        m_dropout = register_module("lora_dropout", torch::nn::Dropout(settings.dropout));
+}
+
+Tensor ProjectionImpl::loraA() const { return m_loraA ? m_loraA->weight : Tensor(); }
+Tensor ProjectionImpl::loraB() const { return m_loraB ? m_loraB->weight : Tensor(); }
+
+Tensor ProjectionImpl::loraDelta() const
+{
+    if (!m_loraA)
+        throw Error("loraDelta: this projection has no LoRA");
+    auto delta = torch::matmul(m_loraB->weight, m_loraA->weight) * m_lora.scaling(); // [out, in]
+    return m_inOut ? delta.t() : delta;
+}
+
+void ProjectionImpl::merge()
+{
+    if (!m_loraA || m_merged)
+        return;
+    torch::NoGradGuard noGrad;
+    weight.add_(loraDelta().to(weight.scalar_type()));
+    m_merged = true;
+}
+
+void ProjectionImpl::unmerge()
+{
+    if (!m_loraA || !m_merged)
+        return;
+    torch::NoGradGuard noGrad;
+    weight.sub_(loraDelta().to(weight.scalar_type()));
+    m_merged = false;
+}
+
+BottleneckAdapterImpl::BottleneckAdapterImpl(int64_t dim, int64_t size, std::string activation)
+    : m_activation(std::move(activation))
+{
+    down = register_module("down", Projection(dim, size, true, false));
+    up = register_module("up", Projection(size, dim, true, false));
+    torch::NoGradGuard noGrad;
+    up->weight.zero_();
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<ProjectionImpl>>> CausalLMImpl::projections()
+{
+    std::vector<std::pair<std::string, std::shared_ptr<ProjectionImpl>>> out;
+    for (const auto& item : named_modules("", /*include_self=*/false)) {
+        auto p = std::dynamic_pointer_cast<ProjectionImpl>(item.value());
+        // lora_A/lora_B/adapter projections are not targets of their own.
+        const std::string& name = item.key();
+        if (p && name.find("lora_") == std::string::npos && name.find("_adapter.") == std::string::npos)
+            out.emplace_back(name, p);
+    }
+    return out;
 }
 
 RMSNormImpl::RMSNormImpl(int64_t dim, double eps) : m_eps(eps)
@@ -129,10 +215,20 @@ Tensor activate(const Tensor& x, const std::string& name)
 {
     if (name == "relu")
         return torch::relu(x);
+    if (name == "silu" || name == "swish")
+        return torch::silu(x);
+    if (name == "tanh")
+        return torch::tanh(x);
     if (name == "gelu")
         return F::gelu(x);
     return F::gelu(x, F::GELUFuncOptions().approximate("tanh")); // gelu_new and its aliases
 }
+
+} // namespace
+
+Tensor BottleneckAdapterImpl::forward(const Tensor& h) { return h + up(activate(down(h), m_activation)); }
+
+namespace {
 
 struct Gpt2AttentionImpl : torch::nn::Module {
     Gpt2AttentionImpl(const ModelConfig& c)
@@ -176,12 +272,15 @@ struct Gpt2BlockImpl : torch::nn::Module {
     }
     Tensor forward(Tensor x, int64_t layer, const AttentionContext& ctx)
     {
-        x = x + attn->forward(ln_1(x), layer, ctx);
-        return x + mlp(ln_2(x));
+        auto a = attn->forward(ln_1(x), layer, ctx);
+        x = x + (attn_adapter ? attn_adapter(a) : a);
+        auto m = mlp(ln_2(x));
+        return x + (mlp_adapter ? mlp_adapter(m) : m);
     }
     torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
     Gpt2Attention attn{nullptr};
     Gpt2Mlp mlp{nullptr};
+    BottleneckAdapter attn_adapter{nullptr}, mlp_adapter{nullptr};
 };
 TORCH_MODULE(Gpt2Block);
 
@@ -210,6 +309,14 @@ public:
             lm_head = register_module("lm_head", Projection(c.hiddenSize, c.vocabSize, false, false));
     }
     Tensor embed(const Tensor& ids) override { return transformer->wte(ids); }
+    void addAdapters(int64_t size, const std::string& activation) override
+    {
+        for (size_t i = 0; i < transformer->h->size(); ++i) {
+            auto block = transformer->h->ptr<Gpt2BlockImpl>(i);
+            block->attn_adapter = block->register_module("attn_adapter", BottleneckAdapter(m_config.hiddenSize, size, activation));
+            block->mlp_adapter = block->register_module("mlp_adapter", BottleneckAdapter(m_config.hiddenSize, size, activation));
+        }
+    }
     Tensor forward(const ForwardInput& in) override
     {
         Tensor x = in.inputEmbeds.defined() ? in.inputEmbeds : embed(in.ids);
@@ -324,12 +431,15 @@ struct LlamaLayerImpl : torch::nn::Module {
     }
     Tensor forward(Tensor x, const Rotary& rot, int64_t layer, const AttentionContext& ctx)
     {
-        x = x + self_attn->forward(input_layernorm(x), rot, layer, ctx);
-        return x + mlp(post_attention_layernorm(x));
+        auto a = self_attn->forward(input_layernorm(x), rot, layer, ctx);
+        x = x + (attn_adapter ? attn_adapter(a) : a);
+        auto m = mlp(post_attention_layernorm(x));
+        return x + (mlp_adapter ? mlp_adapter(m) : m);
     }
     RMSNorm input_layernorm{nullptr}, post_attention_layernorm{nullptr};
     LlamaAttention self_attn{nullptr};
     LlamaMlp mlp{nullptr};
+    BottleneckAdapter attn_adapter{nullptr}, mlp_adapter{nullptr};
 };
 TORCH_MODULE(LlamaLayer);
 
@@ -358,6 +468,14 @@ public:
         m_invFreq = register_buffer("inv_freq", inverseFrequencies(c));
     }
     Tensor embed(const Tensor& ids) override { return model->embed_tokens(ids); }
+    void addAdapters(int64_t size, const std::string& activation) override
+    {
+        for (size_t i = 0; i < model->layers->size(); ++i) {
+            auto layer = model->layers->ptr<LlamaLayerImpl>(i);
+            layer->attn_adapter = layer->register_module("attn_adapter", BottleneckAdapter(m_config.hiddenSize, size, activation));
+            layer->mlp_adapter = layer->register_module("mlp_adapter", BottleneckAdapter(m_config.hiddenSize, size, activation));
+        }
+    }
     Tensor forward(const ForwardInput& in) override
     {
         Tensor x = in.inputEmbeds.defined() ? in.inputEmbeds : embed(in.ids);

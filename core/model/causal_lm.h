@@ -30,9 +30,19 @@ struct ForwardInput {
     KVCache* cache = nullptr;   // optional; appended to and advanced by T
 };
 
+struct LoraSettings {
+    int64_t rank = 8;
+    double alpha = 16.0;
+    double dropout = 0.0;
+    bool rsLora = false; // scale alpha/sqrt(r) instead of alpha/r (Kalajdzievski 2023)
+    double scaling() const;
+};
+
 // A linear map that keeps the checkpoint's own layout: nn.Linear stores
 // [out, in]; GPT-2's Conv1D stores [in, out]. Either way the parameters are
-// named weight/bias, so fine-tuning methods can wrap it in place.
+// named weight/bias, so checkpoints load unchanged, and LoRA attaches in place
+// as lora_A.weight [r, in] and lora_B.weight [out, r] — the names and shapes
+// of Hugging Face PEFT files (https://arxiv.org/abs/2106.09685).
 class ProjectionImpl : public torch::nn::Module {
 public:
     ProjectionImpl(int64_t in, int64_t out, bool bias, bool inOutLayout);
@@ -41,14 +51,44 @@ public:
     int64_t outFeatures() const { return m_out; }
     bool inOutLayout() const { return m_inOut; }
 
+    // Adds lora_A (Kaiming-uniform) and lora_B (zeros: step 0 equals the base).
+    void enableLora(const LoraSettings& settings);
+    bool hasLora() const { return static_cast<bool>(m_loraA); }
+    const LoraSettings& lora() const { return m_lora; }
+    // The update s·B·A in the weight's own layout.
+    torch::Tensor loraDelta() const;
+    // W += s·B·A once (idempotent); unmerge() subtracts it again.
+    void merge();
+    void unmerge();
+    bool merged() const { return m_merged; }
+    torch::Tensor loraA() const;
+    torch::Tensor loraB() const;
+
     torch::Tensor weight;
     torch::Tensor bias;
 
 private:
     int64_t m_in, m_out;
     bool m_inOut;
+    LoraSettings m_lora;
+    std::shared_ptr<ProjectionImpl> m_loraA, m_loraB;
+    torch::nn::Dropout m_dropout{nullptr};
+    bool m_merged = false;
 };
 TORCH_MODULE(Projection);
+
+// Houlsby bottleneck adapter (https://arxiv.org/abs/1902.00751):
+// h + up(act(down(h))), with up zero-initialised so step 0 equals the base.
+class BottleneckAdapterImpl : public torch::nn::Module {
+public:
+    BottleneckAdapterImpl(int64_t dim, int64_t size, std::string activation);
+    torch::Tensor forward(const torch::Tensor& h);
+    Projection down{nullptr}, up{nullptr};
+
+private:
+    std::string m_activation;
+};
+TORCH_MODULE(BottleneckAdapter);
 
 class RMSNormImpl : public torch::nn::Module {
 public:
@@ -73,6 +113,12 @@ public:
     virtual torch::Tensor embed(const torch::Tensor& ids) = 0;
 
     KVCache makeCache(int64_t batch, int64_t capacity) const;
+
+    // Inserts Houlsby adapters after the attention and after the MLP of every
+    // layer (named <layer>.attn_adapter / <layer>.mlp_adapter).
+    virtual void addAdapters(int64_t size, const std::string& activation) = 0;
+    // Every Projection with its module path (e.g. model.layers.0.self_attn.q_proj).
+    std::vector<std::pair<std::string, std::shared_ptr<ProjectionImpl>>> projections();
 
 protected:
     ModelConfig m_config;

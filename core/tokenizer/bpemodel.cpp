@@ -2,7 +2,7 @@
 
 #include <queue>
 
-#include "core/common/error.h"
+#include "common/error.h"
 #include "unicode.h"
 
 namespace tb::tok {

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/common/error.h"
+#include "common/error.h"
 #include "hftokenizer.h"
 #include "jsonfield.h"
 #include "unicode.h"

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/common/error.h"
+#include "common/error.h"
 #include "jsonfield.h"
 #include "unicode.h"
 

@@ -1,6 +1,7 @@
 #include "jsonfield.h"
 
-#include "core/common/error.h"
+#include "common/error.h"
+#include "unicode.h"
 
 namespace tb::tok {
 
@@ -115,10 +116,9 @@ std::string JsonField::describe() const
     case nlohmann::json::value_t::array:
         return "an array";
     case nlohmann::json::value_t::string: {
-        std::string s = m_value->get<std::string>();
-        if (s.size() > 40)
-            return m_value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(0, 40) + "...\"";
-        return m_value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        const std::string quoted = m_value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        // Long strings are cut; the cut may split a code point, hence toValidUtf8.
+        return quoted.size() > 40 ? unicode::toValidUtf8(quoted.substr(0, 40)) + "...\"" : quoted;
     }
     default:
         return m_value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -2,8 +2,9 @@
 
 #include <cctype>
 #include <cstring>
+#include <queue>
 
-#include "core/common/error.h"
+#include "common/error.h"
 
 namespace tb::tok {
 
@@ -151,41 +152,64 @@ std::vector<TokenId> Llama2cTokenizer::encode(std::string_view input, bool addSp
     }
 
     // Merge the adjacent pair whose concatenation has the best score until none
-    // is in the vocabulary. Pair results are cached and refreshed around each
-    // merge; the scan order and strict '>' keep run.c's tie-breaking.
-    struct Candidate {
+    // is in the vocabulary. run.c rescans every pair each round (quadratic);
+    // a heap ordered by (score, position) with stale entries skipped picks the
+    // same pair: run.c's strict '>' scan keeps the leftmost of equal scores,
+    // and list order never changes, so "leftmost" is the smallest node index.
+    struct Node {
         int32_t id;
+        int prev;
+        int next;
+        uint32_t version;
+    };
+    std::vector<Node> nodes;
+    nodes.reserve(tokens.size());
+    for (size_t i = 0; i < tokens.size(); ++i)
+        nodes.push_back(Node{tokens[i], static_cast<int>(i) - 1, i + 1 < tokens.size() ? static_cast<int>(i) + 1 : -1, 0});
+    struct Candidate {
         float score;
+        int left;
+        int right;
+        uint32_t leftVersion;
+        uint32_t rightVersion;
+        int32_t id;
+        bool operator<(const Candidate& o) const { return score != o.score ? score < o.score : left > o.left; }
     };
-    const auto candidateFor = [this](int32_t a, int32_t b) -> Candidate {
-        const auto id = lookup(m_vocab[static_cast<size_t>(a)] + m_vocab[static_cast<size_t>(b)]);
-        return id ? Candidate{*id, m_scores[static_cast<size_t>(*id)]} : Candidate{-1, 0.0f};
+    std::priority_queue<Candidate> queue;
+    const auto consider = [&](int left) {
+        if (left < 0 || nodes[static_cast<size_t>(left)].next < 0)
+            return;
+        const Node& a = nodes[static_cast<size_t>(left)];
+        const Node& b = nodes[static_cast<size_t>(a.next)];
+        const auto id = lookup(m_vocab[static_cast<size_t>(a.id)] + m_vocab[static_cast<size_t>(b.id)]);
+        if (id && m_scores[static_cast<size_t>(*id)] > -1e10f)
+            queue.push(Candidate{m_scores[static_cast<size_t>(*id)], left, a.next, a.version, b.version, *id});
     };
-    std::vector<Candidate> pairs;
-    for (size_t i = 0; i + 1 < tokens.size(); ++i)
-        pairs.push_back(candidateFor(tokens[i], tokens[i + 1]));
-    while (true) {
-        float bestScore = -1e10f;
-        int32_t bestId = -1;
-        size_t bestIndex = SIZE_MAX;
-        for (size_t i = 0; i < pairs.size(); ++i) {
-            if (pairs[i].id != -1 && pairs[i].score > bestScore) {
-                bestScore = pairs[i].score;
-                bestId = pairs[i].id;
-                bestIndex = i;
-            }
-        }
-        if (bestIndex == SIZE_MAX)
-            break;
-        tokens[bestIndex] = bestId;
-        tokens.erase(tokens.begin() + static_cast<std::ptrdiff_t>(bestIndex) + 1);
-        pairs.erase(pairs.begin() + static_cast<std::ptrdiff_t>(bestIndex));
-        if (bestIndex > 0)
-            pairs[bestIndex - 1] = candidateFor(tokens[bestIndex - 1], tokens[bestIndex]);
-        if (bestIndex < pairs.size())
-            pairs[bestIndex] = candidateFor(tokens[bestIndex], tokens[bestIndex + 1]);
+    for (size_t i = 0; i + 1 < nodes.size(); ++i)
+        consider(static_cast<int>(i));
+    std::vector<bool> removed(nodes.size(), false);
+    while (!queue.empty()) {
+        const Candidate top = queue.top();
+        queue.pop();
+        Node& left = nodes[static_cast<size_t>(top.left)];
+        if (removed[static_cast<size_t>(top.left)] || left.next != top.right || left.version != top.leftVersion
+            || nodes[static_cast<size_t>(top.right)].version != top.rightVersion)
+            continue;
+        const Node right = nodes[static_cast<size_t>(top.right)];
+        removed[static_cast<size_t>(top.right)] = true;
+        left.id = top.id;
+        ++left.version;
+        left.next = right.next;
+        if (right.next >= 0)
+            nodes[static_cast<size_t>(right.next)].prev = top.left;
+        consider(left.prev);
+        consider(top.left);
     }
-    return std::vector<TokenId>(tokens.begin(), tokens.end());
+    std::vector<TokenId> ids;
+    ids.reserve(nodes.size());
+    for (int i = nodes.empty() ? -1 : 0; i >= 0; i = nodes[static_cast<size_t>(i)].next)
+        ids.push_back(nodes[static_cast<size_t>(i)].id);
+    return ids;
 }
 
 std::string Llama2cTokenizer::decode(const std::vector<TokenId>& ids, bool skipSpecial) const

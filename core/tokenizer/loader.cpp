@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/common/error.h"
+#include "common/error.h"
 #include "gpt2files.h"
 #include "hftokenizer.h"
 #include "llama2ctokenizer.h"

@@ -3,7 +3,7 @@
 #include <functional>
 
 #include "bytelevel.h"
-#include "core/common/error.h"
+#include "common/error.h"
 #include "jsonfield.h"
 #include "textpattern.h"
 #include "unicode.h"

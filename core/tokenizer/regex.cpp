@@ -1,6 +1,6 @@
 #include "regex.h"
 
-#include "core/common/error.h"
+#include "common/error.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>

@@ -1,18 +1,17 @@
 #include "sentencepiecetokenizer.h"
 
-#include <sentencepiece_processor.h>
 
-#include "core/common/error.h"
+#include "common/error.h"
 
 namespace tb::tok {
 
 SentencePieceTokenizer::SentencePieceTokenizer(std::string_view serialized, const std::string& source)
-    : m_processor(std::make_unique<sentencepiece::SentencePieceProcessor>()), m_source(source)
+    : m_processor(createSpmProcessor()), m_source(source)
 {
-    const auto status = m_processor->LoadFromSerializedProto(serialized);
-    if (!status.ok())
-        throw Error(source + ": not a SentencePiece model: " + status.ToString());
-    if (m_processor->GetPieceSize() <= 0)
+    const std::string status = m_processor->load(serialized);
+    if (!status.empty())
+        throw Error(source + ": not a SentencePiece model: " + status);
+    if (m_processor->pieceSize() <= 0)
         throw Error(source + ": SentencePiece model has no pieces");
 }
 
@@ -21,13 +20,13 @@ SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 std::vector<TokenId> SentencePieceTokenizer::encode(std::string_view text, bool addSpecial) const
 {
     std::vector<int> pieces;
-    const auto status = m_processor->Encode(text, &pieces);
-    if (!status.ok())
-        throw Error(m_source + ": cannot encode text: " + status.ToString());
+    const std::string status = m_processor->encode(text, &pieces);
+    if (!status.empty())
+        throw Error(m_source + ": cannot encode text: " + status);
     std::vector<TokenId> ids;
     ids.reserve(pieces.size() + 1);
-    if (addSpecial && m_processor->bos_id() >= 0)
-        ids.push_back(m_processor->bos_id());
+    if (addSpecial && m_processor->bosId() >= 0)
+        ids.push_back(m_processor->bosId());
     ids.insert(ids.end(), pieces.begin(), pieces.end());
     return ids;
 }
@@ -42,21 +41,21 @@ std::string SentencePieceTokenizer::decode(const std::vector<TokenId>& ids, bool
         if (run.empty())
             return;
         std::string piece;
-        const auto status = m_processor->Decode(run, &piece);
-        if (!status.ok())
-            throw Error(m_source + ": cannot decode ids: " + status.ToString());
+        const std::string status = m_processor->decode(run, &piece);
+        if (!status.empty())
+            throw Error(m_source + ": cannot decode ids: " + status);
         text += piece;
         run.clear();
     };
-    const int64_t size = m_processor->GetPieceSize();
+    const int64_t size = m_processor->pieceSize();
     for (const TokenId id : ids) {
         if (id < 0 || id >= size)
             continue; // as HF decode does with unknown ids
         const int i = static_cast<int>(id);
-        if (m_processor->IsControl(i)) {
+        if (m_processor->isControl(i)) {
             if (!skipSpecial) {
                 flush();
-                text += m_processor->IdToPiece(i);
+                text += m_processor->idToPiece(i);
             }
             continue;
         }
@@ -68,35 +67,35 @@ std::string SentencePieceTokenizer::decode(const std::vector<TokenId>& ids, bool
 
 int64_t SentencePieceTokenizer::vocabSize() const
 {
-    return m_processor->GetPieceSize();
+    return m_processor->pieceSize();
 }
 
 std::optional<TokenId> SentencePieceTokenizer::bosId() const
 {
-    const int id = m_processor->bos_id();
+    const int id = m_processor->bosId();
     return id >= 0 ? std::optional<TokenId>(id) : std::nullopt;
 }
 
 std::optional<TokenId> SentencePieceTokenizer::eosId() const
 {
-    const int id = m_processor->eos_id();
+    const int id = m_processor->eosId();
     return id >= 0 ? std::optional<TokenId>(id) : std::nullopt;
 }
 
 std::optional<TokenId> SentencePieceTokenizer::tokenToId(std::string_view token) const
 {
-    const int id = m_processor->PieceToId(token);
+    const int id = m_processor->pieceToId(token);
     // PieceToId answers unk_id for unknown pieces; only <unk> itself maps there.
-    if (id < 0 || (id == m_processor->unk_id() && m_processor->IdToPiece(id) != token))
+    if (id < 0 || (id == m_processor->unkId() && m_processor->idToPiece(id) != token))
         return std::nullopt;
     return id;
 }
 
 std::string SentencePieceTokenizer::idToToken(TokenId id) const
 {
-    if (id < 0 || id >= m_processor->GetPieceSize())
+    if (id < 0 || id >= m_processor->pieceSize())
         return {};
-    return m_processor->IdToPiece(static_cast<int>(id));
+    return m_processor->idToPiece(static_cast<int>(id));
 }
 
 } // namespace tb::tok

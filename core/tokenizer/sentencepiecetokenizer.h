@@ -4,11 +4,9 @@
 #include <string>
 #include <string_view>
 
+#include "spm_shim.h"
 #include "tokenizer.h"
 
-namespace sentencepiece {
-class SentencePieceProcessor;
-}
 
 namespace tb::tok {
 
@@ -29,7 +27,7 @@ public:
     std::string kind() const override { return "sentencepiece"; }
 
 private:
-    std::unique_ptr<sentencepiece::SentencePieceProcessor> m_processor;
+    std::unique_ptr<SpmProcessor> m_processor;
     std::string m_source;
 };
 

@@ -98,6 +98,47 @@ private Q_SLOTS:
         QCOMPARE(j["ids"], g["new_ids"]);
     }
 
+    void tokenizeMatchesReferenceTokenizers_data()
+    {
+        QTest::addColumn<QString>("tokenizer");
+        QTest::addColumn<QString>("expected");
+        const QString dir = QStringLiteral(TB_FIXTURES_DIR "/tokenizers/");
+        // SentencePiece in the same process as LibTorch: both use protobuf.
+        QTest::newRow("sentencepiece .model") << dir + "sentencepiece/tokenizer.model" << dir + "sentencepiece/expected.jsonl";
+        QTest::newRow("gpt2 tokenizer.json folder") << dir + "gpt2" << dir + "gpt2/expected.jsonl";
+        QTest::newRow("llama3-style") << dir + "llama3-style" << dir + "llama3-style/expected.jsonl";
+    }
+    void tokenizeMatchesReferenceTokenizers()
+    {
+        QFETCH(QString, tokenizer);
+        QFETCH(QString, expected);
+        QTemporaryDir tmp;
+        std::vector<json> want;
+        std::string input;
+        size_t n = 0;
+        for (const auto& line : QString::fromStdString(tb::io::readFile(expected.toStdString())).split('\n', Qt::SkipEmptyParts)) {
+            json rec = json::parse(line.toStdString());
+            input += json({{"id", "t" + std::to_string(n++)}, {"text", rec["text"]}}).dump() + "\n";
+            want.push_back(rec["ids"]);
+        }
+        const QString in = tmp.filePath("in.jsonl");
+        tb::io::writeFileAtomic(in.toStdString(), input);
+        const Run r = cli({"tokenize", "--tokenizer", tokenizer, "--input", in});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(size_t(lines.size()), want.size());
+        for (size_t i = 0; i < want.size(); ++i) {
+            const json got = json::parse(lines[int(i)].toStdString());
+            QCOMPARE(got["id"].get<std::string>(), "t" + std::to_string(i));
+            QVERIFY2(got["ids"] == want[i], qPrintable(QString("line %1").arg(i + 1)));
+        }
+        // --text gives the same ids as the first input line.
+        const json first = json::parse(input.substr(0, input.find('\n')));
+        const Run single = cli({"tokenize", "--tokenizer", tokenizer, "--text", QString::fromStdString(first["text"].get<std::string>())});
+        QCOMPARE(single.exitCode, 0);
+        QVERIFY(json::parse(single.out.toStdString())["ids"] == want[0]);
+    }
+
     void badInputFailsWithOneLine()
     {
         QTemporaryDir tmp;
@@ -124,6 +165,13 @@ private Q_SLOTS:
         expectOneLineError(cli({"info", "--model", cut}), "config.json: unknown model_type 'rwkv'");
 
         expectOneLineError(cli({"generate", "--model", kModels + "llama_tied", "--prompt", "hi"}), "needs a tokenizer");
+
+        // A JSONL input line without text names the file and line.
+        const QString bad = tmp.filePath("bad.jsonl");
+        tb::io::writeFileAtomic(bad.toStdString(), "{\"id\": 1, \"text\": \"ok\"}\n{\"id\": 2, \"txt\": \"oops\"}\n");
+        const Run partial = cli({"tokenize", "--tokenizer", QStringLiteral(TB_FIXTURES_DIR "/tokenizers/gpt2"), "--input", bad});
+        QVERIFY(partial.exitCode != 0);
+        QVERIFY2(partial.err.contains("bad.jsonl:2: field 'text'"), qPrintable(partial.err));
     }
 };
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "core/common/error.h"
-#include "core/tokenizer/tokenizer.h"
+#include "common/error.h"
+#include "tokenizer/tokenizer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

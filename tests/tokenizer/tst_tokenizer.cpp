@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/common/error.h"
-#include "core/tokenizer/tokenizer.h"
+#include "common/error.h"
+#include "tokenizer/tokenizer.h"
 
 using tb::tok::TokenId;
 using nlohmann::json;

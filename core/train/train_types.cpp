@@ -1,0 +1,123 @@
+#include "train/train_types.h"
+
+#include "common/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <set>
+
+namespace tb::train {
+
+using nlohmann::json;
+
+void RunControl::pause() { m_pause = true; }
+
+void RunControl::resume()
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_pause = false;
+    }
+    m_cv.notify_all();
+}
+
+void RunControl::cancel()
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_cancel = true;
+    }
+    m_cv.notify_all();
+}
+
+bool RunControl::waitWhilePaused()
+{
+    std::unique_lock<std::mutex> lock(m_mutex);
+    m_cv.wait(lock, [this] { return !m_pause.load() || m_cancel.load(); });
+    return !m_cancel.load();
+}
+
+namespace {
+
+template <typename T>
+void read(const json& j, const char* key, T& out, const std::string& source)
+{
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null())
+        return;
+    try {
+        out = it->get<T>();
+    } catch (const json::exception&) {
+        throw Error(source + "." + key + ": wrong type, found " + it->dump());
+    }
+}
+
+} // namespace
+
+TrainConfig parseTrainConfig(const json& j, const std::string& source)
+{
+    if (!j.is_object())
+        throw Error(source + ": expected an object");
+    static const std::set<std::string> keys = {
+        "optimizer", "learning_rate", "weight_decay", "beta1", "beta2", "eps", "momentum", "schedule",
+        "warmup_steps", "min_lr_ratio", "max_steps", "batch_size", "grad_accumulation", "clip_norm",
+        "eval_every", "eval_batches", "early_stopping_patience", "checkpoint_every", "seed", "device",
+        "precision", "threads"};
+    for (auto it = j.begin(); it != j.end(); ++it)
+        if (!keys.count(it.key()))
+            throw Error(source + ": unknown key '" + it.key() + "'");
+    TrainConfig c;
+    read(j, "optimizer", c.optimizer, source);
+    read(j, "learning_rate", c.learningRate, source);
+    read(j, "weight_decay", c.weightDecay, source);
+    read(j, "beta1", c.beta1, source);
+    read(j, "beta2", c.beta2, source);
+    read(j, "eps", c.eps, source);
+    read(j, "momentum", c.momentum, source);
+    read(j, "schedule", c.schedule, source);
+    read(j, "warmup_steps", c.warmupSteps, source);
+    read(j, "min_lr_ratio", c.minLrRatio, source);
+    read(j, "max_steps", c.maxSteps, source);
+    read(j, "batch_size", c.batchSize, source);
+    read(j, "grad_accumulation", c.gradAccumulation, source);
+    read(j, "clip_norm", c.clipNorm, source);
+    read(j, "eval_every", c.evalEvery, source);
+    read(j, "eval_batches", c.evalBatches, source);
+    read(j, "early_stopping_patience", c.earlyStoppingPatience, source);
+    read(j, "checkpoint_every", c.checkpointEvery, source);
+    read(j, "seed", c.seed, source);
+    read(j, "device", c.device, source);
+    read(j, "precision", c.precision, source);
+    read(j, "threads", c.threads, source);
+    if (c.optimizer != "adamw" && c.optimizer != "sgd")
+        throw Error(source + ".optimizer: '" + c.optimizer + "' (expected adamw or sgd)");
+    if (c.schedule != "constant" && c.schedule != "linear" && c.schedule != "cosine")
+        throw Error(source + ".schedule: '" + c.schedule + "' (expected constant, linear or cosine)");
+    if (c.precision != "f32" && c.precision != "bf16")
+        throw Error(source + ".precision: '" + c.precision + "' (expected f32 or bf16)");
+    if (!(c.learningRate > 0))
+        throw Error(source + ".learning_rate: expected a positive number");
+    if (c.maxSteps <= 0 || c.batchSize <= 0 || c.gradAccumulation <= 0)
+        throw Error(source + ": max_steps, batch_size and grad_accumulation must be positive");
+    if (c.warmupSteps < 0 || c.warmupSteps > c.maxSteps)
+        throw Error(source + ".warmup_steps: expected 0.." + std::to_string(c.maxSteps));
+    return c;
+}
+
+json toJson(const TrainConfig& c)
+{
+    return {{"optimizer", c.optimizer},     {"learning_rate", c.learningRate},
+            {"weight_decay", c.weightDecay}, {"beta1", c.beta1},
+            {"beta2", c.beta2},             {"eps", c.eps},
+            {"momentum", c.momentum},       {"schedule", c.schedule},
+            {"warmup_steps", c.warmupSteps}, {"min_lr_ratio", c.minLrRatio},
+            {"max_steps", c.maxSteps},      {"batch_size", c.batchSize},
+            {"grad_accumulation", c.gradAccumulation}, {"clip_norm", c.clipNorm},
+            {"eval_every", c.evalEvery},    {"eval_batches", c.evalBatches},
+            {"early_stopping_patience", c.earlyStoppingPatience},
+            {"checkpoint_every", c.checkpointEvery},
+            {"seed", c.seed},               {"device", c.device},
+            {"precision", c.precision},     {"threads", c.threads}};
+}
+
+} // namespace tb::train

@@ -1,0 +1,100 @@
+#pragma once
+// What a training run is told (TrainConfig), what it reports while it runs
+// (events through TrainObserver), how another thread steers it (RunControl),
+// and how it ended (TrainResult). No LibTorch: the GUI and CLI include this.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace tb::train {
+
+struct TrainConfig {
+    std::string optimizer = "adamw"; // adamw, sgd
+    double learningRate = 2e-4;
+    double weightDecay = 0.0;        // AdamW only; never applied to norms and biases
+    double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+    double momentum = 0.0;           // SGD only
+    std::string schedule = "cosine"; // constant, linear, cosine (decay to minLrRatio * lr)
+    int64_t warmupSteps = 0;
+    double minLrRatio = 0.0;
+    int64_t maxSteps = 100;          // optimizer steps
+    int64_t batchSize = 8;           // examples per micro-batch (per rank)
+    int64_t gradAccumulation = 1;
+    double clipNorm = 1.0;           // 0 = off
+    int64_t evalEvery = 0;           // steps; 0 = only at the end
+    int64_t evalBatches = 0;         // 0 = the whole validation set
+    int64_t earlyStoppingPatience = 0; // evaluations without improvement; 0 = off
+    int64_t checkpointEvery = 0;     // steps; 0 = only at the end
+    uint64_t seed = 0;
+    std::string device = "cpu";      // cpu, cuda, cuda:N
+    std::string precision = "f32";   // f32, bf16 (autocast mixed precision, f32 master weights)
+    int64_t threads = 0;             // intra-op threads; 0 = engine default
+    int rank = 0, worldSize = 1;     // data-parallel shard of this process
+};
+
+// Reads {"optimizer": ..., "learning_rate": ..., ...}; unknown keys are errors.
+TrainConfig parseTrainConfig(const nlohmann::json& json, const std::string& source);
+nlohmann::json toJson(const TrainConfig& config);
+
+struct StepEvent {
+    int64_t step = 0;        // 1-based optimizer step just finished
+    int64_t totalSteps = 0;
+    double loss = 0;         // mean token loss of this step
+    double learningRate = 0;
+    double gradNorm = 0;     // before clipping
+    double tokensPerSecond = 0;
+    double elapsedSeconds = 0;
+    double etaSeconds = 0;
+    int64_t tokensSeen = 0;
+    int64_t epoch = 0;
+    int64_t peakMemoryBytes = 0;
+};
+
+struct ValidationEvent {
+    int64_t step = 0;
+    double loss = 0;
+    double perplexity = 0;
+    bool improved = false;
+};
+
+struct TrainResult {
+    std::string status;      // completed, early_stopped, cancelled, failed
+    std::string error;       // set when failed
+    int64_t steps = 0;
+    double finalLoss = 0;
+    double bestValidationLoss = 0; // 0 when never evaluated
+    std::string lastCheckpoint;
+};
+
+class TrainObserver {
+public:
+    virtual ~TrainObserver() = default;
+    virtual void onStep(const StepEvent&) {}
+    virtual void onValidation(const ValidationEvent&) {}
+    virtual void onCheckpoint(int64_t /*step*/, const std::string& /*dir*/) {}
+    virtual void onLog(const std::string& /*message*/) {}
+};
+
+// Pause, resume and cancel from any thread; the trainer checks at step boundaries.
+class RunControl {
+public:
+    void pause();
+    void resume();
+    void cancel();
+    bool cancelled() const { return m_cancel.load(); }
+    bool paused() const { return m_pause.load(); }
+    // Blocks while paused; returns false if cancelled.
+    bool waitWhilePaused();
+
+private:
+    std::atomic<bool> m_cancel{false};
+    std::atomic<bool> m_pause{false};
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+};
+
+} // namespace tb::train

@@ -1,0 +1,419 @@
+#include "train/trainer.h"
+
+#include "common/error.h"
+#include "io/atomic_file.h"
+#include "io/safetensors.h"
+#include "io/weight_set.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace tb::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t peakMemoryBytes()
+{
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0)
+            return std::stoll(line.substr(6)) * 1024;
+    return 0;
+}
+
+// Deterministic on every platform (std::shuffle is not specified exactly).
+std::vector<size_t> permutation(size_t n, uint64_t seed, int64_t epoch)
+{
+    std::vector<size_t> p(n);
+    for (size_t i = 0; i < n; ++i)
+        p[i] = i;
+    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch) + 1);
+    for (size_t i = n; i > 1; --i)
+        std::swap(p[i - 1], p[rng() % i]);
+    return p;
+}
+
+// bf16 autocast for the forward pass; master weights and the loss stay f32.
+struct AutocastScope {
+    explicit AutocastScope(bool on) : m_on(on)
+    {
+        if (m_on) {
+            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+            at::autocast::set_cpu_enabled(true);
+        }
+    }
+    ~AutocastScope()
+    {
+        if (m_on) {
+            at::autocast::set_cpu_enabled(false);
+            at::autocast::clear_cache();
+        }
+    }
+    bool m_on;
+};
+
+} // namespace
+
+double learningRateAt(const TrainConfig& c, int64_t step)
+{
+    if (step < c.warmupSteps)
+        return c.learningRate * static_cast<double>(step + 1) / static_cast<double>(c.warmupSteps);
+    if (c.schedule == "constant")
+        return c.learningRate;
+    const double span = static_cast<double>(std::max<int64_t>(1, c.maxSteps - c.warmupSteps));
+    const double progress = std::min(1.0, static_cast<double>(step - c.warmupSteps) / span);
+    double factor = 1.0;
+    if (c.schedule == "linear")
+        factor = 1.0 - progress * (1.0 - c.minLrRatio);
+    else // cosine
+        factor = c.minLrRatio + (1.0 - c.minLrRatio) * 0.5 * (1.0 + std::cos(M_PI * progress));
+    return c.learningRate * factor;
+}
+
+std::vector<size_t> microBatchIndices(size_t size, const TrainConfig& c, int64_t micro)
+{
+    std::vector<size_t> out;
+    if (size == 0)
+        return out;
+    const uint64_t B = static_cast<uint64_t>(c.batchSize);
+    const uint64_t start = (static_cast<uint64_t>(micro) * c.worldSize + c.rank) * B;
+    int64_t cachedEpoch = -1;
+    std::vector<size_t> perm;
+    for (uint64_t k = 0; k < B; ++k) {
+        const uint64_t pos = start + k;
+        const int64_t epoch = static_cast<int64_t>(pos / size);
+        if (epoch != cachedEpoch) {
+            perm = permutation(size, c.seed, epoch);
+            cachedEpoch = epoch;
+        }
+        out.push_back(perm[pos % size]);
+    }
+    return out;
+}
+
+std::pair<torch::Tensor, int64_t> causalLmLoss(const torch::Tensor& logits, const torch::Tensor& labels)
+{
+    using torch::indexing::Slice;
+    auto shiftLogits = logits.index({Slice(), Slice(0, -1)}).to(torch::kFloat32);
+    auto shiftLabels = labels.index({Slice(), Slice(1)});
+    const int64_t count = (shiftLabels != kIgnoreIndex).sum().item<int64_t>();
+    auto loss = torch::nn::functional::cross_entropy(
+        shiftLogits.reshape({-1, shiftLogits.size(-1)}), shiftLabels.reshape({-1}),
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex).reduction(torch::kSum));
+    return {count > 0 ? loss / static_cast<double>(count) : loss * 0.0, count};
+}
+
+Trainer::Trainer(peft::PeftModel& model, TrainConfig config, std::vector<Sequence> train,
+                 std::vector<Sequence> validation, std::string outputDir)
+    : m_model(model), m_config(std::move(config)), m_train(std::move(train)), m_val(std::move(validation)),
+      m_outputDir(std::move(outputDir))
+{
+    if (m_train.empty())
+        throw Error("training set is empty: nothing to train on");
+    for (size_t i = 0; i < m_train.size(); ++i)
+        if (m_train[i].ids.size() != m_train[i].labels.size() || m_train[i].ids.empty())
+            throw Error("training example " + std::to_string(i) + ": ids and labels must be non-empty and equal in length");
+    m_device = m_model.base()->parameters().front().device();
+    if (m_config.threads > 0)
+        torch::set_num_threads(static_cast<int>(m_config.threads));
+
+    // AdamW without weight decay on biases and norms (parameters of dim < 2).
+    std::vector<torch::Tensor> decay, noDecay;
+    for (auto& [name, p] : m_model.trainableParameters()) {
+        m_params.push_back(p);
+        (p.dim() >= 2 && name != "prompt_embeddings" ? decay : noDecay).push_back(p);
+    }
+    if (m_params.empty())
+        throw Error("the method leaves no parameter trainable");
+    if (m_config.optimizer == "sgd") {
+        m_optimizer = std::make_unique<torch::optim::SGD>(
+            m_params, torch::optim::SGDOptions(m_config.learningRate).momentum(m_config.momentum));
+    } else {
+        std::vector<torch::optim::OptimizerParamGroup> groups;
+        auto opts = torch::optim::AdamWOptions(m_config.learningRate)
+                        .betas({m_config.beta1, m_config.beta2})
+                        .eps(m_config.eps);
+        if (!decay.empty())
+            groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
+                                           torch::optim::AdamWOptions(opts).weight_decay(m_config.weightDecay)));
+        if (!noDecay.empty())
+            groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(
+                                             torch::optim::AdamWOptions(opts).weight_decay(0.0)));
+        m_optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), opts);
+    }
+}
+
+std::pair<torch::Tensor, torch::Tensor> Trainer::collate(const std::vector<size_t>& indices,
+                                                         const std::vector<Sequence>& data) const
+{
+    size_t maxLen = 0;
+    for (size_t i : indices)
+        maxLen = std::max(maxLen, data[i].ids.size());
+    // Right padding: causal attention never lets a real token see the pads,
+    // and their labels are -100, so no attention mask is needed.
+    auto ids = torch::zeros({static_cast<int64_t>(indices.size()), static_cast<int64_t>(maxLen)}, torch::kLong);
+    auto labels = torch::full_like(ids, kIgnoreIndex);
+    auto ia = ids.accessor<int64_t, 2>();
+    auto la = labels.accessor<int64_t, 2>();
+    for (size_t r = 0; r < indices.size(); ++r) {
+        const auto& s = data[indices[r]];
+        for (size_t t = 0; t < s.ids.size(); ++t) {
+            ia[r][t] = s.ids[t];
+            la[r][t] = s.labels[t];
+        }
+    }
+    return {ids.to(m_device), labels.to(m_device)};
+}
+
+double Trainer::validate()
+{
+    if (m_val.empty())
+        return 0.0;
+    torch::NoGradGuard noGrad;
+    auto base = m_model.base();
+    const bool wasTraining = base->is_training();
+    base->eval();
+    AutocastScope autocast(m_config.precision == "bf16");
+    double total = 0;
+    int64_t tokens = 0;
+    const size_t B = static_cast<size_t>(m_config.batchSize);
+    int64_t batches = 0;
+    for (size_t start = 0; start < m_val.size(); start += B) {
+        if (m_config.evalBatches > 0 && batches >= m_config.evalBatches)
+            break;
+        std::vector<size_t> idx;
+        for (size_t i = start; i < std::min(m_val.size(), start + B); ++i)
+            idx.push_back(i);
+        auto [ids, labels] = collate(idx, m_val);
+        auto [loss, count] = causalLmLoss(m_model.forward(ids), labels);
+        total += loss.item<double>() * static_cast<double>(count);
+        tokens += count;
+        ++batches;
+    }
+    base->train(wasTraining);
+    return tokens ? total / static_cast<double>(tokens) : 0.0;
+}
+
+std::string Trainer::saveCheckpoint(int64_t step, double bestVal, int64_t badEvals, int64_t tokensSeen)
+{
+    char name[32];
+    std::snprintf(name, sizeof name, "step-%07lld", static_cast<long long>(step));
+    const fs::path final = fs::path(m_outputDir) / "checkpoints" / name;
+    const fs::path tmp = fs::path(m_outputDir) / "checkpoints" / (std::string(name) + ".partial");
+    fs::remove_all(tmp);
+    fs::create_directories(tmp);
+
+    std::vector<torch::Tensor> cpu;
+    std::vector<io::TensorToWrite> tensors;
+    for (auto& [pname, p] : m_model.trainableParameters()) {
+        cpu.push_back(p.detach().to(torch::kCPU, torch::kFloat32).contiguous());
+        tensors.push_back({pname, io::DType::F32, cpu.back().sizes().vec(), cpu.back().data_ptr(),
+                           static_cast<size_t>(cpu.back().nbytes())});
+    }
+    // The global CPU generator drives dropout: keep it so a resumed run draws the same masks.
+    auto rng = at::detail::getDefaultCPUGenerator().get_state().contiguous();
+    tensors.push_back({"__rng_state__", io::DType::U8, rng.sizes().vec(), rng.data_ptr(), static_cast<size_t>(rng.nbytes())});
+    io::writeSafetensors((tmp / "trainable.safetensors").string(), tensors);
+    torch::save(*m_optimizer, (tmp / "optimizer.pt").string());
+    json state = {{"step", step},          {"best_validation_loss", bestVal}, {"bad_evaluations", badEvals},
+                  {"tokens_seen", tokensSeen}, {"seed", m_config.seed},     {"train_config", toJson(m_config)}};
+    io::writeFileAtomic((tmp / "state.json").string(), state.dump(2));
+    // The folder appears under its final name only once complete.
+    fs::remove_all(final);
+    fs::rename(tmp, final);
+    return final.string();
+}
+
+void Trainer::loadCheckpoint(const std::string& dir, int64_t& step, double& bestVal, int64_t& badEvals,
+                             int64_t& tokensSeen)
+{
+    const fs::path d(dir);
+    if (!fs::exists(d / "state.json") || !fs::exists(d / "trainable.safetensors") || !fs::exists(d / "optimizer.pt"))
+        throw Error(dir + ": not a complete checkpoint (expected state.json, trainable.safetensors, optimizer.pt)");
+    json state;
+    try {
+        state = json::parse(io::readFile((d / "state.json").string()));
+        step = state.at("step").get<int64_t>();
+        bestVal = state.at("best_validation_loss").get<double>();
+        badEvals = state.at("bad_evaluations").get<int64_t>();
+        tokensSeen = state.at("tokens_seen").get<int64_t>();
+    } catch (const json::exception& e) {
+        throw Error((d / "state.json").string() + ": " + e.what());
+    }
+    auto weights = io::WeightSet::fromSafetensors((d / "trainable.safetensors").string());
+    torch::NoGradGuard noGrad;
+    for (auto& [name, p] : m_model.trainableParameters()) {
+        const io::WeightView* w = weights.find(name);
+        if (!w || w->dtype != io::DType::F32 || w->shape != p.sizes().vec())
+            throw Error((d / "trainable.safetensors").string() + ": tensor '" + name +
+                        "' is missing or does not match this run's model");
+        p.copy_(torch::from_blob(const_cast<void*>(w->data), w->shape, torch::kFloat32));
+    }
+    if (const io::WeightView* r = weights.find("__rng_state__")) {
+        auto t = torch::from_blob(const_cast<void*>(r->data), r->shape, torch::kUInt8).clone();
+        at::Generator gen = at::detail::getDefaultCPUGenerator(); // shares the global generator
+        gen.set_state(t);
+    }
+    torch::load(*m_optimizer, (d / "optimizer.pt").string());
+}
+
+TrainResult Trainer::run(TrainObserver& observer, RunControl& control, const std::string& resumeFrom)
+{
+    TrainResult result;
+    const auto& c = m_config;
+    int64_t step = 0, badEvals = 0, tokensSeen = 0;
+    double bestVal = 0;
+    try {
+        torch::manual_seed(c.seed);
+        if (!resumeFrom.empty()) {
+            loadCheckpoint(resumeFrom, step, bestVal, badEvals, tokensSeen);
+            observer.onLog("resumed from " + resumeFrom + " at step " + std::to_string(step));
+        }
+        auto base = m_model.base();
+        base->train();
+        const auto t0 = Clock::now();
+        const int64_t firstStep = step;
+        while (step < c.maxSteps) {
+            if (!control.waitWhilePaused()) {
+                result.status = "cancelled";
+                break;
+            }
+            const auto stepStart = Clock::now();
+            const double lr = learningRateAt(c, step);
+            for (auto& group : m_optimizer->param_groups())
+                group.options().set_lr(lr);
+            m_optimizer->zero_grad();
+
+            // Gather the micro-batches first so the loss can be weighted by tokens.
+            std::vector<std::pair<torch::Tensor, torch::Tensor>> micro;
+            int64_t stepTokens = 0, stepInputTokens = 0;
+            for (int64_t m = 0; m < c.gradAccumulation; ++m) {
+                const auto idx = microBatchIndices(m_train.size(), c, step * c.gradAccumulation + m);
+                micro.push_back(collate(idx, m_train));
+                stepTokens += (micro.back().second.index({torch::indexing::Slice(), torch::indexing::Slice(1)}) !=
+                               kIgnoreIndex).sum().item<int64_t>();
+                for (size_t i : idx)
+                    stepInputTokens += static_cast<int64_t>(m_train[i].ids.size());
+            }
+            double stepLoss = 0;
+            for (auto& [ids, labels] : micro) {
+                torch::Tensor loss;
+                int64_t count = 0;
+                {
+                    AutocastScope autocast(c.precision == "bf16");
+                    std::tie(loss, count) = causalLmLoss(m_model.forward(ids), labels);
+                }
+                if (count == 0)
+                    continue;
+                const double weight = static_cast<double>(count) / static_cast<double>(std::max<int64_t>(1, stepTokens));
+                auto weighted = loss * weight;
+                const double value = loss.item<double>();
+                if (!std::isfinite(value)) {
+                    result.status = "failed";
+                    result.error = "the loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") +
+                                   " at step " + std::to_string(step + 1) +
+                                   ": lower the learning rate (now " + std::to_string(lr) +
+                                   "), keep gradient clipping on, add warm-up steps, or train in f32";
+                    break;
+                }
+                weighted.backward();
+                stepLoss += value * weight;
+            }
+            if (result.status == "failed")
+                break;
+            double gradNorm = 0;
+            if (c.clipNorm > 0) {
+                gradNorm = torch::nn::utils::clip_grad_norm_(m_params, c.clipNorm);
+            } else {
+                double sq = 0;
+                for (auto& p : m_params)
+                    if (p.grad().defined())
+                        sq += p.grad().pow(2).sum().item<double>();
+                gradNorm = std::sqrt(sq);
+            }
+            if (!std::isfinite(gradNorm)) {
+                result.status = "failed";
+                result.error = "the gradient norm became non-finite at step " + std::to_string(step + 1) +
+                               ": lower the learning rate, enable clip_norm, or train in f32";
+                break;
+            }
+            m_optimizer->step();
+            ++step;
+            tokensSeen += stepInputTokens;
+            result.finalLoss = stepLoss;
+
+            StepEvent ev;
+            ev.step = step;
+            ev.totalSteps = c.maxSteps;
+            ev.loss = stepLoss;
+            ev.learningRate = lr;
+            ev.gradNorm = gradNorm;
+            const double stepSeconds = std::chrono::duration<double>(Clock::now() - stepStart).count();
+            ev.tokensPerSecond = stepSeconds > 0 ? static_cast<double>(stepInputTokens) / stepSeconds : 0;
+            ev.elapsedSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            ev.etaSeconds = ev.elapsedSeconds / static_cast<double>(step - firstStep) * static_cast<double>(c.maxSteps - step);
+            ev.tokensSeen = tokensSeen;
+            ev.epoch = static_cast<int64_t>(static_cast<uint64_t>(step * c.gradAccumulation * c.batchSize * c.worldSize) /
+                                            m_train.size());
+            ev.peakMemoryBytes = peakMemoryBytes();
+            observer.onStep(ev);
+
+            const bool last = step == c.maxSteps;
+            if (!m_val.empty() && ((c.evalEvery > 0 && step % c.evalEvery == 0) || last)) {
+                ValidationEvent v;
+                v.step = step;
+                v.loss = validate();
+                v.perplexity = std::exp(v.loss);
+                v.improved = bestVal == 0 || v.loss < bestVal;
+                if (v.improved) {
+                    bestVal = v.loss;
+                    badEvals = 0;
+                } else {
+                    ++badEvals;
+                }
+                observer.onValidation(v);
+                if (c.earlyStoppingPatience > 0 && badEvals >= c.earlyStoppingPatience) {
+                    result.status = "early_stopped";
+                    observer.onLog("early stopping: validation loss has not improved for " +
+                                   std::to_string(badEvals) + " evaluations");
+                }
+            }
+            if (!m_outputDir.empty() && ((c.checkpointEvery > 0 && step % c.checkpointEvery == 0) || last ||
+                                         result.status == "early_stopped")) {
+                result.lastCheckpoint = saveCheckpoint(step, bestVal, badEvals, tokensSeen);
+                observer.onCheckpoint(step, result.lastCheckpoint);
+            }
+            if (result.status == "early_stopped")
+                break;
+            if (control.cancelled()) {
+                result.status = "cancelled";
+                break;
+            }
+        }
+        if (result.status.empty())
+            result.status = "completed";
+    } catch (const std::exception& e) {
+        result.status = "failed";
+        const std::string what = e.what();
+        result.error = what.substr(0, what.find('\n'));
+    }
+    m_model.base()->eval();
+    result.steps = step;
+    result.bestValidationLoss = bestVal;
+    return result;
+}
+
+} // namespace tb::train

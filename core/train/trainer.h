@@ -1,0 +1,65 @@
+#pragma once
+// The training loop. Each optimizer step reads as: next batch, forward, loss,
+// backward, update (with gradient accumulation, clipping and the schedule).
+// The data order is a pure function of (seed, step, rank, world size), so a
+// resumed run replays exactly what an uninterrupted run would have seen and
+// every data-parallel rank can compute its own shard.
+// Heavy header (LibTorch).
+#include "peft/peft_model.h"
+#include "train/train_types.h"
+
+#include <string>
+#include <vector>
+
+namespace tb::train {
+
+// One tokenised training sequence. labels[i] is the target id for position i
+// (Hugging Face convention: the loss compares logits[i-1] with labels[i]);
+// -100 means "no loss here" (prompt tokens, padding).
+struct Sequence {
+    std::vector<int64_t> ids;
+    std::vector<int64_t> labels;
+};
+
+inline constexpr int64_t kIgnoreIndex = -100;
+
+// Learning rate at optimizer step `step` (0-based).
+double learningRateAt(const TrainConfig& config, int64_t step);
+
+// Indices into a dataset of `size` examples for micro-batch `micro` (global
+// count) of this rank: epoch e uses a seeded permutation; ranks interleave.
+std::vector<size_t> microBatchIndices(size_t size, const TrainConfig& config, int64_t micro);
+
+// Mean next-token cross-entropy over positions whose label is not -100, and
+// how many such positions there were.
+std::pair<torch::Tensor, int64_t> causalLmLoss(const torch::Tensor& logits, const torch::Tensor& labels);
+
+class Trainer {
+public:
+    Trainer(peft::PeftModel& model, TrainConfig config, std::vector<Sequence> train, std::vector<Sequence> validation,
+            std::string outputDir);
+
+    // Runs until max_steps, early stopping, cancel or failure; from the
+    // checkpoint folder `resumeFrom` when given. Never throws for training
+    // failures (NaN loss, bad data): they come back as status "failed".
+    TrainResult run(TrainObserver& observer, RunControl& control, const std::string& resumeFrom = {});
+
+    // Validation loss over the validation set (or evalBatches batches).
+    double validate();
+
+private:
+    std::pair<torch::Tensor, torch::Tensor> collate(const std::vector<size_t>& indices,
+                                                    const std::vector<Sequence>& data) const;
+    std::string saveCheckpoint(int64_t step, double bestVal, int64_t badEvals, int64_t tokensSeen);
+    void loadCheckpoint(const std::string& dir, int64_t& step, double& bestVal, int64_t& badEvals, int64_t& tokensSeen);
+
+    peft::PeftModel& m_model;
+    TrainConfig m_config;
+    std::vector<Sequence> m_train, m_val;
+    std::string m_outputDir;
+    torch::Device m_device{torch::kCPU};
+    std::vector<torch::Tensor> m_params;
+    std::unique_ptr<torch::optim::Optimizer> m_optimizer;
+};
+
+} // namespace tb::train

@@ -1,0 +1,2 @@
+# Included by tests/CMakeLists.txt; tb_add_test() is defined there.
+tb_add_test(NAME tst_data SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_data.cpp LIBS tunebench_base)
