@@ -15,6 +15,7 @@ int main(int argc, char** argv)
     app.set_version_flag("--version", std::string("tunebench-cli 0.1.0"));
     std::vector<std::pair<CLI::App*, tb::cli::Runner>> commands;
     tb::cli::addModelCommands(app, commands);
+    tb::cli::addRunCommands(app, commands);
 
     try {
         app.parse(argc, argv);

@@ -7,10 +7,21 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 namespace tb::train {
+
+// One tokenised training sequence. labels[i] is the target id for position i
+// (Hugging Face convention: the loss compares logits[i-1] with labels[i]);
+// -100 means "no loss here" (prompt tokens, padding).
+struct Sequence {
+    std::vector<int64_t> ids;
+    std::vector<int64_t> labels;
+};
+
+inline constexpr int64_t kIgnoreIndex = -100;
 
 struct TrainConfig {
     std::string optimizer = "adamw"; // adamw, sgd

@@ -13,16 +13,6 @@
 
 namespace tb::train {
 
-// One tokenised training sequence. labels[i] is the target id for position i
-// (Hugging Face convention: the loss compares logits[i-1] with labels[i]);
-// -100 means "no loss here" (prompt tokens, padding).
-struct Sequence {
-    std::vector<int64_t> ids;
-    std::vector<int64_t> labels;
-};
-
-inline constexpr int64_t kIgnoreIndex = -100;
-
 // Learning rate at optimizer step `step` (0-based).
 double learningRateAt(const TrainConfig& config, int64_t step);
 

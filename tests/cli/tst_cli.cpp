@@ -1,5 +1,6 @@
 // tunebench-cli as a user runs it: a real process, JSON on stdout, one-line
 // errors on stderr with a non-zero exit status.
+#include "common/tiny_model.h"
 #include "io/atomic_file.h"
 
 #include <nlohmann/json.hpp>
@@ -137,6 +138,89 @@ private Q_SLOTS:
         const Run single = cli({"tokenize", "--tokenizer", tokenizer, "--text", QString::fromStdString(first["text"].get<std::string>())});
         QCOMPARE(single.exitCode, 0);
         QVERIFY(json::parse(single.out.toStdString())["ids"] == want[0]);
+    }
+
+    void trainRunsListShowExportAndResumeAfterKill()
+    {
+        QTemporaryDir tmp;
+        const std::string model = tbtest::makeTinyModel(tmp.filePath("base").toStdString());
+        std::string data;
+        for (int i = 0; i < 64; ++i)
+            data += json({{"prompt", "count " + std::to_string(i)}, {"response", std::to_string(i + 1)}}).dump() + "\n";
+        tb::io::writeFileAtomic(tmp.filePath("d.jsonl").toStdString(), data);
+        auto runJson = [&](int steps) {
+            return json({{"name", "cli-lora"},
+                         {"model", model},
+                         {"data", {{"train", {"d.jsonl"}}, {"template", "plain"}, {"max_length", 64}}},
+                         {"method", {{"method", "lora"}}},
+                         {"training", {{"max_steps", steps}, {"batch_size", 8}, {"checkpoint_every", 5}, {"seed", 1}}}});
+        };
+        tb::io::writeFileAtomic(tmp.filePath("RUN.json").toStdString(), runJson(10).dump());
+        const QString db = tmp.filePath("store/runs.sqlite");
+
+        const Run r = cli({"train", "--config", tmp.filePath("RUN.json"), "--db", db, "--events", "jsonl"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QStringList events = r.out.split('\n', Qt::SkipEmptyParts);
+        int steps = 0, checkpoints = 0;
+        for (const auto& e : events) {
+            const json j = json::parse(e.toStdString());
+            steps += j["event"] == "step";
+            checkpoints += j["event"] == "checkpoint";
+        }
+        QCOMPARE(steps, 10);
+        QCOMPARE(checkpoints, 2);
+        const json finished = json::parse(events.back().toStdString());
+        QCOMPARE(finished["event"].get<std::string>(), std::string("finished"));
+        QCOMPARE(finished["status"].get<std::string>(), std::string("completed"));
+        const int64_t id = finished["run_id"];
+
+        const Run list = cli({"runs", "--db", db, "list"});
+        QCOMPARE(list.exitCode, 0);
+        const json runs = json::parse(list.out.toStdString());
+        QCOMPARE(runs.size(), size_t(1));
+        QCOMPARE(runs[0]["status"].get<std::string>(), std::string("completed"));
+        const Run show = cli({"runs", "--db", db, "show", "--run", QString::number(id)});
+        QCOMPARE(show.exitCode, 0);
+        const json shown = json::parse(show.out.toStdString());
+        QCOMPARE(shown["last_metrics"]["loss"]["step"].get<int>(), 10);
+        QCOMPARE(shown["artifacts"][0]["kind"].get<std::string>(), std::string("adapter"));
+        const Run exported = cli({"export", "--db", db, "--run", QString::number(id), "--adapter", tmp.filePath("out")});
+        QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
+        QVERIFY(QFile::exists(tmp.filePath("out/adapter_config.json")));
+
+        // A process killed mid-run: the store marks it interrupted, resume finishes it.
+        tb::io::writeFileAtomic(tmp.filePath("RUN.json").toStdString(), runJson(400).dump());
+        QProcess p;
+        p.start(QStringLiteral(TB_CLI), {"train", "--config", tmp.filePath("RUN.json"), "--db", db, "--events", "jsonl"});
+        QString seen;
+        int64_t killedId = 0;
+        while (p.waitForReadyRead(60000)) {
+            seen += QString::fromUtf8(p.readAllStandardOutput());
+            for (const auto& line : seen.split('\n', Qt::SkipEmptyParts)) {
+                const json j = json::parse(line.toStdString(), nullptr, false);
+                if (j.is_object() && j["event"] == "run_created")
+                    killedId = j["run_id"];
+            }
+            if (seen.contains("\"checkpoint\""))
+                break;
+        }
+        p.kill();
+        p.waitForFinished();
+        QVERIFY(killedId > 0);
+        const json after = json::parse(cli({"runs", "--db", db, "show", "--run", QString::number(killedId)}).out.toStdString());
+        QCOMPARE(after["status"].get<std::string>(), std::string("interrupted"));
+        QVERIFY(after["checkpoints"].size() >= 1);
+        const Run resumed = cli({"resume", "--db", db, "--run", QString::number(killedId)});
+        QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err));
+        const json done = json::parse(resumed.out.toStdString());
+        QCOMPARE(done["status"].get<std::string>(), std::string("completed"));
+        QCOMPARE(done["steps"].get<int>(), 400);
+
+        // A typo in RUN.json: one line naming the key.
+        json bad = runJson(5);
+        bad["training"]["lr"] = 0.1;
+        tb::io::writeFileAtomic(tmp.filePath("bad.json").toStdString(), bad.dump());
+        expectOneLineError(cli({"train", "--config", tmp.filePath("bad.json"), "--db", db}), "training: unknown key 'lr'");
     }
 
     void badInputFailsWithOneLine()

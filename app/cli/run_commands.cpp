@@ -1,0 +1,267 @@
+// train, resume, runs, export: fine-tuning runs and their history.
+#include "cli/commands.h"
+#include "common/error.h"
+#include "store/run_store.h"
+#include "train/run_job.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+using nlohmann::json;
+
+namespace tb::cli {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+void onSigint(int) { g_interrupted = true; }
+
+std::string clock(double seconds)
+{
+    if (!std::isfinite(seconds) || seconds < 0)
+        return "--:--";
+    const auto s = static_cast<long>(seconds + 0.5);
+    char buf[32];
+    if (s >= 3600)
+        std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%02ld:%02ld", s / 60, s % 60);
+    return buf;
+}
+
+// Prints events as JSON Lines (--events jsonl) or as a progress bar on stderr.
+class CliObserver : public train::JobObserver {
+public:
+    CliObserver(bool jsonl, train::RunControl& control)
+        : m_jsonl(jsonl), m_tty(::isatty(STDERR_FILENO) != 0), m_control(control)
+    {
+    }
+    void onRunCreated(int64_t runId, const std::string& outputDir) override
+    {
+        emit({{"event", "run_created"}, {"run_id", runId}, {"output_dir", outputDir}},
+             "run " + std::to_string(runId) + " -> " + outputDir);
+    }
+    void onPrepared(const train::DataSummary& d, int64_t trainable, int64_t total) override
+    {
+        const double share = total ? 100.0 * static_cast<double>(trainable) / static_cast<double>(total) : 0.0;
+        char line[200];
+        std::snprintf(line, sizeof line, "data: %zu train / %zu validation sequences, %zu truncated; trainable %lld of %lld parameters (%.3f%%)",
+                      d.trainExamples, d.validationExamples, d.truncated, static_cast<long long>(trainable),
+                      static_cast<long long>(total), share);
+        emit({{"event", "prepared"},
+              {"train_examples", d.trainExamples},
+              {"validation_examples", d.validationExamples},
+              {"truncated", d.truncated},
+              {"dropped", d.dropped},
+              {"train_tokens", d.trainTokens},
+              {"per_task", d.perTask},
+              {"trainable_parameters", trainable},
+              {"total_parameters", total}},
+             line);
+    }
+    void onStep(const train::StepEvent& e) override
+    {
+        if (g_interrupted)
+            m_control.cancel();
+        if (m_jsonl) {
+            print({{"event", "step"},        {"step", e.step},
+                   {"total_steps", e.totalSteps}, {"loss", e.loss},
+                   {"learning_rate", e.learningRate}, {"grad_norm", e.gradNorm},
+                   {"tokens_per_second", e.tokensPerSecond}, {"elapsed_s", e.elapsedSeconds},
+                   {"eta_s", e.etaSeconds},  {"epoch", e.epoch},
+                   {"peak_memory_bytes", e.peakMemoryBytes}});
+            return;
+        }
+        const int width = 30;
+        const int filled = static_cast<int>(width * e.step / std::max<int64_t>(1, e.totalSteps));
+        char line[256];
+        std::snprintf(line, sizeof line, "step %lld/%lld [%s%s] loss %.4f lr %.2e %.0f tok/s ETA %s",
+                      static_cast<long long>(e.step), static_cast<long long>(e.totalSteps),
+                      std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), e.loss,
+                      e.learningRate, e.tokensPerSecond, clock(e.etaSeconds).c_str());
+        if (m_tty)
+            std::cerr << '\r' << line << "\x1b[K" << std::flush;
+        else if (e.step == e.totalSteps || e.step % 10 == 0)
+            std::cerr << line << '\n';
+    }
+    void onValidation(const train::ValidationEvent& v) override
+    {
+        char line[160];
+        std::snprintf(line, sizeof line, "validation at step %lld: loss %.4f, perplexity %.2f%s",
+                      static_cast<long long>(v.step), v.loss, v.perplexity, v.improved ? " (best)" : "");
+        emit({{"event", "validation"}, {"step", v.step}, {"loss", v.loss}, {"perplexity", v.perplexity},
+              {"improved", v.improved}},
+             line);
+    }
+    void onCheckpoint(int64_t step, const std::string& dir) override
+    {
+        emit({{"event", "checkpoint"}, {"step", step}, {"path", dir}}, "checkpoint: " + dir);
+    }
+    void onLog(const std::string& message) override { emit({{"event", "log"}, {"message", message}}, message); }
+
+private:
+    void print(const json& j) { std::cout << j.dump() << '\n' << std::flush; }
+    void emit(const json& j, const std::string& human)
+    {
+        if (m_jsonl) {
+            print(j);
+            return;
+        }
+        std::cerr << (m_tty ? "\r\x1b[K" : "") << human << '\n' << std::flush;
+    }
+    bool m_jsonl, m_tty;
+    train::RunControl& m_control;
+};
+
+json runJson(const store::Run& r)
+{
+    return {{"id", r.id},
+            {"name", r.name},
+            {"status", std::string(store::runStatusName(r.status))},
+            {"method", r.method},
+            {"base_model", r.baseModel},
+            {"created_at_ms", r.createdAt},
+            {"started_at_ms", r.startedAt},
+            {"finished_at_ms", r.finishedAt},
+            {"error", r.errorMessage}};
+}
+
+struct TrainArgs {
+    std::string config, db, events;
+    int64_t resumeRun = 0;
+};
+
+int finish(const train::JobResult& r, bool jsonl)
+{
+    json out = {{"run_id", r.runId},
+                {"status", r.train.status},
+                {"steps", r.train.steps},
+                {"final_loss", r.train.finalLoss},
+                {"best_validation_loss", r.train.bestValidationLoss},
+                {"output_dir", r.outputDir},
+                {"saved", r.savedDir}};
+    if (!r.train.error.empty())
+        out["error"] = r.train.error;
+    if (jsonl)
+        out["event"] = "finished";
+    std::cerr << (::isatty(STDERR_FILENO) ? "\n" : "");
+    std::cout << out.dump() << '\n' << std::flush;
+    if (r.train.status == "failed")
+        throw Error("run " + std::to_string(r.runId) + " failed: " + r.train.error);
+    return 0;
+}
+
+} // namespace
+
+void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands)
+{
+    const std::string defaultDb = store::defaultStorePath();
+    {
+        auto args = std::make_shared<TrainArgs>();
+        args->db = defaultDb;
+        auto* cmd = app.add_subcommand("train", "Fine-tune a model as RUN.json describes (see resources/runs/README.md)");
+        cmd->add_option("--config", args->config, "RUN.json")->required();
+        cmd->add_option("--db", args->db, "run store (SQLite)")->capture_default_str();
+        cmd->add_option("--events", args->events, "jsonl: one JSON event per line on stdout")
+            ->check(CLI::IsMember({"jsonl"}));
+        commands.emplace_back(cmd, [args] {
+            const auto config = train::readRunConfig(args->config);
+            train::RunControl control;
+            std::signal(SIGINT, onSigint);
+            CliObserver observer(args->events == "jsonl", control);
+            finish(train::runJob(config, {args->db, std::nullopt}, observer, control), args->events == "jsonl");
+        });
+    }
+    {
+        auto args = std::make_shared<TrainArgs>();
+        args->db = defaultDb;
+        auto* cmd = app.add_subcommand("resume", "Continue an interrupted or cancelled run from its last checkpoint");
+        cmd->add_option("--run", args->resumeRun, "run id")->required();
+        cmd->add_option("--db", args->db, "run store (SQLite)")->capture_default_str();
+        cmd->add_option("--events", args->events, "jsonl: one JSON event per line on stdout")
+            ->check(CLI::IsMember({"jsonl"}));
+        commands.emplace_back(cmd, [args] {
+            train::RunControl control;
+            std::signal(SIGINT, onSigint);
+            CliObserver observer(args->events == "jsonl", control);
+            finish(train::runJob({}, {args->db, args->resumeRun}, observer, control), args->events == "jsonl");
+        });
+    }
+    {
+        auto db = std::make_shared<std::string>(defaultDb);
+        auto runId = std::make_shared<int64_t>(0);
+        auto status = std::make_shared<std::string>();
+        auto* runs = app.add_subcommand("runs", "The run history: list, show, delete");
+        runs->require_subcommand(1);
+        runs->add_option("--db", *db, "run store (SQLite)")->capture_default_str();
+        auto* list = runs->add_subcommand("list", "All runs, newest first");
+        list->add_option("--status", *status, "only runs with this status");
+        commands.emplace_back(list, [db, status] {
+            store::RunStore store(*db);
+            store::RunFilter filter;
+            if (!status->empty())
+                filter.status = store::runStatusFromName(*status);
+            json out = json::array();
+            for (const auto& r : store.listRuns(filter))
+                out.push_back(runJson(r));
+            std::cout << out.dump() << '\n';
+        });
+        auto* show = runs->add_subcommand("show", "One run: configuration, last metrics, checkpoints, artifacts");
+        show->add_option("--run", *runId, "run id")->required();
+        commands.emplace_back(show, [db, runId] {
+            store::RunStore store(*db);
+            const auto run = store.run(*runId);
+            json out = runJson(run);
+            out["config"] = json::parse(run.configJson);
+            json last = json::object();
+            for (const auto& name : store.metricNames(run.id)) {
+                const auto points = store.metrics(run.id, name);
+                if (!points.empty())
+                    last[name] = {{"step", points.back().step}, {"value", points.back().value}};
+            }
+            out["last_metrics"] = last;
+            out["checkpoints"] = json::array();
+            for (const auto& c : store.checkpoints(run.id))
+                out["checkpoints"].push_back({{"step", c.step}, {"path", c.path}, {"resumable", c.resumable}});
+            out["artifacts"] = json::array();
+            for (const auto& a : store.artifacts(run.id))
+                out["artifacts"].push_back({{"kind", a.kind}, {"path", a.path}, {"metadata", json::parse(a.metadataJson)}});
+            std::cout << out.dump() << '\n';
+        });
+        auto* del = runs->add_subcommand("delete", "Remove a run and its metrics from the store (files stay)");
+        del->add_option("--run", *runId, "run id")->required();
+        commands.emplace_back(del, [db, runId] {
+            store::RunStore store(*db);
+            store.deleteRun(*runId);
+            std::cout << json({{"deleted", *runId}}).dump() << '\n';
+        });
+    }
+    {
+        auto db = std::make_shared<std::string>(defaultDb);
+        auto runId = std::make_shared<int64_t>(0);
+        auto adapter = std::make_shared<std::string>();
+        auto merged = std::make_shared<std::string>();
+        auto* cmd = app.add_subcommand("export", "Write a finished run as a PEFT adapter folder or a merged model folder");
+        cmd->add_option("--run", *runId, "run id")->required();
+        cmd->add_option("--db", *db, "run store (SQLite)")->capture_default_str();
+        auto* a = cmd->add_option("--adapter", *adapter, "folder for adapter_config.json + adapter_model.safetensors");
+        auto* m = cmd->add_option("--merged", *merged, "folder for a Hugging Face model with the update merged in");
+        a->excludes(m);
+        commands.emplace_back(cmd, [db, runId, adapter, merged] {
+            if (adapter->empty() && merged->empty())
+                throw Error("export: give --adapter DIR or --merged DIR");
+            train::exportRun(*db, *runId, *adapter, *merged);
+            std::cout << json({{"run_id", *runId}, {"path", adapter->empty() ? *merged : *adapter}}).dump() << '\n';
+        });
+    }
+}
+
+} // namespace tb::cli
