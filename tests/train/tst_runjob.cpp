@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <QTemporaryDir>
+#include <filesystem>
 #include <QtTest>
 
 using namespace tb;
@@ -173,6 +174,20 @@ private Q_SLOTS:
         const auto run = store::RunStore(db).run(r.runId);
         QCOMPARE(run.status, store::RunStatus::Failed);
         QCOMPARE(run.errorMessage, r.train.error);
+    }
+
+    void shippedRunExamplesParse()
+    {
+        int n = 0;
+        for (const auto& e : std::filesystem::directory_iterator(std::string(TB_RESOURCES_DIR) + "/runs")) {
+            if (e.path().extension() != ".json")
+                continue;
+            const auto c = train::readRunConfig(e.path().string());
+            QVERIFY(!c.name.empty());
+            QVERIFY(std::filesystem::path(c.model).is_absolute());
+            ++n;
+        }
+        QCOMPARE(n, 6);
     }
 
     void runConfigErrorsNameTheKey()
