@@ -1,0 +1,63 @@
+#pragma once
+// A fine-tuning run on a background thread. The engine reports through its
+// observer interface on that thread; TrainingJob re-emits each event as a Qt
+// signal, which Qt queues to receivers living in the GUI thread, so the window
+// never waits on training.
+#include <QObject>
+#include <QString>
+#include <QVariantMap>
+
+#include <memory>
+#include <thread>
+
+namespace tb::train {
+struct RunConfig;
+class RunControl;
+}
+
+namespace tb::ui {
+
+struct StepPoint {
+    qint64 step = 0;
+    qint64 totalSteps = 0;
+    double loss = 0;
+    double learningRate = 0;
+    double gradNorm = 0;
+    double tokensPerSecond = 0;
+    double elapsedSeconds = 0;
+    double etaSeconds = 0;
+    qint64 peakMemoryBytes = 0;
+};
+
+class TrainingJob : public QObject {
+    Q_OBJECT
+public:
+    // Starts a new run of `config`, or resumes `resumeRun` when it is > 0.
+    TrainingJob(const tb::train::RunConfig& config, QString dbPath, qint64 resumeRun = 0, QObject* parent = nullptr);
+    ~TrainingJob() override; // cancels and joins a run still going
+
+    void start();
+    void pause();
+    void resume();
+    void cancel();
+    bool isRunning() const { return m_running; }
+
+Q_SIGNALS:
+    void runCreated(qint64 runId, const QString& outputDir);
+    void prepared(qint64 trainExamples, qint64 validationExamples, qint64 trainable, qint64 total);
+    void stepFinished(const tb::ui::StepPoint& point);
+    void validated(qint64 step, double loss, double perplexity);
+    void checkpointSaved(qint64 step, const QString& path);
+    void logMessage(const QString& message);
+    // status: completed, early_stopped, cancelled, failed
+    void finished(const QString& status, const QString& error, qint64 runId);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m;
+    bool m_running = false;
+};
+
+} // namespace tb::ui
+
+Q_DECLARE_METATYPE(tb::ui::StepPoint)
