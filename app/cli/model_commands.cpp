@@ -75,6 +75,7 @@ void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
         auto args = std::make_shared<InfoArgs>();
         auto* cmd = app.add_subcommand("info", "Family, parameter count, vocabulary, context length and dtype of a model");
         cmd->add_option("--model", args->model, "Hugging Face folder or llama2.c .bin file")->required();
+        cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
         commands.emplace_back(cmd, [args] {
             auto lm = model::LanguageModel::load(args->model, {args->device});
             printJson(infoJson(lm->info()));
