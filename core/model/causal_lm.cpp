@@ -32,10 +32,13 @@ Tensor ProjectionImpl::forward(const Tensor& x)
     Tensor y;
     if (!m_inOut) {
         y = F::linear(x, weight, bias);
+    } else if (bias.defined()) {
+        // GPT-2's Conv1D: one fused addmm over the flattened positions.
+        auto shape = x.sizes().vec();
+        shape.back() = m_out;
+        y = torch::addmm(bias, x.reshape({-1, m_in}), weight).view(shape);
     } else {
         y = torch::matmul(x, weight);
-        if (bias.defined())
-            y = y + bias;
     }
     if (m_loraA && !m_merged) {
         auto h = m_dropout ? m_dropout(x) : x;
