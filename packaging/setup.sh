@@ -40,12 +40,16 @@ case "$mode" in
     ctest --test-dir "$build" --output-on-failure -LE bench
     ;;
   run)
+    # The main job: the desktop app on the built-in demo workspace (created
+    # offline on first use, about half a minute), with its LoRA run ready to start.
     cli="$build/app/tunebench-cli"
-    model=tests/fixtures/models/llama_gqa
-    echo "== tunebench-cli info --model $model" >&2
-    "$cli" info --model "$model"
-    echo "== tunebench-cli generate --model $model --prompt-ids 1,17,42 --max-new-tokens 16" >&2
-    "$cli" generate --model "$model" --prompt-ids 1,17,42 --max-new-tokens 16
+    demo=${TUNEBENCH_DEMO_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/tunebench/demo}
+    "$cli" demo --dir "$demo" >/dev/null
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+      exec "$build/app/tunebench" --db "$demo/runs.sqlite" --run-config "$demo/runs/lora.json"
+    fi
+    echo "setup: no display; training the demo's LoRA run on the command line instead" >&2
+    "$cli" train --config "$demo/runs/lora.json" --db "$demo/runs.sqlite"
     ;;
   *)
     echo "usage: bash packaging/setup.sh [run|test]" >&2

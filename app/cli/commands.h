@@ -15,6 +15,7 @@ namespace tb::cli {
 using Runner = std::function<void()>;
 
 void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
+void addDemoCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 
 } // namespace tb::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv)
     std::vector<std::pair<CLI::App*, tb::cli::Runner>> commands;
     tb::cli::addModelCommands(app, commands);
     tb::cli::addRunCommands(app, commands);
+    tb::cli::addDemoCommand(app, commands);
 
     try {
         app.parse(argc, argv);
