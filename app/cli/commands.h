@@ -16,6 +16,7 @@ using Runner = std::function<void()>;
 
 void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 void addDemoCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
+void addMetricCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 
 } // namespace tb::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv)
     tb::cli::addModelCommands(app, commands);
     tb::cli::addRunCommands(app, commands);
     tb::cli::addDemoCommand(app, commands);
+    tb::cli::addMetricCommand(app, commands);
 
     try {
         app.parse(argc, argv);

@@ -10,6 +10,7 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <map>
 
 using nlohmann::json;
 namespace fs = std::filesystem;
@@ -221,6 +222,30 @@ private Q_SLOTS:
         bad["training"]["lr"] = 0.1;
         tb::io::writeFileAtomic(tmp.filePath("bad.json").toStdString(), bad.dump());
         expectOneLineError(cli({"train", "--config", tmp.filePath("bad.json"), "--db", db}), "training: unknown key 'lr'");
+    }
+
+    void metricBleuMatchesSacreBleuPerSentence()
+    {
+        // Every hard case, sentence BLEU with sacreBLEU's defaults, against its recorded scores.
+        const QString cases = QStringLiteral(TB_FIXTURES_DIR "/eval/cases.jsonl");
+        const json ref = json::parse(tb::io::readFile(TB_FIXTURES_DIR "/eval/reference.json"));
+        std::map<std::string, double> want;
+        for (const auto& r : ref["bleu_sentence"])
+            if (r["tokenize"] == "13a" && r["smooth"] == "exp" && r["lowercase"] == false)
+                want[r["id"].get<std::string>()] = r["score"].get<double>();
+        QVERIFY(want.size() > 10);
+        const Run r = cli({"metric", "bleu", "--input", cases, "--level", "sentence"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        int compared = 0;
+        for (const auto& line : r.out.split('\n', Qt::SkipEmptyParts)) {
+            const json j = json::parse(line.toStdString());
+            const auto it = want.find(j["id"].get<std::string>());
+            if (it == want.end())
+                continue;
+            QVERIFY2(std::abs(j["bleu"]["score"].get<double>() - it->second) < 1e-4, j.dump().c_str());
+            ++compared;
+        }
+        QCOMPARE(size_t(compared), want.size());
     }
 
     void badInputFailsWithOneLine()

@@ -1,0 +1,7 @@
+# Included by tests/CMakeLists.txt; tb_add_test() is defined there.
+tb_add_test(NAME tst_metrics SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_metrics.cpp LIBS tunebench_base)
+
+# Timing and agreement against sacreBLEU / rouge_score on generated data; run
+# by tests/bench/bench_metrics.sh, not by ctest.
+add_executable(tb_bench_metrics ${CMAKE_CURRENT_LIST_DIR}/bench_metrics.cpp)
+target_link_libraries(tb_bench_metrics PRIVATE tunebench_base)
