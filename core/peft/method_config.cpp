@@ -1,6 +1,7 @@
 #include "peft/method_config.h"
 
 #include "common/error.h"
+#include "common/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,30 +24,16 @@ std::string methodName(Method m)
     return "?";
 }
 
+using json_fields::checkKeys;
+
 namespace {
 
-void checkKeys(const json& j, const std::set<std::string>& allowed, const std::string& where)
-{
-    for (auto it = j.begin(); it != j.end(); ++it)
-        if (!allowed.count(it.key())) {
-            std::string list;
-            for (const auto& a : allowed)
-                list += (list.empty() ? "" : ", ") + a;
-            throw Error(where + ": unknown key '" + it.key() + "' (expected one of: " + list + ")");
-        }
-}
-
+// A field's value, or `fallback` when it is absent or null.
 template <typename T>
 T get(const json& j, const char* key, T fallback, const std::string& where)
 {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null())
-        return fallback;
-    try {
-        return it->get<T>();
-    } catch (const json::exception&) {
-        throw Error(where + "." + key + ": wrong type, found " + it->dump());
-    }
+    json_fields::read(j, key, fallback, where);
+    return fallback;
 }
 
 } // namespace

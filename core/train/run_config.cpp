@@ -1,6 +1,7 @@
 #include "train/run_config.h"
 
 #include "common/error.h"
+#include "common/json_fields.h"
 #include "io/atomic_file.h"
 
 #include <filesystem>
@@ -11,29 +12,10 @@ using nlohmann::json;
 
 namespace tb::train {
 
+using json_fields::checkKeys;
+using json_fields::read;
+
 namespace {
-
-void checkKeys(const json& j, const std::set<std::string>& allowed, const std::string& where)
-{
-    if (!j.is_object())
-        throw Error(where + ": expected an object, found " + std::string(j.type_name()));
-    for (auto it = j.begin(); it != j.end(); ++it)
-        if (!allowed.count(it.key()))
-            throw Error(where + ": unknown key '" + it.key() + "'");
-}
-
-template <typename T>
-void read(const json& j, const char* key, T& out, const std::string& where)
-{
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null())
-        return;
-    try {
-        out = it->get<T>();
-    } catch (const json::exception&) {
-        throw Error(where + "." + key + ": wrong type, found " + it->dump());
-    }
-}
 
 std::string resolve(const std::string& path, const std::string& baseDir)
 {

@@ -1,6 +1,7 @@
 #include "train/train_types.h"
 
 #include "common/error.h"
+#include "common/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -37,35 +38,15 @@ bool RunControl::waitWhilePaused()
     return !m_cancel.load();
 }
 
-namespace {
-
-template <typename T>
-void read(const json& j, const char* key, T& out, const std::string& source)
-{
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null())
-        return;
-    try {
-        out = it->get<T>();
-    } catch (const json::exception&) {
-        throw Error(source + "." + key + ": wrong type, found " + it->dump());
-    }
-}
-
-} // namespace
+using json_fields::read;
 
 TrainConfig parseTrainConfig(const json& j, const std::string& source)
 {
-    if (!j.is_object())
-        throw Error(source + ": expected an object");
-    static const std::set<std::string> keys = {
+    json_fields::checkKeys(j, {
         "optimizer", "learning_rate", "weight_decay", "beta1", "beta2", "eps", "momentum", "schedule",
         "warmup_steps", "min_lr_ratio", "max_steps", "batch_size", "grad_accumulation", "clip_norm",
         "eval_every", "eval_batches", "early_stopping_patience", "checkpoint_every", "seed", "device",
-        "precision", "threads"};
-    for (auto it = j.begin(); it != j.end(); ++it)
-        if (!keys.count(it.key()))
-            throw Error(source + ": unknown key '" + it.key() + "'");
+        "precision", "threads"}, source);
     TrainConfig c;
     read(j, "optimizer", c.optimizer, source);
     read(j, "learning_rate", c.learningRate, source);
