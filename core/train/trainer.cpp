@@ -9,6 +9,7 @@
 #include <ATen/autocast_mode.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -303,10 +304,13 @@ TrainResult Trainer::run(TrainObserver& observer, RunControl& control, const std
             for (int64_t m = 0; m < c.gradAccumulation; ++m) {
                 const auto idx = microBatchIndices(m_train.size(), c, step * c.gradAccumulation + m);
                 micro.push_back(collate(idx, m_train));
-                stepTokens += (micro.back().second.index({torch::indexing::Slice(), torch::indexing::Slice(1)}) !=
-                               kIgnoreIndex).sum().item<int64_t>();
-                for (size_t i : idx)
+                // Counted on the host: a device reduction here would synchronise every micro-batch.
+                for (size_t i : idx) {
+                    const auto& labels = m_train[i].labels;
+                    stepTokens += std::count_if(labels.begin() + 1, labels.end(),
+                                                [](int64_t l) { return l != kIgnoreIndex; });
                     stepInputTokens += static_cast<int64_t>(m_train[i].ids.size());
+                }
             }
             double stepLoss = 0;
             for (auto& [ids, labels] : micro) {
