@@ -3,6 +3,7 @@ target_sources(tunebench_base PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/bleu.cpp
   ${CMAKE_CURRENT_LIST_DIR}/chrf.cpp
   ${CMAKE_CURRENT_LIST_DIR}/classification.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/forgetting.cpp
   ${CMAKE_CURRENT_LIST_DIR}/metric_command.cpp
   ${CMAKE_CURRENT_LIST_DIR}/ngrams.cpp
   ${CMAKE_CURRENT_LIST_DIR}/porter.cpp

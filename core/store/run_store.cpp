@@ -412,67 +412,253 @@ std::vector<Dataset> RunStore::datasets() const
     return list;
 }
 
+namespace {
+
+void bindRunOrNull(Query& q, int index, RunId run)
+{
+    if (run != 0)
+        q.bind(index, run);
+    else
+        q.bindNull(index);
+}
+
+void bindIdOrNull(Query& q, int index, int64_t id)
+{
+    if (id != 0)
+        q.bind(index, id);
+    else
+        q.bindNull(index);
+}
+
+constexpr const char* kEvaluationColumns = "id, run_id, base_model, suite, task, metric, value, created_at, "
+                                           "task_evaluation_id";
+constexpr const char* kGenerationColumns = "id, evaluation_id, example_id, prompt, reference, output, "
+                                           "task_evaluation_id, scores";
+constexpr const char* kTaskEvaluationColumns = "id, run_id, base_model, adapter, suite, task, kind, settings, "
+                                               "examples, seconds, tokens, created_at";
+
+Evaluation readEvaluation(const Query& q)
+{
+    return {q.int64(0), q.int64(1), q.text(2), q.text(3), q.text(4), q.text(5), q.real(6), q.int64(7), q.int64(8)};
+}
+
+Generation readGeneration(const Query& q)
+{
+    return {q.int64(0), q.int64(1), q.text(2), q.text(3), q.text(4), q.text(5), q.int64(6), q.text(7)};
+}
+
+TaskEvaluation readTaskEvaluation(const Query& q)
+{
+    TaskEvaluation t;
+    t.id = q.int64(0);
+    t.run = q.int64(1);
+    t.baseModel = q.text(2);
+    t.adapter = q.text(3);
+    t.suite = q.text(4);
+    t.task = q.text(5);
+    t.kind = q.text(6);
+    t.settingsJson = q.text(7);
+    t.examples = q.int64(8);
+    t.seconds = q.real(9);
+    t.tokens = q.int64(10);
+    t.createdAt = q.int64(11);
+    return t;
+}
+
+std::string sqlWith(const char* head, const char* columns, const char* tail)
+{
+    return std::string(head) + columns + tail;
+}
+
+void insertGeneration(Connection& c, const Generation& g)
+{
+    if (g.evaluation == 0 && g.taskEvaluation == 0)
+        c.failPlain("generation for example '" + g.exampleId
+                    + "': expected an evaluation or task evaluation id, found neither");
+    const std::string scores = g.scoresJson.empty() ? "{}" : g.scoresJson;
+    checkJson(c, scores, "scores of example '" + g.exampleId + "'");
+    Query q(c, "INSERT INTO generations (evaluation_id, task_evaluation_id, example_id, prompt, reference, output, "
+               "scores) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    bindIdOrNull(q, 1, g.evaluation);
+    bindIdOrNull(q, 2, g.taskEvaluation);
+    q.bind(3, g.exampleId).bind(4, g.prompt).bind(5, g.reference).bind(6, g.output).bind(7, scores);
+    try {
+        q.run();
+    } catch (const tb::Error&) {
+        if (q.lastError() == SQLITE_CONSTRAINT_FOREIGNKEY)
+            c.failPlain("no " + std::string(g.evaluation ? "evaluation" : "task evaluation") + " with id "
+                        + std::to_string(g.evaluation ? g.evaluation : g.taskEvaluation)
+                        + " (adding generation for example '" + g.exampleId + "')");
+        throw;
+    }
+}
+
+} // namespace
+
 int64_t RunStore::addEvaluation(const Evaluation& e)
 {
     Connection& c = m_impl->connection;
     if (e.run == 0 && e.baseModel.empty())
         c.failPlain("evaluation " + e.suite + "/" + e.task + "/" + e.metric
                     + ": expected a run id or a base model, found neither");
-    Query q(c, "INSERT INTO evaluations (run_id, base_model, suite, task, metric, value, created_at) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    if (e.run != 0)
-        q.bind(1, e.run);
-    else
-        q.bindNull(1);
+    Query q(c, "INSERT INTO evaluations (run_id, base_model, suite, task, metric, value, created_at, "
+               "task_evaluation_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    bindRunOrNull(q, 1, e.run);
     q.bind(2, e.baseModel).bind(3, e.suite).bind(4, e.task).bind(5, e.metric).bind(6, e.value);
     q.bind(7, e.createdAt != 0 ? e.createdAt : nowMs());
-    runForRun(c, q, e.run, "adding evaluation " + e.suite + "/" + e.task);
+    bindIdOrNull(q, 8, e.taskEvaluation);
+    try {
+        runForRun(c, q, e.run, "adding evaluation " + e.suite + "/" + e.task);
+    } catch (const tb::Error&) {
+        if (q.lastError() == SQLITE_CONSTRAINT_FOREIGNKEY && e.taskEvaluation != 0 && !findTaskEvaluation(e.taskEvaluation))
+            c.failPlain("no task evaluation with id " + std::to_string(e.taskEvaluation) + " (adding score "
+                        + e.metric + ")");
+        throw;
+    }
     return c.lastInsertId();
 }
 
 std::vector<Evaluation> RunStore::evaluations(const EvaluationFilter& filter) const
 {
-    Query q(m_impl->connection,
-            "SELECT id, run_id, base_model, suite, task, metric, value, created_at FROM evaluations "
-            "WHERE (?1 IS NULL OR run_id = ?1) AND (?2 = '' OR base_model = ?2) AND (?3 = '' OR suite = ?3) "
-            "ORDER BY id");
+    static const std::string sql = sqlWith(
+        "SELECT ", kEvaluationColumns,
+        " FROM evaluations WHERE (?1 IS NULL OR coalesce(run_id, 0) = ?1) AND (?2 = '' OR base_model = ?2) "
+        "AND (?3 = '' OR suite = ?3) AND (?4 = '' OR task = ?4) ORDER BY id");
+    Query q(m_impl->connection, sql.c_str());
     if (filter.run)
         q.bind(1, *filter.run);
     else
         q.bindNull(1);
-    q.bind(2, filter.baseModel).bind(3, filter.suite);
+    q.bind(2, filter.baseModel).bind(3, filter.suite).bind(4, filter.task);
     std::vector<Evaluation> list;
     while (q.next())
-        list.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.text(4), q.text(5), q.real(6), q.int64(7)});
+        list.push_back(readEvaluation(q));
     return list;
 }
 
 int64_t RunStore::addGeneration(const Generation& g)
 {
     Connection& c = m_impl->connection;
-    Query q(c, "INSERT INTO generations (evaluation_id, example_id, prompt, reference, output) "
-               "VALUES (?1, ?2, ?3, ?4, ?5)");
-    q.bind(1, g.evaluation).bind(2, g.exampleId).bind(3, g.prompt).bind(4, g.reference).bind(5, g.output);
-    try {
-        q.run();
-    } catch (const tb::Error&) {
-        if (q.lastError() == SQLITE_CONSTRAINT_FOREIGNKEY)
-            c.failPlain("no evaluation with id " + std::to_string(g.evaluation) + " (adding generation for example '"
-                        + g.exampleId + "')");
-        throw;
-    }
+    insertGeneration(c, g);
     return c.lastInsertId();
+}
+
+void RunStore::addGenerations(const std::vector<Generation>& generations)
+{
+    Connection& c = m_impl->connection;
+    Transaction transaction(c);
+    for (const Generation& g : generations)
+        insertGeneration(c, g);
+    transaction.commit();
 }
 
 std::vector<Generation> RunStore::generations(int64_t evaluation) const
 {
-    Query q(m_impl->connection, "SELECT id, evaluation_id, example_id, prompt, reference, output FROM generations "
-                                "WHERE evaluation_id = ?1 ORDER BY id");
+    static const std::string sql =
+        sqlWith("SELECT ", kGenerationColumns, " FROM generations WHERE evaluation_id = ?1 ORDER BY id");
+    Query q(m_impl->connection, sql.c_str());
     q.bind(1, evaluation);
     std::vector<Generation> list;
     while (q.next())
-        list.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.text(4), q.text(5)});
+        list.push_back(readGeneration(q));
     return list;
+}
+
+std::vector<Generation> RunStore::taskGenerations(int64_t taskEvaluation) const
+{
+    static const std::string sql =
+        sqlWith("SELECT ", kGenerationColumns, " FROM generations WHERE task_evaluation_id = ?1 ORDER BY id");
+    Query q(m_impl->connection, sql.c_str());
+    q.bind(1, taskEvaluation);
+    std::vector<Generation> list;
+    while (q.next())
+        list.push_back(readGeneration(q));
+    return list;
+}
+
+int64_t RunStore::addTaskEvaluation(const TaskEvaluation& t)
+{
+    Connection& c = m_impl->connection;
+    if (t.run == 0 && t.baseModel.empty())
+        c.failPlain("task evaluation " + t.suite + "/" + t.task + ": expected a run id or a base model, found neither");
+    const std::string settings = t.settingsJson.empty() ? "{}" : t.settingsJson;
+    checkJson(c, settings, "settings of task evaluation " + t.suite + "/" + t.task);
+    Query q(c, "INSERT INTO task_evaluations (run_id, base_model, adapter, suite, task, kind, settings, examples, "
+               "seconds, tokens, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    bindRunOrNull(q, 1, t.run);
+    q.bind(2, t.baseModel).bind(3, t.adapter).bind(4, t.suite).bind(5, t.task).bind(6, t.kind).bind(7, settings);
+    q.bind(8, t.examples).bind(9, t.seconds).bind(10, t.tokens);
+    q.bind(11, t.createdAt != 0 ? t.createdAt : nowMs());
+    runForRun(c, q, t.run, "adding task evaluation " + t.suite + "/" + t.task);
+    return c.lastInsertId();
+}
+
+std::vector<TaskEvaluation> RunStore::taskEvaluations(const EvaluationFilter& filter) const
+{
+    static const std::string sql = sqlWith(
+        "SELECT ", kTaskEvaluationColumns,
+        " FROM task_evaluations WHERE (?1 IS NULL OR coalesce(run_id, 0) = ?1) AND (?2 = '' OR base_model = ?2) "
+        "AND (?3 = '' OR suite = ?3) AND (?4 = '' OR task = ?4) ORDER BY created_at DESC, id DESC");
+    Query q(m_impl->connection, sql.c_str());
+    if (filter.run)
+        q.bind(1, *filter.run);
+    else
+        q.bindNull(1);
+    q.bind(2, filter.baseModel).bind(3, filter.suite).bind(4, filter.task);
+    std::vector<TaskEvaluation> list;
+    while (q.next())
+        list.push_back(readTaskEvaluation(q));
+    return list;
+}
+
+std::optional<TaskEvaluation> RunStore::findTaskEvaluation(int64_t id) const
+{
+    static const std::string sql = sqlWith("SELECT ", kTaskEvaluationColumns, " FROM task_evaluations WHERE id = ?1");
+    Query q(m_impl->connection, sql.c_str());
+    q.bind(1, id);
+    if (!q.next())
+        return std::nullopt;
+    return readTaskEvaluation(q);
+}
+
+void RunStore::deleteTaskEvaluation(int64_t id)
+{
+    // Its scores and generations go with it (ON DELETE CASCADE).
+    Query q(m_impl->connection, "DELETE FROM task_evaluations WHERE id = ?1");
+    q.bind(1, id);
+    q.run();
+}
+
+int64_t RunStore::addForgettingReport(const ForgettingRecord& r)
+{
+    Connection& c = m_impl->connection;
+    const std::string runs = r.runsJson.empty() ? "[]" : r.runsJson;
+    const std::string report = r.reportJson.empty() ? "{}" : r.reportJson;
+    checkJson(c, runs, "runs of forgetting report '" + r.name + "'");
+    checkJson(c, report, "forgetting report '" + r.name + "'");
+    Query q(c, "INSERT INTO forgetting_reports (suite, name, runs, report, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    q.bind(1, r.suite).bind(2, r.name).bind(3, runs).bind(4, report);
+    q.bind(5, r.createdAt != 0 ? r.createdAt : nowMs());
+    q.run();
+    return c.lastInsertId();
+}
+
+std::vector<ForgettingRecord> RunStore::forgettingReports(const std::string& suite) const
+{
+    Query q(m_impl->connection, "SELECT id, suite, name, runs, report, created_at FROM forgetting_reports "
+                                "WHERE (?1 = '' OR suite = ?1) ORDER BY created_at DESC, id DESC");
+    q.bind(1, suite);
+    std::vector<ForgettingRecord> list;
+    while (q.next())
+        list.push_back({q.int64(0), q.text(1), q.text(2), q.text(3), q.text(4), q.int64(5)});
+    return list;
+}
+
+void RunStore::deleteForgettingReport(int64_t id)
+{
+    Query q(m_impl->connection, "DELETE FROM forgetting_reports WHERE id = ?1");
+    q.bind(1, id);
+    q.run();
 }
 
 } // namespace tb::store

@@ -107,21 +107,53 @@ struct Evaluation {
     std::string metric;
     double value = 0;
     int64_t createdAt = 0;
+    int64_t taskEvaluation = 0; // the TaskEvaluation it belongs to (0 for scores recorded alone)
 };
 
 struct Generation {
     int64_t id = 0;
-    int64_t evaluation = 0;
+    int64_t evaluation = 0;     // one score row it explains; 0 when taskEvaluation is set
     std::string exampleId;
     std::string prompt;
     std::string reference;
     std::string output;
+    int64_t taskEvaluation = 0;
+    std::string scoresJson = "{}"; // per-example metric values, e.g. {"rougeL":0.5}
 };
 
 struct EvaluationFilter {
-    std::optional<RunId> run;
+    std::optional<RunId> run; // 0 = the base model alone (with or without an adapter folder)
     std::string baseModel; // empty = any
     std::string suite;     // empty = any
+    std::string task;      // empty = any
+};
+
+// One model x suite x task evaluation: the settings it ran with, its scores
+// (Evaluation rows pointing at it) and its per-example outputs (Generation
+// rows pointing at it). Newest first when listed.
+struct TaskEvaluation {
+    int64_t id = 0;
+    RunId run = 0;               // 0: the base model alone
+    std::string baseModel;       // the model path
+    std::string adapter;         // an adapter folder evaluated without a run; empty otherwise
+    std::string suite;
+    std::string task;
+    std::string kind;            // generate, multiple_choice, classification, perplexity
+    std::string settingsJson = "{}"; // task spec, perturbation, generation options
+    int64_t examples = 0;
+    double seconds = 0;
+    int64_t tokens = 0;
+    int64_t createdAt = 0;       // 0 on write = now
+};
+
+// A stored forgetting analysis (eval/forgetting.h's report as JSON).
+struct ForgettingRecord {
+    int64_t id = 0;
+    std::string suite;
+    std::string name;
+    std::string runsJson = "[]";   // the run ids of the stages, in order
+    std::string reportJson = "{}";
+    int64_t createdAt = 0;         // 0 on write = now
 };
 
 class RunStore {
@@ -184,6 +216,19 @@ public:
     std::vector<Evaluation> evaluations(const EvaluationFilter& filter = {}) const;
     int64_t addGeneration(const Generation& generation);
     std::vector<Generation> generations(int64_t evaluation) const;
+
+    int64_t addTaskEvaluation(const TaskEvaluation& evaluation);
+    std::vector<TaskEvaluation> taskEvaluations(const EvaluationFilter& filter = {}) const;
+    std::optional<TaskEvaluation> findTaskEvaluation(int64_t id) const;
+    // Removes it with its scores and generations.
+    void deleteTaskEvaluation(int64_t id);
+    // In one transaction (thousands of rows per task evaluation).
+    void addGenerations(const std::vector<Generation>& generations);
+    std::vector<Generation> taskGenerations(int64_t taskEvaluation) const; // in insertion order
+
+    int64_t addForgettingReport(const ForgettingRecord& record);
+    std::vector<ForgettingRecord> forgettingReports(const std::string& suite = {}) const; // newest first
+    void deleteForgettingReport(int64_t id);
 
 private:
     struct Impl;

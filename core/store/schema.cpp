@@ -103,6 +103,60 @@ CREATE TABLE generations (
 );
 CREATE INDEX generations_by_evaluation ON generations(evaluation_id);
 )sql",
+    // 3: task evaluations group one model x suite x task's scores and
+    // per-example outputs (with per-example scores, so old generations can be
+    // rescored); generations may belong to a task evaluation instead of one
+    // score row; stored forgetting analyses.
+    R"sql(
+CREATE TABLE task_evaluations (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER REFERENCES runs(id) ON DELETE CASCADE,
+    base_model TEXT NOT NULL DEFAULT '',
+    adapter TEXT NOT NULL DEFAULT '',
+    suite TEXT NOT NULL,
+    task TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT '',
+    settings TEXT NOT NULL DEFAULT '{}',
+    examples INTEGER NOT NULL DEFAULT 0,
+    seconds REAL NOT NULL DEFAULT 0,
+    tokens INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    CHECK (run_id IS NOT NULL OR base_model <> '')
+);
+CREATE INDEX task_evaluations_by_run ON task_evaluations(run_id);
+CREATE INDEX task_evaluations_by_suite ON task_evaluations(suite, task);
+
+ALTER TABLE evaluations ADD COLUMN task_evaluation_id INTEGER REFERENCES task_evaluations(id) ON DELETE CASCADE;
+CREATE INDEX evaluations_by_task_evaluation ON evaluations(task_evaluation_id);
+
+CREATE TABLE generations_v3 (
+    id INTEGER PRIMARY KEY,
+    evaluation_id INTEGER REFERENCES evaluations(id) ON DELETE CASCADE,
+    task_evaluation_id INTEGER REFERENCES task_evaluations(id) ON DELETE CASCADE,
+    example_id TEXT NOT NULL DEFAULT '',
+    prompt TEXT NOT NULL DEFAULT '',
+    reference TEXT NOT NULL DEFAULT '',
+    output TEXT NOT NULL DEFAULT '',
+    scores TEXT NOT NULL DEFAULT '{}',
+    CHECK (evaluation_id IS NOT NULL OR task_evaluation_id IS NOT NULL)
+);
+INSERT INTO generations_v3 (id, evaluation_id, example_id, prompt, reference, output)
+    SELECT id, evaluation_id, example_id, prompt, reference, output FROM generations;
+DROP TABLE generations;
+ALTER TABLE generations_v3 RENAME TO generations;
+CREATE INDEX generations_by_evaluation ON generations(evaluation_id);
+CREATE INDEX generations_by_task_evaluation ON generations(task_evaluation_id);
+
+CREATE TABLE forgetting_reports (
+    id INTEGER PRIMARY KEY,
+    suite TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    runs TEXT NOT NULL DEFAULT '[]',
+    report TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX forgetting_reports_by_suite ON forgetting_reports(suite);
+)sql",
 };
 
 constexpr int kLatest = int(sizeof kMigrations / sizeof kMigrations[0]);

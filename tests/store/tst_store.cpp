@@ -126,12 +126,12 @@ private Q_SLOTS:
         const std::string path = newPath();
         {
             RunStore store(path);
-            QCOMPARE(store.schemaVersion(), 2);
-            QCOMPARE(RunStore::latestSchemaVersion(), 2);
+            QCOMPARE(store.schemaVersion(), 3);
+            QCOMPARE(RunStore::latestSchemaVersion(), 3);
             QCOMPARE(store.path(), path);
         }
         RawDb raw(path);
-        QCOMPARE(raw.integer("PRAGMA user_version"), int64_t(2));
+        QCOMPARE(raw.integer("PRAGMA user_version"), int64_t(3));
         QCOMPARE(raw.text("PRAGMA journal_mode"), std::string("wal"));
         QCOMPARE(raw.integer("PRAGMA application_id"), int64_t(0x54425253));
         QCOMPARE(raw.integer("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
@@ -160,7 +160,7 @@ private Q_SLOTS:
                      "VALUES (7, 2, '/ckpt/2', 1004, 1)");
         }
         RunStore store(path);
-        QCOMPARE(store.schemaVersion(), 2);
+        QCOMPARE(store.schemaVersion(), 3);
         const Run run = store.run(7);
         QCOMPARE(run.name, std::string("old run"));
         QCOMPARE(run.status, RunStatus::Completed);
@@ -171,7 +171,7 @@ private Q_SLOTS:
         QCOMPARE(loss[2].value, 1.75);
         QCOMPARE(loss[2].wallTime, int64_t(1003));
         QCOMPARE(store.lastCheckpoint(7)->path, std::string("/ckpt/2"));
-        // The version 2 tables exist and work.
+        // The version 2 and 3 tables exist and work.
         Evaluation e;
         e.run = 7;
         e.suite = "mmlu";
@@ -182,7 +182,7 @@ private Q_SLOTS:
         QCOMPARE(store.evaluations({7, {}, {}}).size(), size_t(1));
         QVERIFY(store.addGeneration({0, evaluation, "q1", "1+1?", "2", "3"}) > 0);
         RawDb raw(path);
-        QCOMPARE(raw.integer("PRAGMA user_version"), int64_t(2));
+        QCOMPARE(raw.integer("PRAGMA user_version"), int64_t(3));
         QCOMPARE(raw.text("PRAGMA journal_mode"), std::string("wal"));
     }
 
@@ -195,7 +195,7 @@ private Q_SLOTS:
         }
         const QString error = errorOf([&] { RunStore store(path); });
         QVERIFY2(error.contains(QString::fromStdString(path)), qPrintable(error));
-        QVERIFY2(error.contains("schema version 9 is newer than this Tunebench supports (2)"), qPrintable(error));
+        QVERIFY2(error.contains("schema version 9 is newer than this Tunebench supports (3)"), qPrintable(error));
         QVERIFY(errorOf([&] { RunWriter writer(path); }).contains("schema version 9"));
         RawDb raw(path);
         QCOMPARE(raw.integer("PRAGMA user_version"), int64_t(9));
@@ -449,6 +449,123 @@ private Q_SLOTS:
         QCOMPARE(base[0].run, RunId(0));
         QVERIFY(errorOf([&] { store.addEvaluation({0, 0, "", "mmlu", "law", "acc", 1, 0}); })
                     .contains("expected a run id or a base model"));
+    }
+
+    void version2GenerationsSurviveTheMigration()
+    {
+        // A version 2 file made by hand: one run, one score, one generation.
+        const std::string path = newPath();
+        {
+            RawDb raw(path);
+            raw.exec(kVersion1Schema);
+            // Version 2 as it shipped: generations hang off one score row.
+            raw.exec("CREATE TABLE evaluations (id INTEGER PRIMARY KEY, run_id INTEGER REFERENCES runs(id) ON "
+                     "DELETE CASCADE, base_model TEXT NOT NULL DEFAULT '', suite TEXT NOT NULL, task TEXT NOT NULL "
+                     "DEFAULT '', metric TEXT NOT NULL, value REAL, created_at INTEGER NOT NULL);"
+                     "CREATE TABLE generations (id INTEGER PRIMARY KEY, evaluation_id INTEGER NOT NULL REFERENCES "
+                     "evaluations(id) ON DELETE CASCADE, example_id TEXT NOT NULL DEFAULT '', prompt TEXT NOT NULL "
+                     "DEFAULT '', reference TEXT NOT NULL DEFAULT '', output TEXT NOT NULL DEFAULT '');"
+                     "INSERT INTO runs (id, name, status, method, config, created_at) "
+                     "VALUES (3, 'r', 'completed', 'lora', '{}', 1);"
+                     "INSERT INTO evaluations (id, run_id, suite, task, metric, value, created_at) "
+                     "VALUES (5, 3, 's', 't', 'bleu', 12.5, 2);"
+                     "INSERT INTO generations (id, evaluation_id, example_id, prompt, reference, output) "
+                     "VALUES (9, 5, 'ex', 'p', 'r', 'o');"
+                     "PRAGMA user_version = 2;");
+        }
+        RunStore store(path);
+        QCOMPARE(store.schemaVersion(), 3);
+        const auto g = store.generations(5);
+        QCOMPARE(g.size(), size_t(1));
+        QCOMPARE(g[0].id, int64_t(9));
+        QCOMPARE(g[0].output, std::string("o"));
+        QCOMPARE(g[0].scoresJson, std::string("{}"));
+        QCOMPARE(store.evaluations()[0].taskEvaluation, int64_t(0));
+        store.deleteRun(3); // the cascade still reaches the rebuilt table
+        RawDb raw(path);
+        QCOMPARE(raw.integer("SELECT count(*) FROM generations"), int64_t(0));
+    }
+
+    void taskEvaluationsGroupScoresAndGenerations()
+    {
+        const std::string path = newPath();
+        RunStore store(path);
+        const RunId run = store.createRun({"r", "gpt2", "lora", "{}"});
+        TaskEvaluation t;
+        t.run = run;
+        t.baseModel = "gpt2";
+        t.suite = "demo";
+        t.task = "summarize";
+        t.kind = "generate";
+        t.settingsJson = R"({"max_new_tokens":32})";
+        t.examples = 2;
+        t.seconds = 1.5;
+        t.tokens = 120;
+        t.createdAt = 100;
+        const int64_t te = store.addTaskEvaluation(t);
+        TaskEvaluation base = t;
+        base.run = 0;
+        base.adapter = "/adapters/a";
+        base.createdAt = 200;
+        const int64_t be = store.addTaskEvaluation(base);
+        Evaluation e{0, run, "gpt2", "demo", "summarize", "rougeL", 0.5, 0, te};
+        store.addEvaluation(e);
+        store.addGenerations({{0, 0, "1", "p1", "r1", "o1", te, R"({"rougeL":0.25})"},
+                              {0, 0, "2", "p2", "r2", "o2", te, R"({"rougeL":0.75})"}});
+
+        const auto all = store.taskEvaluations();
+        QCOMPARE(all.size(), size_t(2));
+        QCOMPARE(all[0].id, be); // newest first
+        QCOMPARE(all[0].run, RunId(0));
+        QCOMPARE(all[0].adapter, std::string("/adapters/a"));
+        const auto mine = store.taskEvaluations({run, {}, {}, {}});
+        QCOMPARE(mine.size(), size_t(1));
+        QCOMPARE(mine[0].settingsJson, t.settingsJson);
+        QCOMPARE(mine[0].seconds, 1.5);
+        QCOMPARE(mine[0].tokens, int64_t(120));
+        QCOMPARE(store.taskEvaluations({RunId(0), {}, {}, {}}).size(), size_t(1));
+        QCOMPARE(store.taskEvaluations({std::nullopt, {}, "demo", "translate"}).size(), size_t(0));
+        QCOMPARE(store.evaluations({std::nullopt, {}, "demo", "summarize"})[0].taskEvaluation, te);
+        const auto g = store.taskGenerations(te);
+        QCOMPARE(g.size(), size_t(2));
+        QCOMPARE(g[1].exampleId, std::string("2"));
+        QCOMPARE(g[1].scoresJson, std::string(R"({"rougeL":0.75})"));
+        QVERIFY(store.findTaskEvaluation(te));
+        QVERIFY(!store.findTaskEvaluation(9999));
+
+        // A bad generation in a batch leaves none of the batch behind.
+        QVERIFY(errorOf([&] { store.addGenerations({{0, 0, "3", "p", "r", "o", te, "{}"},
+                                                    {0, 0, "4", "p", "r", "o", 777, "{}"}}); })
+                    .contains("no task evaluation with id 777"));
+        QVERIFY(errorOf([&] { store.addGenerations({{0, 0, "5", "p", "r", "o", te, "{bad"}}); })
+                    .contains("scores of example '5'"));
+        QCOMPARE(store.taskGenerations(te).size(), size_t(2));
+
+        store.deleteTaskEvaluation(te);
+        QCOMPARE(store.taskGenerations(te).size(), size_t(0));
+        QCOMPARE(store.evaluations({run, {}, {}}).size(), size_t(0));
+        // Deleting the run removes its task evaluations; the base one stays.
+        const int64_t again = store.addTaskEvaluation(t);
+        store.deleteRun(run);
+        QVERIFY(!store.findTaskEvaluation(again));
+        QVERIFY(store.findTaskEvaluation(be));
+    }
+
+    void forgettingReportsRoundTrip()
+    {
+        RunStore store(newPath());
+        const int64_t a = store.addForgettingReport({0, "demo", "first", "[1,2]", R"({"tasks":["a"]})", 10});
+        const int64_t b = store.addForgettingReport({0, "other", "second", "[3]", "{}", 20});
+        QCOMPARE(store.forgettingReports().size(), size_t(2));
+        QCOMPARE(store.forgettingReports()[0].id, b);
+        const auto demo = store.forgettingReports("demo");
+        QCOMPARE(demo.size(), size_t(1));
+        QCOMPARE(demo[0].runsJson, std::string("[1,2]"));
+        QCOMPARE(demo[0].reportJson, std::string(R"({"tasks":["a"]})"));
+        QVERIFY(errorOf([&] { store.addForgettingReport({0, "demo", "x", "[", "{}", 0}); })
+                    .contains("runs of forgetting report 'x'"));
+        store.deleteForgettingReport(a);
+        QCOMPARE(store.forgettingReports("demo").size(), size_t(0));
     }
 
     void deletingARunCascades()
