@@ -14,6 +14,7 @@ void addMetricCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
         std::string metric, input, level = "corpus", tokenize = "13a";
         bool lowercase = false, stemmer = false;
         int wordOrder = 0;
+        int threads = 0;
     };
     auto args = std::make_shared<Args>();
     auto* cmd = app.add_subcommand("metric", "BLEU, chrF or ROUGE of hypotheses against references (JSONL lines "
@@ -28,6 +29,8 @@ void addMetricCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
     cmd->add_option("--word-order", args->wordOrder, "chrF word n-gram order (2 = chrF++)")->capture_default_str()
         ->check(CLI::Range(0, 4));
     cmd->add_flag("--stemmer", args->stemmer, "ROUGE: Porter stemmer, as rouge_score's use_stemmer");
+    cmd->add_option("--threads", args->threads, "lines scored in parallel (0 = one per core); scores do not depend on it")
+        ->capture_default_str()->check(CLI::Range(0, 256));
     commands.emplace_back(cmd, [args] {
         eval::MetricCommandOptions o;
         o.metric = eval::parseMetricKind(args->metric);
@@ -37,6 +40,7 @@ void addMetricCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
         o.lowercase = args->lowercase;
         o.wordOrder = args->wordOrder;
         o.stemmer = args->stemmer;
+        o.threads = args->threads;
         eval::runMetricCommand(o, std::cout);
     });
 }

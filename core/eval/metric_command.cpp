@@ -1,6 +1,10 @@
 #include "eval/metric_command.h"
 
+#include <algorithm>
 #include <charconv>
+#include <exception>
+#include <set>
+#include <thread>
 #include <cmath>
 #include <fstream>
 #include <string_view>
@@ -30,12 +34,95 @@ const char* typeName(const Json& v)
     return v.type_name();
 }
 
-std::vector<Segment> readSegments(const MetricCommandOptions& options)
+// Splits [0, n) into one contiguous chunk per thread and runs
+// fn(begin, end, chunk) on each; chunk 0 runs on the calling thread. Lines
+// are independent, so results joined in chunk order equal one thread's.
+template <class Fn>
+void forChunks(size_t n, int threads, Fn fn)
+{
+    const size_t chunks = std::max<size_t>(1, std::min<size_t>(size_t(threads), n / 256 + 1));
+    std::vector<std::thread> workers;
+    std::vector<std::exception_ptr> errors(chunks);
+    for (size_t c = 0; c < chunks; ++c) {
+        auto job = [&, c] {
+            try {
+                fn(n * c / chunks, n * (c + 1) / chunks, c);
+            } catch (...) {
+                errors[c] = std::current_exception();
+            }
+        };
+        if (c + 1 < chunks)
+            workers.emplace_back(job);
+        else
+            job();
+    }
+    for (auto& w : workers)
+        w.join();
+    // The first chunk's error is the one at the earliest line.
+    for (auto& e : errors)
+        if (e)
+            std::rethrow_exception(e);
+}
+
+size_t chunkCount(size_t n, int threads)
+{
+    return std::max<size_t>(1, std::min<size_t>(size_t(threads), n / 256 + 1));
+}
+
+int resolveThreads(int threads)
+{
+    if (threads > 0)
+        return threads;
+    return std::max(1, int(std::thread::hardware_concurrency()));
+}
+
+Segment parseSegment(const std::string& line, const std::string& where, size_t lineNo, MetricKind metric)
+{
+    Json j;
+    try {
+        j = Json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(where + ": not valid JSON (" + e.what() + ")");
+    }
+    if (!j.is_object())
+        throw Error(where + ": expected a JSON object, found " + typeName(j));
+    Segment s;
+    s.id = j.contains("id") ? j["id"] : Json(lineNo);
+    if (!j.contains("hyp"))
+        throw Error(where + ": field 'hyp' is missing; expected the hypothesis string");
+    if (!j["hyp"].is_string())
+        throw Error(where + ": field 'hyp': expected a string, found " + typeName(j["hyp"]));
+    s.hyp = j["hyp"].get<std::string>();
+    if (j.contains("refs")) {
+        const Json& refs = j["refs"];
+        if (!refs.is_array())
+            throw Error(where + ": field 'refs': expected an array of strings, found " + typeName(refs));
+        if (refs.empty())
+            throw Error(where + ": field 'refs': expected at least one reference, found an empty array");
+        for (size_t i = 0; i < refs.size(); ++i) {
+            if (!refs[i].is_string())
+                throw Error(where + ": field 'refs[" + std::to_string(i) + "]': expected a string, found "
+                            + typeName(refs[i]));
+            s.refs.push_back(refs[i].get<std::string>());
+        }
+    } else if (metric == MetricKind::Rouge && j.contains("ref")) {
+        if (!j["ref"].is_string())
+            throw Error(where + ": field 'ref': expected a string, found " + typeName(j["ref"]));
+        s.refs.push_back(j["ref"].get<std::string>());
+    } else {
+        throw Error(where + ": field 'refs' is missing; expected an array of reference strings"
+                    + std::string(metric == MetricKind::Rouge ? " (or 'ref')" : ""));
+    }
+    return s;
+}
+
+std::vector<Segment> readSegments(const MetricCommandOptions& options, int threads)
 {
     std::ifstream in(options.inputPath, std::ios::binary);
     if (!in)
         throw Error(options.inputPath + ": cannot open the metric input file");
-    std::vector<Segment> segments;
+    std::vector<std::string> lines;
+    std::vector<size_t> lineNumbers;
     std::string line;
     size_t lineNo = 0;
     while (std::getline(in, line)) {
@@ -44,46 +131,17 @@ std::vector<Segment> readSegments(const MetricCommandOptions& options)
             line.pop_back();
         if (line.find_first_not_of(" \t") == std::string::npos)
             continue;
-        const std::string where = options.inputPath + ":" + std::to_string(lineNo);
-        Json j;
-        try {
-            j = Json::parse(line);
-        } catch (const nlohmann::json::exception& e) {
-            throw Error(where + ": not valid JSON (" + e.what() + ")");
-        }
-        if (!j.is_object())
-            throw Error(where + ": expected a JSON object, found " + typeName(j));
-        Segment s;
-        s.id = j.contains("id") ? j["id"] : Json(lineNo);
-        if (!j.contains("hyp"))
-            throw Error(where + ": field 'hyp' is missing; expected the hypothesis string");
-        if (!j["hyp"].is_string())
-            throw Error(where + ": field 'hyp': expected a string, found " + typeName(j["hyp"]));
-        s.hyp = j["hyp"].get<std::string>();
-        if (j.contains("refs")) {
-            const Json& refs = j["refs"];
-            if (!refs.is_array())
-                throw Error(where + ": field 'refs': expected an array of strings, found " + typeName(refs));
-            if (refs.empty())
-                throw Error(where + ": field 'refs': expected at least one reference, found an empty array");
-            for (size_t i = 0; i < refs.size(); ++i) {
-                if (!refs[i].is_string())
-                    throw Error(where + ": field 'refs[" + std::to_string(i) + "]': expected a string, found "
-                                + typeName(refs[i]));
-                s.refs.push_back(refs[i].get<std::string>());
-            }
-        } else if (options.metric == MetricKind::Rouge && j.contains("ref")) {
-            if (!j["ref"].is_string())
-                throw Error(where + ": field 'ref': expected a string, found " + typeName(j["ref"]));
-            s.refs.push_back(j["ref"].get<std::string>());
-        } else {
-            throw Error(where + ": field 'refs' is missing; expected an array of reference strings"
-                        + std::string(options.metric == MetricKind::Rouge ? " (or 'ref')" : ""));
-        }
-        segments.push_back(std::move(s));
+        lines.push_back(std::move(line));
+        lineNumbers.push_back(lineNo);
     }
-    if (segments.empty())
+    if (lines.empty())
         throw Error(options.inputPath + ": no input lines; expected one JSON object per line");
+    std::vector<Segment> segments(lines.size());
+    forChunks(lines.size(), threads, [&](size_t begin, size_t end, size_t) {
+        for (size_t i = begin; i < end; ++i)
+            segments[i] = parseSegment(lines[i], options.inputPath + ":" + std::to_string(lineNumbers[i]),
+                                       lineNumbers[i], options.metric);
+    });
     return segments;
 }
 
@@ -183,8 +241,11 @@ void putRouge(std::string& out, const RougeScores& s)
 
 void runMetricCommand(const MetricCommandOptions& options, std::ostream& out)
 {
-    const std::vector<Segment> segments = readSegments(options);
+    const int threads = resolveThreads(options.threads);
+    const std::vector<Segment> segments = readSegments(options, threads);
     const bool sentence = options.level == MetricLevel::Sentence;
+    const size_t n = segments.size();
+    const size_t chunks = chunkCount(n, threads);
 
     BleuOptions bleu = sentence ? BleuOptions::sentenceDefaults() : BleuOptions{};
     bleu.tokenize = options.tokenize;
@@ -196,77 +257,84 @@ void runMetricCommand(const MetricCommandOptions& options, std::ostream& out)
     RougeOptions rouge;
     rouge.useStemmer = options.stemmer;
 
-    std::string line;
-    auto startLine = [&line](const Segment& s) {
-        line = "{\"id\": " + s.id.dump() + ", ";
+    auto startLine = [](std::string& text, const Segment& s) {
+        text += "{\"id\": ";
+        text += s.id.dump();
+        text += ", ";
     };
-    auto endLine = [&line, &out]() {
-        line += "}\n";
-        out << line;
-    };
-    auto corpusInputs = [&segments](std::vector<std::string>& hyps, std::vector<std::vector<std::string>>& refs) {
-        for (const auto& s : segments) {
-            hyps.push_back(s.hyp);
-            refs.push_back(s.refs);
-        }
-    };
-    const std::string count = ", \"segments\": " + std::to_string(segments.size());
+    // sacreBLEU's signature says "var" when lines have different numbers of references.
+    std::set<size_t> refCounts;
+    for (const auto& s : segments)
+        refCounts.insert(s.refs.size());
+    const std::string nrefs = refCounts.size() == 1 ? std::to_string(*refCounts.begin()) : "var";
+    const std::string count = ", \"segments\": " + std::to_string(n);
 
+    if (sentence) {
+        std::vector<std::string> texts(chunks);
+        forChunks(n, threads, [&](size_t begin, size_t end, size_t c) {
+            std::string& text = texts[c];
+            for (size_t i = begin; i < end; ++i) {
+                const Segment& s = segments[i];
+                startLine(text, s);
+                switch (options.metric) {
+                case MetricKind::Bleu:
+                    putBleu(text, sentenceBleu(s.hyp, s.refs, bleu));
+                    break;
+                case MetricKind::Chrf:
+                    putChrf(text, sentenceChrf(s.hyp, s.refs, chrf));
+                    break;
+                case MetricKind::Rouge:
+                    putRouge(text, rougeScoreMulti(s.refs, s.hyp, rouge));
+                    break;
+                }
+                text += "}\n";
+            }
+        });
+        for (const auto& text : texts)
+            out << text;
+        return;
+    }
+
+    std::string line = "{";
     switch (options.metric) {
-    case MetricKind::Bleu:
-        if (sentence) {
-            for (const auto& s : segments) {
-                startLine(s);
-                putBleu(line, sentenceBleu(s.hyp, s.refs, bleu));
-                endLine();
-            }
-        } else {
-            std::vector<std::string> hyps;
-            std::vector<std::vector<std::string>> refs;
-            corpusInputs(hyps, refs);
-            line = "{";
-            putBleu(line, corpusBleu(hyps, refs, bleu));
-            line += count;
-            endLine();
-        }
+    case MetricKind::Bleu: {
+        std::vector<BleuStats> sums(chunks);
+        forChunks(n, threads, [&](size_t begin, size_t end, size_t c) {
+            for (size_t i = begin; i < end; ++i)
+                sums[c] += bleuSegmentStats(segments[i].hyp, segments[i].refs, bleu);
+        });
+        for (size_t c = 1; c < chunks; ++c)
+            sums[0] += sums[c];
+        putBleu(line, bleuFromStats(sums[0], bleu, nrefs));
+        line += count;
         break;
-    case MetricKind::Chrf:
-        if (sentence) {
-            for (const auto& s : segments) {
-                startLine(s);
-                putChrf(line, sentenceChrf(s.hyp, s.refs, chrf));
-                endLine();
-            }
-        } else {
-            std::vector<std::string> hyps;
-            std::vector<std::vector<std::string>> refs;
-            corpusInputs(hyps, refs);
-            line = "{";
-            putChrf(line, corpusChrf(hyps, refs, chrf));
-            line += count;
-            endLine();
-        }
+    }
+    case MetricKind::Chrf: {
+        std::vector<ChrfStats> sums(chunks);
+        forChunks(n, threads, [&](size_t begin, size_t end, size_t c) {
+            for (size_t i = begin; i < end; ++i)
+                sums[c] += chrfSegmentStats(segments[i].hyp, segments[i].refs, chrf);
+        });
+        for (size_t c = 1; c < chunks; ++c)
+            sums[0] += sums[c];
+        putChrf(line, chrfFromStats(sums[0], chrf, nrefs));
+        line += count;
         break;
+    }
     case MetricKind::Rouge: {
-        std::vector<RougeScores> all;
-        all.reserve(segments.size());
-        for (const auto& s : segments) {
-            all.push_back(rougeScoreMulti(s.refs, s.hyp, rouge));
-            if (sentence) {
-                startLine(s);
-                putRouge(line, all.back());
-                endLine();
-            }
-        }
-        if (!sentence) {
-            line = "{";
-            putRouge(line, rougeMean(all));
-            line += count + ", \"aggregate\": \"mean\"";
-            endLine();
-        }
+        // rouge_score's mean aggregation: a plain mean in input order.
+        std::vector<RougeScores> all(n);
+        forChunks(n, threads, [&](size_t begin, size_t end, size_t) {
+            for (size_t i = begin; i < end; ++i)
+                all[i] = rougeScoreMulti(segments[i].refs, segments[i].hyp, rouge);
+        });
+        putRouge(line, rougeMean(all));
+        line += count + ", \"aggregate\": \"mean\"";
         break;
     }
     }
+    line += "}\n";
+    out << line;
 }
 
 MetricKind parseMetricKind(std::string_view name)

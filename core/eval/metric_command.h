@@ -34,6 +34,7 @@ struct MetricCommandOptions {
     bool lowercase = false;                       // BLEU and chrF; ROUGE always lowercases
     int wordOrder = 0;                            // chrF only; 2 gives chrF++
     bool stemmer = false;                         // ROUGE only
+    int threads = 0;                              // lines scored in parallel; 0 = one per core
 };
 
 // Throws tb::Error naming FILE:LINE and the field for bad input.

@@ -1,7 +1,7 @@
 // Times the metric command on one JSONL file for the configurations that
 // tests/fixtures/eval/make_reference.py's `bench` mode runs through sacreBLEU
 // and rouge_score, and writes the same outputs for tests/bench/bench_metrics.sh
-// to compare. Usage: tb_bench_metrics INPUT.jsonl OUTDIR [REPEATS [CONFIG]]
+// to compare. Usage: tb_bench_metrics INPUT.jsonl OUTDIR [REPEATS [CONFIG [THREADS]]]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -18,13 +18,14 @@ using namespace tb::eval;
 int main(int argc, char** argv)
 {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: %s INPUT.jsonl OUTDIR [REPEATS [CONFIG]]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s INPUT.jsonl OUTDIR [REPEATS [CONFIG [THREADS]]]\n", argv[0]);
         return 2;
     }
     const std::string input = argv[1];
     const std::string outDir = argv[2];
     const int repeats = argc > 3 ? std::max(1, std::atoi(argv[3])) : 3;
     const std::string only = argc > 4 ? argv[4] : "";
+    const int threads = argc > 5 ? std::atoi(argv[5]) : 0; // 0 = one per core
 
     struct Config {
         const char* name;
@@ -51,6 +52,7 @@ int main(int argc, char** argv)
             o.level = c.level;
             o.wordOrder = c.wordOrder;
             o.stemmer = c.stemmer;
+            o.threads = threads;
             double best = 1e300;
             std::string text;
             // Best of several runs: the machine is shared, the minimum is the least noisy.

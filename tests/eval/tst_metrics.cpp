@@ -395,6 +395,46 @@ private Q_SLOTS:
         QVERIFY(std::fabs(lines[0]["rouge1"]["fmeasure"].get<double>() - 2.0 / 3.0) < 1e-12);
     }
 
+    void metricCommandGivesTheSameResultOnAnyThreadCount()
+    {
+        // 1,000 lines (several chunks) from the fixture cases: the output of
+        // 3 threads must equal one thread's, byte for byte, and the earliest
+        // bad line is the one reported.
+        QTemporaryDir dir;
+        std::string text;
+        const char* hyps[] = {"The cat sat on the mat.", "", "A 1,234.5 test -- with \"quotes\"", "東京 is big!"};
+        const char* refs[] = {"the cat is on the mat", "nothing", "A 1,234.5 test with quotes", "東京 is large!"};
+        for (int i = 0; i < 1000; ++i)
+            text += Json({{"id", i}, {"hyp", hyps[i % 4]}, {"refs", {refs[(i + i / 4) % 4], refs[i % 4]}}}).dump() + "\n";
+        MetricCommandOptions o;
+        o.inputPath = writeTemp(dir, "many.jsonl", text);
+        for (MetricKind kind : {MetricKind::Bleu, MetricKind::Chrf, MetricKind::Rouge}) {
+            for (MetricLevel level : {MetricLevel::Sentence, MetricLevel::Corpus}) {
+                o.metric = kind;
+                o.level = level;
+                std::ostringstream one, three;
+                o.threads = 1;
+                runMetricCommand(o, one);
+                o.threads = 3;
+                runMetricCommand(o, three);
+                QCOMPARE(three.str(), one.str());
+                QVERIFY(!one.str().empty());
+            }
+        }
+        std::string bad = text;
+        bad += "{\"id\": 1000, \"hyp\": 5, \"refs\": [\"x\"]}\n";
+        for (int i = 0; i < 600; ++i)
+            bad += "{\"id\": \"late\", \"hyp\": \"x\"}\n";
+        o.inputPath = writeTemp(dir, "bad.jsonl", bad);
+        o.threads = 3;
+        try {
+            runLines(o);
+            QFAIL("expected tb::Error");
+        } catch (const tb::Error& e) {
+            QVERIFY2(std::string(e.what()).find(":1001: field 'hyp'") != std::string::npos, e.what());
+        }
+    }
+
     void metricCommandErrorsNameFileLineAndField()
     {
         QTemporaryDir dir;
