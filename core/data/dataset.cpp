@@ -17,7 +17,34 @@ using nlohmann::json;
 namespace {
 
 const char* const kFields[] = {"instruction", "input", "output", "messages", "prompt",
-                               "response", "completion", "text", "task"};
+                               "response", "completion", "text", "task", "ignore"};
+
+// A bad record. what() is the whole one-line error parseDataset throws; the
+// parts are kept for parseDatasetCollecting, which reports and goes on.
+class RecordError : public Error {
+public:
+    RecordError(const std::string& name, size_t line, std::string field, std::string reason)
+        : Error(name + ":" + std::to_string(line) + ": " + (field.empty() ? "" : "field '" + field + "': ") + reason),
+          problem{line, std::move(field), std::move(reason)}
+    {
+    }
+    RecordProblem problem;
+};
+
+// Runs PARSEONE; with hooks, a RecordError goes to them instead of up.
+template <class F>
+void guarded(const ParseHooks* hooks, F&& parseOne)
+{
+    if (!hooks || !hooks->onProblem) {
+        parseOne();
+        return;
+    }
+    try {
+        parseOne();
+    } catch (const RecordError& e) {
+        hooks->onProblem(e.problem);
+    }
+}
 
 std::string lower(std::string s)
 {
@@ -72,8 +99,8 @@ char firstNonSpace(std::string_view text)
 // Looks fields up under the names the file uses, so errors can name them.
 class Fields {
 public:
-    Fields(const json& object, const std::map<std::string, std::string>& fieldMap, std::string where)
-        : m_object(object), m_fieldMap(fieldMap), m_where(std::move(where))
+    Fields(const json& object, const std::map<std::string, std::string>& fieldMap, std::string name, size_t line)
+        : m_object(object), m_fieldMap(fieldMap), m_name(std::move(name)), m_line(line)
     {
     }
 
@@ -112,10 +139,10 @@ public:
 
     [[noreturn]] void fail(const std::string& field, const std::string& what) const
     {
-        throw Error(m_where + ": field '" + field + "': " + what);
+        throw RecordError(m_name, m_line, field, what);
     }
 
-    [[noreturn]] void failRecord(const std::string& what) const { throw Error(m_where + ": " + what); }
+    [[noreturn]] void failRecord(const std::string& what) const { throw RecordError(m_name, m_line, {}, what); }
 
     std::string describeKeys() const
     {
@@ -136,7 +163,8 @@ private:
 
     const json& m_object;
     const std::map<std::string, std::string>& m_fieldMap;
-    std::string m_where;
+    std::string m_name;
+    size_t m_line;
 };
 
 RecordShape detectShape(const Fields& f)
@@ -211,15 +239,22 @@ std::vector<Message> readMessages(const Fields& f, bool fromCsv)
     return messages;
 }
 
-Record buildRecord(const json& object, const std::string& where, const ReadOptions& options,
-                   const std::string& defaultTask, bool fromCsv)
+Record buildRecord(const json& object, const std::string& name, size_t line, const ReadOptions& options,
+                   const std::string& defaultTask, bool fromCsv, const ParseHooks* hooks)
 {
     if (!object.is_object())
-        throw Error(where + ": expected a JSON object (one record), found " + object.type_name());
-    const Fields f(object, options.fieldMap, where);
+        throw RecordError(name, line, {},
+                          std::string("expected a JSON object (one record), found ") + object.type_name());
+    if (hooks && hooks->onKeys) {
+        std::vector<std::string> keys;
+        for (const auto& item : object.items())
+            keys.push_back(item.key());
+        hooks->onKeys(line, keys);
+    }
+    const Fields f(object, options.fieldMap, name, line);
 
     Record r;
-    r.origin = where;
+    r.origin = name + ":" + std::to_string(line);
     r.shape = options.shape ? *options.shape : detectShape(f);
     switch (r.shape) {
     case RecordShape::Alpaca:
@@ -280,7 +315,7 @@ private:
 };
 
 std::vector<Record> parseJsonl(std::string_view text, const std::string& name, const ReadOptions& options,
-                               const std::string& task)
+                               const std::string& task, const ParseHooks* hooks)
 {
     std::vector<Record> records;
     size_t line = 0;
@@ -294,14 +329,16 @@ std::vector<Record> parseJsonl(std::string_view text, const std::string& name, c
         pos = end + 1;
         if (firstNonSpace(content) == '\0')
             continue;
-        const std::string where = name + ":" + std::to_string(line);
-        json object;
-        try {
-            object = json::parse(content);
-        } catch (const json::parse_error& e) {
-            throw Error(where + ": invalid JSON at column " + std::to_string(e.byte) + ": " + jsonReason(e));
-        }
-        records.push_back(buildRecord(object, where, options, task, false));
+        guarded(hooks, [&] {
+            json object;
+            try {
+                object = json::parse(content);
+            } catch (const json::parse_error& e) {
+                throw RecordError(name, line, {},
+                                  "invalid JSON at column " + std::to_string(e.byte) + ": " + jsonReason(e));
+            }
+            records.push_back(buildRecord(object, name, line, options, task, false, hooks));
+        });
     }
     return records;
 }
@@ -309,7 +346,7 @@ std::vector<Record> parseJsonl(std::string_view text, const std::string& name, c
 // Splits the top-level array into element texts so each record keeps its
 // line number (nlohmann reports positions only for syntax errors).
 std::vector<Record> parseJsonArray(std::string_view text, const std::string& name, const ReadOptions& options,
-                                   const std::string& task)
+                                   const std::string& task, const ParseHooks* hooks)
 {
     const LineIndex lines(text);
     const auto at = [&](size_t offset) {
@@ -355,15 +392,18 @@ std::vector<Record> parseJsonArray(std::string_view text, const std::string& nam
         if (pos >= text.size())
             throw Error(at(start) + ": unterminated array: expected ']' closing the array, found end of file");
         const std::string_view element = text.substr(start, pos - start);
-        json object;
-        try {
-            object = json::parse(element);
-        } catch (const json::parse_error& e) {
-            const size_t offset = start + (e.byte > 0 ? std::min<size_t>(e.byte - 1, element.size()) : 0);
-            throw Error(at(offset) + ": invalid JSON at column " + std::to_string(lines.columnAt(offset)) + ": "
-                        + jsonReason(e));
-        }
-        records.push_back(buildRecord(object, at(start), options, task, false));
+        guarded(hooks, [&] {
+            json object;
+            try {
+                object = json::parse(element);
+            } catch (const json::parse_error& e) {
+                const size_t offset = start + (e.byte > 0 ? std::min<size_t>(e.byte - 1, element.size()) : 0);
+                throw RecordError(name, lines.lineAt(offset), {},
+                                  "invalid JSON at column " + std::to_string(lines.columnAt(offset)) + ": "
+                                      + jsonReason(e));
+            }
+            records.push_back(buildRecord(object, name, lines.lineAt(start), options, task, false, hooks));
+        });
         if (text[pos] == ']')
             break;
         if (text[pos] == '}')
@@ -377,7 +417,7 @@ std::vector<Record> parseJsonArray(std::string_view text, const std::string& nam
 }
 
 std::vector<Record> parseCsvRecords(std::string_view text, const std::string& name, const ReadOptions& options,
-                                    const std::string& task)
+                                    const std::string& task, const ParseHooks* hooks)
 {
     const std::vector<CsvRow> rows = parseCsv(text, name);
     if (rows.empty())
@@ -396,14 +436,16 @@ std::vector<Record> parseCsvRecords(std::string_view text, const std::string& na
     std::vector<Record> records;
     for (size_t r = 1; r < rows.size(); ++r) {
         const CsvRow& row = rows[r];
-        const std::string where = name + ":" + std::to_string(row.line);
-        if (row.fields.size() != header.size())
-            throw Error(where + ": expected " + std::to_string(header.size()) + " fields as in the header, found "
-                        + std::to_string(row.fields.size()));
-        json object = json::object();
-        for (size_t i = 0; i < header.size(); ++i)
-            object[header[i]] = row.fields[i];
-        records.push_back(buildRecord(object, where, options, task, true));
+        guarded(hooks, [&] {
+            if (row.fields.size() != header.size())
+                throw RecordError(name, row.line, {}, "expected " + std::to_string(header.size())
+                                                          + " fields as in the header, found "
+                                                          + std::to_string(row.fields.size()));
+            json object = json::object();
+            for (size_t i = 0; i < header.size(); ++i)
+                object[header[i]] = row.fields[i];
+            records.push_back(buildRecord(object, name, row.line, options, task, true, hooks));
+        });
     }
     return records;
 }
@@ -413,47 +455,55 @@ void checkFieldMap(const std::map<std::string, std::string>& fieldMap)
     for (const auto& [from, to] : fieldMap) {
         if (std::find(std::begin(kFields), std::end(kFields), to) == std::end(kFields))
             throw Error("field mapping '" + from + "' -> '" + to + "': expected a target among instruction, input, "
-                        "output, messages, prompt, response, completion, text, task; found '" + to + "'");
+                        "output, messages, prompt, response, completion, text, task, ignore; found '" + to + "'");
     }
 }
 
 } // namespace
 
-std::vector<Record> parseDataset(std::string_view content, std::string_view sourceName, const ReadOptions& options)
+FileFormat detectFormat(std::string_view content, std::string_view sourceName)
+{
+    if (content.substr(0, 3) == "\xEF\xBB\xBF")
+        content.remove_prefix(3);
+    const std::string ext = extensionOf(sourceName);
+    const char first = firstNonSpace(content);
+    if (ext == ".jsonl" || ext == ".ndjson")
+        return FileFormat::Jsonl;
+    if (ext == ".csv")
+        return FileFormat::Csv;
+    if (first == '[')
+        return FileFormat::JsonArray;
+    if (first == '{' || first == '\0')
+        return FileFormat::Jsonl; // also .json files holding one object per line
+    throw Error(std::string(sourceName) + ": cannot tell the format: expected a .jsonl, .json or .csv file, or "
+                "content starting with '[' or '{', found '" + std::string(1, first) + "'");
+}
+
+std::vector<Record> parseDatasetCollecting(std::string_view content, std::string_view sourceName,
+                                           const ReadOptions& options, const ParseHooks& hooks)
 {
     checkFieldMap(options.fieldMap);
     const std::string name(sourceName);
     const std::string task = options.task.empty() ? stemOf(sourceName) : options.task;
+    const FileFormat format = options.format == FileFormat::Auto ? detectFormat(content, sourceName) : options.format;
     if (content.substr(0, 3) == "\xEF\xBB\xBF")
         content.remove_prefix(3);
-
-    FileFormat format = options.format;
-    if (format == FileFormat::Auto) {
-        const std::string ext = extensionOf(sourceName);
-        const char first = firstNonSpace(content);
-        if (ext == ".jsonl" || ext == ".ndjson")
-            format = FileFormat::Jsonl;
-        else if (ext == ".csv")
-            format = FileFormat::Csv;
-        else if (first == '[')
-            format = FileFormat::JsonArray;
-        else if (first == '{' || first == '\0')
-            format = FileFormat::Jsonl; // also .json files holding one object per line
-        else
-            throw Error(name + ": cannot tell the format: expected a .jsonl, .json or .csv file, or content "
-                        "starting with '[' or '{', found '" + std::string(1, first) + "'");
-    }
     switch (format) {
     case FileFormat::Jsonl:
-        return parseJsonl(content, name, options, task);
+        return parseJsonl(content, name, options, task, &hooks);
     case FileFormat::JsonArray:
-        return parseJsonArray(content, name, options, task);
+        return parseJsonArray(content, name, options, task, &hooks);
     case FileFormat::Csv:
-        return parseCsvRecords(content, name, options, task);
+        return parseCsvRecords(content, name, options, task, &hooks);
     case FileFormat::Auto:
         break;
     }
     return {};
+}
+
+std::vector<Record> parseDataset(std::string_view content, std::string_view sourceName, const ReadOptions& options)
+{
+    return parseDatasetCollecting(content, sourceName, options, ParseHooks{});
 }
 
 std::vector<Record> readDataset(const std::string& path, const ReadOptions& options)

@@ -1,6 +1,8 @@
 #pragma once
 // Dataset files (JSONL, JSON arrays, CSV) read into records of one of four
 // shapes. Every error names the file, the line and the field.
+#include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +51,8 @@ struct ReadOptions {
     // Source field -> field the reader understands: instruction, input, output,
     // messages, prompt, response, completion, text, task. E.g.
     // {"question","prompt"}, {"answer","response"}, {"category","task"}.
+    // "ignore" as the target hides a field (e.g. a 'text' column beside
+    // 'prompt'/'response' that should not decide the shape).
     std::map<std::string, std::string> fieldMap;
     // Task of records without a task field. Empty: the file name without its
     // extension, so that each file is its own task by default.
@@ -63,6 +67,30 @@ std::vector<Record> readDataset(const std::string& path, const ReadOptions& opti
 // and then the first character decide.
 std::vector<Record> parseDataset(std::string_view content, std::string_view sourceName,
                                  const ReadOptions& options = {});
+
+// The format FileFormat::Auto resolves to: SOURCENAME's extension, then the
+// first character. Throws tb::Error when neither tells.
+FileFormat detectFormat(std::string_view content, std::string_view sourceName);
+
+// One bad record met by parseDatasetCollecting.
+struct RecordProblem {
+    size_t line = 0;    // 1-based line where the record (or the syntax error) is
+    std::string field;  // the field at fault, as named in the error; empty for the record as a whole
+    std::string reason; // the error without its "file:line: field '...': " prefix
+};
+
+struct ParseHooks {
+    // Each record's source field names, before any mapping, in file order.
+    std::function<void(size_t line, const std::vector<std::string>& keys)> onKeys;
+    // Set: a bad record is reported here and the parse goes on with the next
+    // one. Errors that leave no next record to go on from (an unterminated
+    // array or quoted CSV field, an unknown format) still throw tb::Error.
+    std::function<void(const RecordProblem&)> onProblem;
+};
+
+// parseDataset with hooks (data/validate.h builds on it).
+std::vector<Record> parseDatasetCollecting(std::string_view content, std::string_view sourceName,
+                                           const ReadOptions& options, const ParseHooks& hooks);
 
 // "alpaca", "chat", "prompt-response", "text"; the parse throws naming the choices.
 std::string shapeName(RecordShape shape);

@@ -8,4 +8,5 @@ target_sources(tunebench_base PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/stats.cpp
   ${CMAKE_CURRENT_LIST_DIR}/template.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tokenized.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/validate.cpp
 )
