@@ -10,5 +10,6 @@ target_sources(tunebench_base PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/pytext.cpp
   ${CMAKE_CURRENT_LIST_DIR}/qa.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rouge.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/suite.cpp
 )
 target_link_libraries(tunebench_base PUBLIC PkgConfig::UTF8PROC nlohmann_json::nlohmann_json)

@@ -52,6 +52,7 @@ enum class TaskType {
     Perplexity,     // mean negative log-likelihood of the text
 };
 
+// SUITE.json names: auto, mmlu, hellaswag, bigbench, glue_jsonl, glue_tsv.
 enum class TaskFormat {
     Auto,      // Tunebench's readers (JSONL/JSON/CSV records: prompt/response, Alpaca, chat, text)
     MmluCsv,   // MMLU: no header; question, A, B, C, D, answer letter
@@ -115,6 +116,9 @@ struct EvalExample {
     std::vector<double> optionScores; // BIG-bench target_scores; else 1 for the right option, 0 otherwise
     int64_t answer = -1;              // index of the (first) best option
     std::string origin;               // "file:line" for messages
+    // Where `input` starts in `prompt` (after any few-shot context); -1 when
+    // unknown, and perturbExample() then looks for the input's last occurrence.
+    int64_t inputOffset = -1;
 };
 
 struct TaskData {
