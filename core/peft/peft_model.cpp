@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <regex>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -17,32 +16,6 @@ using nlohmann::json;
 namespace tb::peft {
 
 namespace {
-
-bool endsWith(const std::string& s, const std::string& suffix)
-{
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// Hugging Face PEFT's rule: a target matches the module path exactly or as its last dotted components.
-bool targetMatches(const std::string& path, const std::string& target)
-{
-    return path == target || endsWith(path, "." + target);
-}
-
-// Block index in names like model.layers.3.x or transformer.h.3.x.
-std::optional<int64_t> layerIndex(const std::string& name)
-{
-    static const std::regex re(R"((?:^|\.)(?:layers|h)\.(\d+)\.)");
-    std::smatch m;
-    if (std::regex_search(name, m, re))
-        return std::stoll(m[1].str());
-    return std::nullopt;
-}
-
-bool isNorm(const std::string& name)
-{
-    return name.find("norm") != std::string::npos || name.find("ln_") != std::string::npos;
-}
 
 const std::string kPeftPrefix = "base_model.model.";
 
@@ -68,13 +41,6 @@ void addTensor(Saved& s, const std::string& name, const torch::Tensor& t)
 }
 
 } // namespace
-
-std::vector<std::string> defaultLoraTargets(const model::ModelConfig& config)
-{
-    if (config.family == model::Family::Gpt2)
-        return {"c_attn"};
-    return {"q_proj", "v_proj"};
-}
 
 PeftModel::PeftModel(std::shared_ptr<model::CausalLMImpl> base, MethodConfig config, const tok::Tokenizer* tokenizer,
                      uint64_t seed)
@@ -146,7 +112,7 @@ void PeftModel::applyLora()
     for (auto& [path, proj] : m_base->projections()) {
         bool hit = false;
         for (const auto& t : targets)
-            hit = hit || targetMatches(path, t);
+            hit = hit || loraTargetMatches(path, t);
         if (!hit)
             continue;
         proj->enableLora(s);
@@ -169,30 +135,11 @@ void PeftModel::applyLora()
 
 void PeftModel::applySelective()
 {
-    const auto& sel = m_config.selective;
-    std::vector<std::regex> patterns;
-    for (const auto& p : sel.patterns)
-        patterns.emplace_back(p);
-    const bool tied = m_base->config().tieEmbeddings;
+    // The same rules the estimate uses (peft/estimate.h), so counts agree.
+    const SelectiveMatcher matcher(m_config.selective, m_base->config().tieEmbeddings);
     int64_t chosen = 0;
     for (auto& item : m_base->named_parameters()) {
-        const std::string& name = item.key();
-        bool on = false;
-        if (sel.biases && endsWith(name, ".bias"))
-            on = true;
-        if (sel.norms && isNorm(name))
-            on = true;
-        const bool embedding = name.find("embed_tokens") != std::string::npos || name.find("wte") != std::string::npos ||
-                               name.find("wpe") != std::string::npos;
-        if (sel.embeddings && embedding)
-            on = true;
-        if (sel.head && (name.rfind("lm_head", 0) == 0 || (tied && embedding && name.find("wpe") == std::string::npos)))
-            on = true;
-        if (auto layer = layerIndex(name))
-            for (const auto& [a, b] : sel.layers)
-                on = on || (*layer >= a && *layer <= b);
-        for (const auto& re : patterns)
-            on = on || std::regex_search(name, re);
+        const bool on = matcher.selects(item.key());
         item.value().set_requires_grad(on);
         chosen += on;
     }

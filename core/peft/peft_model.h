@@ -3,6 +3,7 @@
 // the forward pass the trainer calls, and saving/loading what was learned.
 // Heavy header (LibTorch): include it from engine code only.
 #include "model/causal_lm.h"
+#include "peft/estimate.h" // defaultLoraTargets and the name rules, torch-free
 #include "peft/method_config.h"
 
 #include <memory>
@@ -59,8 +60,5 @@ private:
     MethodConfig m_config;
     torch::Tensor m_prompt; // [P, C] for prompt tuning
 };
-
-// Module paths LoRA attaches to by default: GPT-2's fused c_attn, Llama's q/v.
-std::vector<std::string> defaultLoraTargets(const model::ModelConfig& config);
 
 } // namespace tb::peft

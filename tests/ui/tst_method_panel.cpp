@@ -1,0 +1,277 @@
+// The Method panel driven through its widgets: model facts from a real
+// Hugging Face folder, trainable counts against hand computation, RUN.json
+// saved and loaded back losslessly, invalid input blocking Start.
+#include "method/method_panel.h"
+#include "train/run_config.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QtTest>
+
+#include <fstream>
+
+using tb::ui::MethodPanel;
+
+namespace {
+
+const QString kGpt2 = QStringLiteral(TB_FIXTURES_DIR "/models/gpt2_plain");
+
+template <typename T>
+T* child(QWidget& w, const char* name)
+{
+    auto* c = w.findChild<T*>(QLatin1String(name));
+    if (!c)
+        qFatal("no widget named %s", name);
+    return c;
+}
+
+QString number(qlonglong n) { return QLocale().toString(n); }
+
+void typeInto(QLineEdit* e, const QString& text)
+{
+    e->clear();
+    QTest::keyClicks(e, text);
+}
+
+void chooseMethod(MethodPanel& p, MethodPanel::Choice c)
+{
+    auto* m = child<QComboBox>(p, "method");
+    m->setCurrentIndex(m->findData(c));
+}
+
+} // namespace
+
+class TestMethodPanel : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    tb::train::DataConfig m_data;
+
+    void pickGpt2(MethodPanel& p) { child<QComboBox>(p, "modelPath")->setEditText(kGpt2); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QSettings().remove(QStringLiteral("methodPanel"));
+        QVERIFY(m_dir.isValid());
+        const std::string train = (m_dir.path() + "/train.jsonl").toStdString();
+        std::ofstream(train) << "{\"prompt\": \"2+2\", \"response\": \"4\"}\n";
+        m_data.train.push_back({train, "", "auto", {}});
+    }
+
+    void modelFactsComeFromConfigJson()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        QVERIFY(!p.problem().isEmpty()); // no model yet
+        QVERIFY(!child<QPushButton>(p, "startButton")->isEnabled());
+        pickGpt2(p);
+        // tests/fixtures/models/gpt2_plain/config.json: gpt2, vocab 100, n_positions 64,
+        // 2 layers, n_embd 32, 2 heads, F16 weights, tied embeddings.
+        QVERIFY(child<QLabel>(p, "factFamily")->text().contains("gpt2"));
+        QCOMPARE(child<QLabel>(p, "factVocabulary")->text(), number(100));
+        QCOMPARE(child<QLabel>(p, "factContext")->text(), number(64));
+        QCOMPARE(child<QLabel>(p, "factLayers")->text(), QString("2"));
+        QCOMPARE(child<QLabel>(p, "factHidden")->text(), QString("32"));
+        QCOMPARE(child<QLabel>(p, "factHeads")->text(), QString("2"));
+        QVERIFY(child<QLabel>(p, "factDtype")->text().startsWith("f16"));
+        // 30720 parameters, worked out in tests/train/tst_estimate.cpp (loraCountByHand).
+        QVERIFY(child<QLabel>(p, "factParameters")->text().startsWith(number(30720)));
+        // The selective tree lists every parameter: 2 (wte, wpe) + 2 × 12 per block + 2 (ln_f) = 28.
+        auto* tree = child<QTreeWidget>(p, "parameterTree");
+        int leaves = 0;
+        for (int g = 0; g < tree->topLevelItemCount(); ++g)
+            leaves += tree->topLevelItem(g)->childCount();
+        QCOMPARE(leaves, 28);
+
+        child<QComboBox>(p, "modelPath")->setEditText(m_dir.path() + "/nothing-here");
+        QVERIFY(child<QLabel>(p, "modelPathError")->isVisibleTo(&p));
+        QCOMPARE(child<QLabel>(p, "factLayers")->text(), QString("—"));
+    }
+
+    void loraCountFollowsTheRank()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        chooseMethod(p, MethodPanel::Lora);
+        child<QSpinBox>(p, "loraRank")->setValue(4);
+        // LoRA on GPT-2's fused c_attn (in 32, out 96) in 2 layers:
+        // r = 4: (4·32 + 96·4) · 2 = 1024 trainable, total 30720 + 1024 = 31744.
+        QVERIFY(p.estimate());
+        QCOMPARE(p.estimate()->trainable, qint64(1024));
+        QCOMPARE(p.estimate()->total, qint64(31744));
+        auto* label = child<QLabel>(p, "trainableLabel");
+        QVERIFY2(label->text().contains(number(1024)) && label->text().contains(number(31744)), qPrintable(label->text()));
+        QVERIFY(label->text().contains("3.23")); // 1024 / 31744 = 3.226 %
+        // r = 8: (8·32 + 96·8) · 2 = 2048.
+        child<QSpinBox>(p, "loraRank")->setValue(8);
+        QCOMPARE(p.estimate()->trainable, qint64(2048));
+        QVERIFY(label->text().contains(number(2048)));
+        // Memory: AdamW keeps 2 float32 moments per trainable parameter: 2048 · 8 bytes.
+        QCOMPARE(p.estimate()->memory.optimizer, qint64(2048 * 8));
+        QVERIFY(!child<QLabel>(p, "memoryLabel")->text().isEmpty());
+
+        // Targets that GPT-2 does not have: the message is next to the field and Start is off.
+        p.setDataConfig(m_data);
+        QVERIFY(child<QPushButton>(p, "startButton")->isEnabled());
+        typeInto(child<QLineEdit>(p, "loraTargets"), "q_proj");
+        QVERIFY(!child<QPushButton>(p, "startButton")->isEnabled());
+        QVERIFY(child<QLabel>(p, "loraTargetsError")->text().contains("q_proj"));
+        typeInto(child<QLineEdit>(p, "loraTargets"), "c_attn, mlp.c_proj");
+        // c_attn 1024·2 (r = 8) + mlp.c_proj (in 128, out 32): (8·128 + 32·8)·2 = 2560 → 4608.
+        QCOMPARE(p.estimate()->trainable, qint64(2048 + 2560));
+        QVERIFY(child<QPushButton>(p, "startButton")->isEnabled());
+    }
+
+    void selectiveTreeAndRules()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        chooseMethod(p, MethodPanel::Selective);
+        QVERIFY(!p.estimate()); // nothing ticked: nothing trains
+        QVERIFY(child<QLabel>(p, "methodError")->isVisibleTo(&p));
+        child<QCheckBox>(p, "selectiveBiases")->setChecked(true);
+        // GPT-2 biases per block: ln_1 32, c_attn 96, attn.c_proj 32, ln_2 32, c_fc 128, mlp.c_proj 32 = 352;
+        // two blocks 704, plus ln_f.bias 32 = 736.
+        QCOMPARE(p.estimate()->trainable, qint64(736));
+        auto* tree = child<QTreeWidget>(p, "parameterTree");
+        QTreeWidgetItem* wpe = nullptr;
+        int checked = 0;
+        for (int g = 0; g < tree->topLevelItemCount(); ++g)
+            for (int i = 0; i < tree->topLevelItem(g)->childCount(); ++i) {
+                auto* item = tree->topLevelItem(g)->child(i);
+                checked += item->checkState(0) == Qt::Checked;
+                QCOMPARE(item->checkState(0) == Qt::Checked, item->text(0).endsWith(".bias"));
+                if (item->text(0) == "transformer.wpe.weight")
+                    wpe = item;
+            }
+        QCOMPARE(checked, 13); // 6 per block + ln_f.bias
+        QVERIFY(wpe);
+        wpe->setCheckState(0, Qt::Checked); // the position table: 64 · 32 = 2048 more
+        QCOMPARE(p.estimate()->trainable, qint64(736 + 2048));
+        QVERIFY(child<QPlainTextEdit>(p, "selectivePatterns")->toPlainText().contains("wpe"));
+        typeInto(child<QLineEdit>(p, "selectiveLayers"), "1-x");
+        QVERIFY(child<QLabel>(p, "selectiveLayersError")->isVisibleTo(&p));
+        typeInto(child<QLineEdit>(p, "selectiveLayers"), "1");
+        // Block 1 whole: 12704 (see tst_estimate), minus its 352 biases already counted.
+        QCOMPARE(p.estimate()->trainable, qint64(736 + 2048 + 12704 - 352));
+    }
+
+    void invalidLearningRateBlocksStart()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        p.setDataConfig(m_data);
+        auto* start = child<QPushButton>(p, "startButton");
+        QVERIFY2(start->isEnabled(), qPrintable(p.problem()));
+        auto* lr = child<QLineEdit>(p, "learningRate");
+        typeInto(lr, "abc");
+        QVERIFY(!start->isEnabled());
+        QVERIFY(child<QLabel>(p, "learningRateError")->isVisibleTo(&p));
+        QVERIFY(p.problem().contains("Learning rate"));
+        QVERIFY(child<QLabel>(p, "problemLabel")->text().contains("Learning rate"));
+        typeInto(lr, "-1e-4");
+        QVERIFY(!start->isEnabled());
+        typeInto(lr, "3e-4");
+        QVERIFY(start->isEnabled());
+        QCOMPARE(p.runConfig().training.learningRate, 3e-4);
+    }
+
+    void saveAndLoadRoundTrip()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        p.setDataConfig(m_data);
+        chooseMethod(p, MethodPanel::Lora);
+        child<QSpinBox>(p, "loraRank")->setValue(4);
+        typeInto(child<QLineEdit>(p, "loraAlpha"), "12.5");
+        typeInto(child<QLineEdit>(p, "loraDropout"), "0.1");
+        typeInto(child<QLineEdit>(p, "loraTargets"), "c_attn, c_fc");
+        child<QCheckBox>(p, "loraRs")->setChecked(true);
+        child<QCheckBox>(p, "selectiveNorms")->setChecked(true); // other pages' settings travel too
+        child<QSpinBox>(p, "adapterSize")->setValue(16);
+        child<QComboBox>(p, "promptInit")->setCurrentText("text");
+        typeInto(child<QLineEdit>(p, "promptText"), "Summarise:");
+        typeInto(child<QLineEdit>(p, "runName"), "my run");
+        typeInto(child<QLineEdit>(p, "learningRate"), "0.0003");
+        child<QSpinBox>(p, "maxSteps")->setValue(40);
+        child<QSpinBox>(p, "batchSize")->setValue(3);
+        child<QSpinBox>(p, "gradAccumulation")->setValue(2);
+        child<QComboBox>(p, "schedule")->setCurrentText("linear");
+        child<QSpinBox>(p, "warmupSteps")->setValue(5);
+        typeInto(child<QLineEdit>(p, "weightDecay"), "0.01");
+        typeInto(child<QLineEdit>(p, "clipNorm"), "0.5");
+        child<QSpinBox>(p, "maxLength")->setValue(128);
+        child<QComboBox>(p, "template")->setCurrentText("chatml");
+        child<QSpinBox>(p, "evalEvery")->setValue(10);
+        child<QSpinBox>(p, "checkpointEvery")->setValue(20);
+        typeInto(child<QLineEdit>(p, "seed"), "18446744073709551615"); // the largest uint64
+        child<QComboBox>(p, "precision")->setCurrentText("bf16");
+        child<QComboBox>(p, "device")->setEditText("cuda:1");
+        child<QSpinBox>(p, "threads")->setValue(2);
+        QVERIFY2(p.problem().isEmpty(), qPrintable(p.problem()));
+
+        const QString path = m_dir.path() + "/saved.json";
+        QVERIFY(p.saveConfig(path));
+        const auto written = tb::train::toJson(tb::train::readRunConfig(path.toStdString()));
+        const auto shown = tb::train::toJson(p.runConfig());
+        QCOMPARE(QString::fromStdString(written.dump()), QString::fromStdString(shown.dump()));
+        QCOMPARE(written["training"]["seed"].get<uint64_t>(), UINT64_MAX);
+        QCOMPARE(written["method"]["lora"]["alpha"].get<double>(), 12.5);
+        QCOMPARE(written["name"].get<std::string>(), std::string("my run"));
+
+        MethodPanel fresh(m_dir.path() + "/runs");
+        QVERIFY(fresh.loadConfig(path));
+        QCOMPARE(QString::fromStdString(tb::train::toJson(fresh.runConfig()).dump()),
+                 QString::fromStdString(shown.dump()));
+        QCOMPARE(child<QSpinBox>(fresh, "loraRank")->value(), 4);
+        QCOMPARE(child<QComboBox>(fresh, "method")->currentData().toInt(), int(MethodPanel::Lora));
+        QCOMPARE(fresh.estimate()->trainable, p.estimate()->trainable);
+        QVERIFY(fresh.recentModels().contains(kGpt2) || fresh.recentModels().contains(QDir::cleanPath(kGpt2)));
+
+        // Start saves into the loaded file and hands its path over.
+        QSignalSpy spy(&fresh, &MethodPanel::startRequested);
+        QTest::mouseClick(child<QPushButton>(fresh, "startButton"), Qt::LeftButton);
+        QCOMPARE(spy.count(), 1);
+        QCOMPARE(spy.at(0).at(0).toString(), path);
+    }
+
+    void fullAndInstructionAreLossChoices()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        p.setDataConfig(m_data);
+        chooseMethod(p, MethodPanel::Instruction);
+        auto c = p.runConfig();
+        QVERIFY(c.method.method == tb::peft::Method::Full);
+        QVERIFY(!c.data.lossOnPrompt);
+        QCOMPARE(p.estimate()->trainable, qint64(30720));
+        chooseMethod(p, MethodPanel::Full);
+        QVERIFY(p.runConfig().data.lossOnPrompt);
+
+        // Start without a file: saved into the runs folder, read back as full with loss on every token.
+        QSignalSpy spy(&p, &MethodPanel::startRequested);
+        p.start();
+        QCOMPARE(spy.count(), 1);
+        const QString path = spy.at(0).at(0).toString();
+        QVERIFY(path.startsWith(m_dir.path() + "/runs/"));
+        const auto read = tb::train::readRunConfig(path.toStdString());
+        QVERIFY(read.data.lossOnPrompt);
+        MethodPanel loaded(m_dir.path() + "/runs");
+        QVERIFY(loaded.loadConfig(path));
+        QCOMPARE(child<QComboBox>(loaded, "method")->currentData().toInt(), int(MethodPanel::Full));
+    }
+};
+
+QTEST_MAIN(TestMethodPanel)
+#include "tst_method_panel.moc"

@@ -1,0 +1,159 @@
+#pragma once
+// Method configuration: the base model (facts read from config.json, no
+// weights loaded), the fine-tuning method with its own settings, the training
+// hyper-parameters, and a live estimate of what trains and how much memory it
+// takes. Saves and loads RUN.json and starts runs.
+//
+// Full vs instruction tuning: both are method "full" in RUN.json. "Full"
+// writes data.loss_on_prompt = true (loss on every token); "Instruction"
+// writes data.loss_on_prompt = false (loss on the response only) with the
+// chosen template. Loading maps them back the same way.
+//
+// Start always saves the current settings first: into the file last loaded or
+// saved, else into the runs folder given to the constructor (default: the
+// app's data folder/runs) as <name>-<date-time>.json, without asking.
+#include "model/model_config.h"
+#include "peft/estimate.h"
+#include "train/run_config.h"
+
+#include <QWidget>
+
+#include <map>
+#include <optional>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+class QStackedWidget;
+class QTreeWidget;
+class QTreeWidgetItem;
+
+namespace tb::ui {
+
+class MethodPanel : public QWidget {
+    Q_OBJECT
+public:
+    // The panel's method choices; Full and Instruction are both method "full".
+    enum Choice { Full, Instruction, Selective, Lora, Adapter, PromptTuning };
+
+    explicit MethodPanel(QString runsDir = {}, QWidget* parent = nullptr);
+    ~MethodPanel() override;
+
+    // The data part of the run (from the Dataset panel). Max length and
+    // template show here and can be changed; loss_on_prompt follows the
+    // method choice for Full/Instruction and is kept as given otherwise.
+    void setDataConfig(const tb::train::DataConfig& data);
+    tb::train::RunConfig runConfig() const;
+    // Fills every widget from `config`; runConfig() then returns it unchanged.
+    void setRunConfig(const tb::train::RunConfig& config);
+
+    // Reads the model's config.json (or llama2.c header) and shows its facts.
+    void setModelPath(const QString& path);
+    bool loadConfig(const QString& path);  // RUN.json; shows a message and returns false when invalid
+    bool saveConfig(const QString& path);  // atomic; false (with a message) when the settings are invalid
+    QString configPath() const { return m_configPath; }
+
+    // Why Start is disabled; empty when the configuration is complete.
+    QString problem() const { return m_problem; }
+    // The estimate for the current settings; empty when it cannot be computed.
+    std::optional<tb::peft::Estimate> estimate() const { return m_estimate; }
+    QStringList recentModels() const;
+
+Q_SIGNALS:
+    void startRequested(const QString& runConfigPath);
+    void configChanged();
+
+public Q_SLOTS:
+    void start();
+    void browseModel();
+    void openConfigDialog();
+    void saveConfigDialog();
+
+private:
+    void buildModelGroup(QWidget* box);
+    QWidget* buildMethodGroup();
+    QWidget* buildTrainingGroup();
+    void readModel();
+    void rebuildParameterTree();
+    void updateParameterChecks();
+    void onParameterToggled(QTreeWidgetItem* item, int column);
+    void refresh();
+    void rememberModel(const QString& path);
+    void setError(const QString& field, const QString& message);
+    QString autoConfigPath() const;
+
+    QString m_runsDir;
+    QString m_configPath;
+    tb::train::RunConfig m_base; // what the widgets do not show (betas, eps, data files) travels through here
+    std::optional<tb::model::ModelConfig> m_model;
+    QString m_modelError;
+    std::optional<tb::peft::Estimate> m_estimate;
+    QString m_problem;
+    bool m_filling = false;
+
+    // Model
+    QComboBox* m_modelPath = nullptr;
+    QLabel* m_modelStatus = nullptr;
+    std::map<QString, QLabel*> m_facts;
+    QLineEdit* m_name = nullptr;
+    QLineEdit* m_tokenizer = nullptr;
+    QLineEdit* m_outputDir = nullptr;
+
+    // Method
+    QComboBox* m_method = nullptr;
+    QStackedWidget* m_pages = nullptr;
+    QComboBox* m_template = nullptr;
+    QCheckBox* m_biases = nullptr;
+    QCheckBox* m_norms = nullptr;
+    QCheckBox* m_embeddings = nullptr;
+    QCheckBox* m_head = nullptr;
+    QLineEdit* m_layers = nullptr;
+    QPlainTextEdit* m_patterns = nullptr;
+    QTreeWidget* m_tree = nullptr;
+    QSpinBox* m_rank = nullptr;
+    QLineEdit* m_alpha = nullptr;
+    QLineEdit* m_dropout = nullptr;
+    QLineEdit* m_targets = nullptr;
+    QCheckBox* m_rsLora = nullptr;
+    QLabel* m_projections = nullptr;
+    QSpinBox* m_adapterSize = nullptr;
+    QComboBox* m_adapterActivation = nullptr;
+    QSpinBox* m_promptTokens = nullptr;
+    QComboBox* m_promptInit = nullptr;
+    QLineEdit* m_promptText = nullptr;
+
+    // Training
+    QComboBox* m_optimizer = nullptr;
+    QLineEdit* m_learningRate = nullptr;
+    QSpinBox* m_maxSteps = nullptr;
+    QSpinBox* m_batchSize = nullptr;
+    QSpinBox* m_accumulation = nullptr;
+    QComboBox* m_schedule = nullptr;
+    QSpinBox* m_warmup = nullptr;
+    QLineEdit* m_minLrRatio = nullptr;
+    QLineEdit* m_weightDecay = nullptr;
+    QLineEdit* m_momentum = nullptr;
+    QLineEdit* m_clipNorm = nullptr;
+    QSpinBox* m_maxLength = nullptr;
+    QSpinBox* m_evalEvery = nullptr;
+    QSpinBox* m_evalBatches = nullptr;
+    QSpinBox* m_patience = nullptr;
+    QSpinBox* m_checkpointEvery = nullptr;
+    QLineEdit* m_seed = nullptr;
+    QComboBox* m_precision = nullptr;
+    QComboBox* m_device = nullptr;
+    QSpinBox* m_threads = nullptr;
+
+    // Estimate and actions
+    QLabel* m_trainable = nullptr;
+    QLabel* m_memory = nullptr;
+    QLabel* m_problemLabel = nullptr;
+    QPushButton* m_start = nullptr;
+    std::map<QString, QLabel*> m_errors; // field object name -> error label beside it
+};
+
+} // namespace tb::ui
