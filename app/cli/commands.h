@@ -18,5 +18,6 @@ void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
 void addDemoCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 void addMetricCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
+void addEvalCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 
 } // namespace tb::cli

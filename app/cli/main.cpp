@@ -18,6 +18,7 @@ int main(int argc, char** argv)
     tb::cli::addRunCommands(app, commands);
     tb::cli::addDemoCommand(app, commands);
     tb::cli::addMetricCommand(app, commands);
+    tb::cli::addEvalCommands(app, commands);
 
     try {
         app.parse(argc, argv);

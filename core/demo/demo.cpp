@@ -1,6 +1,7 @@
 #include "demo/demo.h"
 
 #include "common/error.h"
+#include "data/rng.h"
 #include "demo/bpe_trainer.h"
 #include "demo/suite.h"
 #include "io/atomic_file.h"
@@ -273,6 +274,9 @@ DemoWorkspace fromManifest(const fs::path& dir)
         ws.baseModel = (dir / j.at("base_model").get<std::string>()).lexically_normal().string();
         for (const auto& r : j.at("runs"))
             ws.runConfigs.push_back((dir / r.get<std::string>()).lexically_normal().string());
+        if (j.contains("suites"))
+            for (const auto& s : j.at("suites"))
+                ws.suites.push_back((dir / s.get<std::string>()).lexically_normal().string());
         ws.initialLoss = j.at("pretraining").at("initial_loss").get<double>();
         ws.finalLoss = j.at("pretraining").at("final_loss").get<double>();
     } catch (const nlohmann::json::exception& e) {
@@ -340,7 +344,18 @@ void build(const DemoOptions& options, const fs::path& dir)
         runs.push_back("runs/" + file);
     }
 
-    // 5. The manifest, last: its presence marks a complete workspace.
+    // 5. Evaluation suites over the test files, plus the same data in the
+    // MMLU and BIG-bench layouts so every suite format is exercised offline.
+    const DemoTask* classify = nullptr;
+    for (const DemoTask& t : tasks)
+        if (t.name == "classify")
+            classify = &t;
+    writeText(dir / "suites/mmlu/lumi_vocabulary_test.csv", lumiVocabularyCsv(data::deriveSeed(options.seed, 71), 40));
+    writeText(dir / "suites/mmlu/lumi_vocabulary_dev.csv", lumiVocabularyCsv(data::deriveSeed(options.seed, 72), 5));
+    writeText(dir / "suites/bigbench/sentiment/task.json", sentimentBigbenchJson(classify->test));
+    writeText(dir / "suites/demo.json", demoSuiteJson());
+
+    // 6. The manifest, last: its presence marks a complete workspace.
     ojson m;
     m["version"] = kManifestVersion;
     m["generator"] = "tunebench demo";
@@ -362,6 +377,7 @@ void build(const DemoOptions& options, const fs::path& dir)
                         {"last_step_loss", p.lastStepLoss},
                         {"seconds", p.seconds}};
     m["runs"] = runs;
+    m["suites"] = {"suites/demo.json"};
     io::writeFileAtomic((dir / "workspace.json").string(), m.dump(2) + "\n");
 }
 

@@ -29,6 +29,7 @@ struct DemoWorkspace {
     std::string baseModel;               // <dir>/base, a Hugging Face folder
     std::string manifest;                // <dir>/workspace.json
     std::vector<std::string> runConfigs; // <dir>/runs/*.json
+    std::vector<std::string> suites;     // <dir>/suites/*.json (evaluation suites)
     double initialLoss = 0;              // validation loss of the fresh model on held-out lm stories
     double finalLoss = 0;                // the same after pretraining
 };

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace tb::demo {
@@ -319,6 +320,93 @@ std::string dictionaryJson()
     j["words"] = words;
     j["adjectives"] = kDictionary.adjectives;
     j["nouns"] = kDictionary.nouns;
+    return j.dump(2) + "\n";
+}
+
+namespace {
+
+std::string csvField(const std::string& s)
+{
+    std::string out = "\"";
+    for (char c : s)
+        out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+} // namespace
+
+std::string lumiVocabularyCsv(uint64_t seed, size_t count)
+{
+    Rng rng(seed);
+    const auto& words = kDictionary.words;
+    std::string out;
+    for (size_t n = 0; n < count; ++n) {
+        const size_t right = rng.below(words.size());
+        std::vector<size_t> chosen = {right};
+        while (chosen.size() < 4) {
+            const size_t other = rng.below(words.size());
+            if (std::find(chosen.begin(), chosen.end(), other) == chosen.end())
+                chosen.push_back(other);
+        }
+        rng.shuffle(chosen);
+        const size_t answer = size_t(std::find(chosen.begin(), chosen.end(), right) - chosen.begin());
+        out += csvField("Which " + kDictionary.language + " word means '" + words[right].first + "'?");
+        for (size_t i : chosen)
+            out += "," + csvField(words[i].second);
+        out += "," + std::string(1, char('A' + answer)) + "\n";
+    }
+    return out;
+}
+
+std::string sentimentBigbenchJson(const std::vector<DemoRecord>& reviews)
+{
+    nlohmann::ordered_json j;
+    j["name"] = "demo_sentiment";
+    j["description"] = "Is a short review positive or negative? Made from the demo's classify task.";
+    j["keywords"] = {"sentiment", "multiple choice"};
+    j["task_prefix"] = "Decide whether each review is positive or negative.\n";
+    j["metrics"] = {"multiple_choice_grade"};
+    nlohmann::ordered_json examples = nlohmann::ordered_json::array();
+    const std::string prefix = kClassifyPrefix;
+    for (const DemoRecord& r : reviews) {
+        std::string input = r.prompt;
+        if (input.compare(0, prefix.size(), prefix) == 0)
+            input = input.substr(prefix.size());
+        nlohmann::ordered_json scores;
+        scores["positive"] = r.response == "positive" ? 1 : 0;
+        scores["negative"] = r.response == "negative" ? 1 : 0;
+        examples.push_back({{"input", input}, {"target_scores", scores}});
+    }
+    j["examples"] = examples;
+    return j.dump(2) + "\n";
+}
+
+std::string demoSuiteJson()
+{
+    using oj = nlohmann::ordered_json;
+    oj tasks = oj::array();
+    tasks.push_back({{"name", "summarize"}, {"type", "generate"}, {"data", "../data/summarize/test.jsonl"},
+                     {"template", "plain"}, {"metrics", {"rouge"}}, {"max_new_tokens", 40}, {"stop", {"\n"}},
+                     {"limit", 12}});
+    tasks.push_back({{"name", "translate"}, {"type", "generate"}, {"data", "../data/translate/test.jsonl"},
+                     {"template", "plain"}, {"metrics", {"bleu", "chrf"}}, {"max_new_tokens", 24},
+                     {"stop", {"\n"}}, {"limit", 12}});
+    tasks.push_back({{"name", "classify"}, {"type", "classification"}, {"data", "../data/classify/test.jsonl"},
+                     {"template", "plain"}, {"verbalizers", {{"negative", "negative"}, {"positive", "positive"}}},
+                     {"limit", 24}});
+    tasks.push_back({{"name", "lm"}, {"type", "perplexity"}, {"data", "../data/lm/test.jsonl"}, {"limit", 16}});
+    tasks.push_back({{"name", "lumi_vocabulary"}, {"type", "multiple_choice"}, {"format", "mmlu"},
+                     {"data", "mmlu/lumi_vocabulary_test.csv"}, {"dev", "mmlu/lumi_vocabulary_dev.csv"},
+                     {"shots", 2}, {"subject", "the Lumi language"}, {"limit", 16}});
+    tasks.push_back({{"name", "sentiment_bigbench"}, {"type", "multiple_choice"}, {"format", "bigbench"},
+                     {"data", "bigbench/sentiment/task.json"}, {"limit", 16}});
+    oj j;
+    j["name"] = "demo";
+    j["description"] = "The demo workspace's tasks on their test files (small limits: the whole suite runs in "
+                       "seconds), an MMLU-layout vocabulary quiz and a BIG-bench-layout sentiment task made "
+                       "from the same generated data, and a HELM block.";
+    j["tasks"] = tasks;
+    j["helm"] = {{"perturbations", {"lowercase", "typos"}}, {"calibration_bins", 10}, {"seed", 0}};
     return j.dump(2) + "\n";
 }
 

@@ -43,6 +43,18 @@ const Dictionary& translationDictionary();
 // can check the translations by hand.
 std::string dictionaryJson();
 
+// Evaluation files made from the generated data, so every suite format runs
+// offline (suites/ in the workspace):
+// - MMLU's CSV layout (no header; question, A, B, C, D, answer letter): which
+//   Lumi word translates an English word, three wrong Lumi words beside it;
+std::string lumiVocabularyCsv(uint64_t seed, size_t count);
+// - a BIG-bench task.json whose examples are the reviews with target_scores
+//   over "positive" and "negative";
+std::string sentimentBigbenchJson(const std::vector<DemoRecord>& reviews);
+// - suites/demo.json over the four tasks (test files, small limits) and the two
+//   files above, with a HELM block (perturbed re-runs, calibration).
+std::string demoSuiteJson();
+
 // The prompt prefixes, so evaluation code can strip or reuse them.
 inline constexpr const char* kSummarizePrefix = "Summarize: ";
 inline constexpr const char* kTranslatePrefix = "Translate to Lumi: ";
