@@ -1,4 +1,5 @@
 // tunebench: the desktop workbench.
+#include "common/theme.h"
 #include "main_window.h"
 #include "store/run_store.h"
 #include "training/training_panel.h"
@@ -6,8 +7,44 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QIcon>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QSettings>
 #include <QTabWidget>
 #include <QTimer>
+#include <QTranslator>
+
+namespace {
+
+// Tunebench's own strings from :/i18n (compiled in) or share/tunebench/translations,
+// and Qt's (standard buttons, dialogs) from Qt's translations folder.
+void installTranslators(QApplication& app, const QLocale& locale)
+{
+    auto* own = new QTranslator(&app);
+    const QString installed = QDir(QApplication::applicationDirPath()).filePath("../share/tunebench/translations");
+    if (own->load(locale, "tunebench", "_", ":/i18n") || own->load(locale, "tunebench", "_", installed))
+        QApplication::installTranslator(own);
+    auto* qt = new QTranslator(&app);
+    if (qt->load(locale, "qtbase", "_", QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QApplication::installTranslator(qt);
+}
+
+// --lang can only be read after the parser ran, but the help text should
+// already be translated: look for it by hand first.
+QString languageArgument(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QString a = QString::fromLocal8Bit(argv[i]);
+        if (a.startsWith("--lang="))
+            return a.mid(7);
+        if (a == "--lang" && i + 1 < argc)
+            return QString::fromLocal8Bit(argv[i + 1]);
+    }
+    return {};
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -15,6 +52,12 @@ int main(int argc, char** argv)
     QApplication::setOrganizationName("Tunebench");
     QApplication::setApplicationName("Tunebench");
     QApplication::setApplicationVersion("0.1.0");
+    QApplication::setDesktopFileName("io.github.tunebench.Tunebench");
+    QApplication::setWindowIcon(QIcon::fromTheme("io.github.tunebench.Tunebench", QIcon(":/icons/tunebench-256.png")));
+
+    const QString lang = languageArgument(argc, argv);
+    const QLocale locale = lang.isEmpty() ? QLocale::system() : QLocale(lang);
+    installTranslators(app, locale);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QApplication::translate("main", "Fine-tune, watch and compare language models"));
@@ -28,11 +71,23 @@ int main(int argc, char** argv)
                              QApplication::translate("main", "Save a PNG of every panel into this folder and quit "
                                                              "(after the run, with --start)."),
                              "dir");
+    QCommandLineOption language("lang",
+                                QApplication::translate("main", "User interface language (e.g. de, en); default: "
+                                                                "the system's."),
+                                "code");
+    QCommandLineOption theme("theme", QApplication::translate("main", "Colours: system, light or dark (remembered)."),
+                             "name");
     parser.addOption(db);
     parser.addOption(run);
     parser.addOption(start);
     parser.addOption(shots);
+    parser.addOption(language);
+    parser.addOption(theme);
     parser.process(app);
+
+    if (parser.isSet(theme))
+        QSettings().setValue("view/theme", tb::ui::themeName(tb::ui::themeFromName(parser.value(theme))));
+    tb::ui::applyTheme(tb::ui::themeFromName(QSettings().value("view/theme", "system").toString()));
 
     tb::ui::MainWindow window(parser.value(db));
     auto* panel = window.trainingPanel();
@@ -44,8 +99,8 @@ int main(int argc, char** argv)
     const QString shotDir = parser.value(shots);
     auto takeShots = [&] {
         QDir().mkpath(shotDir);
-        auto* tabs = qobject_cast<QTabWidget*>(window.centralWidget());
-        for (int i = 0; tabs && i < tabs->count(); ++i) {
+        auto* tabs = window.tabs();
+        for (int i = 0; i < tabs->count(); ++i) {
             tabs->setCurrentIndex(i);
             QApplication::processEvents();
             const QString name = tabs->tabText(i).remove('&').replace(' ', '_').toLower();

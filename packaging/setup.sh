@@ -12,10 +12,12 @@ mode=${1:-run}
 packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev
+  qt6-tools-dev qt6-l10n-tools qt6-translations-l10n
   libtorch-dev libopenblas0-pthread
   nlohmann-json3-dev libsqlite3-dev libcli11-dev
   libpcre2-dev libutf8proc-dev libsentencepiece-dev
   xvfb xauth
+  appstream desktop-file-utils
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -36,7 +38,8 @@ cmake --build "$build" -j "$jobs"
 
 case "$mode" in
   test)
-    # Benchmarks carry the `bench` label and run only on request.
+    # Benchmarks carry the `bench` label and run only on request. The `package`
+    # test (packaging/check_deb.sh, ~15 s) builds, unpacks and starts the .deb.
     ctest --test-dir "$build" --output-on-failure -LE bench
     ;;
   run)

@@ -1,49 +1,264 @@
 #include "main_window.h"
 
+#include "common/recent_files.h"
+#include "common/theme.h"
 #include "history/run_history_panel.h"
+#include "io/atomic_file.h"
 #include "training/training_panel.h"
 
+#include <nlohmann/json.hpp>
+
+#include <QActionGroup>
+#include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 
 namespace tb::ui {
 
 MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(parent)
 {
     setWindowTitle(tr("Tunebench"));
-    auto* tabs = new QTabWidget;
+    setObjectName("mainWindow"); // saveState() needs a name
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName("mainTabs");
+    m_tabs->setDocumentMode(true);
+    setCentralWidget(m_tabs);
+    for (const char* category : {"runConfigs", "suites", "datasets"})
+        m_recent.push_back(new RecentFiles(QString::fromLatin1(category), 10, this));
+
     m_training = new TrainingPanel(dbPath);
     m_history = new RunHistoryPanel(dbPath);
-    tabs->addTab(m_training, tr("Live training"));
-    tabs->addTab(m_history, tr("Run history"));
-    setCentralWidget(tabs);
-    connect(m_training, &TrainingPanel::runFinished, m_history, &RunHistoryPanel::refresh);
+    buildMenus();
+    addPanel(m_training, tr("Live training"));
+    addPanel(m_history, tr("Run history"));
 
-    auto* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open run configuration…"), QKeySequence::Open, this, &MainWindow::openRunConfig);
-    file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    connect(m_training, &TrainingPanel::runStarted, m_history, &RunHistoryPanel::refresh);
+    connect(m_training, &TrainingPanel::runFinished, m_history, &RunHistoryPanel::refresh);
+    connect(m_training, &TrainingPanel::configOpened, recentFiles("runConfigs"), &RecentFiles::add);
+    connect(m_history, &RunHistoryPanel::resumeRequested, this, &MainWindow::resumeRun);
+    // The method panel takes clones once it exists; until then a clone becomes a RUN.json file.
+    connect(m_history, &RunHistoryPanel::cloneRequested, this, &MainWindow::cloneConfig);
+
+    statusBar()->setObjectName("statusBar");
+    m_interrupted = m_history->resumableInterruptedRuns();
+    offerInterruptedRuns();
 
     QSettings settings;
-    restoreGeometry(settings.value("window/geometry").toByteArray());
-    if (!settings.contains("window/geometry"))
-        resize(1100, 750);
+    if (!restoreGeometry(settings.value("window/geometry").toByteArray()))
+        resize(1180, 800);
+}
+
+void MainWindow::buildMenus()
+{
+    auto* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open run configuration…"), QKeySequence::Open, this, &MainWindow::openRunConfig);
+    open->setObjectName("actionOpen");
+    const QList<QPair<QString, QString>> recentMenus = {{"runConfigs", tr("Recent run &configurations")},
+                                                        {"suites", tr("Recent evaluation &suites")},
+                                                        {"datasets", tr("Recent &datasets")}};
+    for (const auto& [category, title] : recentMenus) {
+        QMenu* menu = file->addMenu(title);
+        menu->setObjectName("recentMenu_" + category);
+        RecentFiles* recent = recentFiles(category);
+        connect(menu, &QMenu::aboutToShow, recent, [recent, menu] { recent->fillMenu(menu); });
+        recent->fillMenu(menu);
+        connect(recent, &RecentFiles::changed, menu, [recent, menu] { recent->fillMenu(menu); });
+        if (category == "runConfigs")
+            connect(recent, &RecentFiles::fileChosen, this, [this](const QString& path) { m_training->openConfig(path); });
+        else
+            connect(recent, &RecentFiles::fileChosen, this,
+                    [this, category = category](const QString& path) { Q_EMIT recentFileChosen(category, path); });
+    }
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    quit->setObjectName("actionQuit");
+    quit->setShortcutContext(Qt::ApplicationShortcut);
+
+    auto* training = menuBar()->addMenu(tr("&Training"));
+    QAction* start = training->addAction(tr("&Start"), QKeySequence(Qt::Key_F5), this, [this] {
+        m_tabs->setCurrentWidget(m_training);
+        m_training->start();
+    });
+    start->setObjectName("actionStart");
+    QAction* pause = training->addAction(tr("&Pause / resume"), QKeySequence(Qt::Key_F6), m_training,
+                                         &TrainingPanel::togglePause);
+    pause->setObjectName("actionPause");
+    QAction* stop = training->addAction(tr("S&top"), QKeySequence(Qt::SHIFT | Qt::Key_F5), m_training,
+                                        &TrainingPanel::stop);
+    stop->setObjectName("actionStop");
+    connect(training, &QMenu::aboutToShow, this, [this, start, pause, stop] {
+        start->setEnabled(!m_training->isTraining() && !m_training->configPath().isEmpty());
+        pause->setEnabled(m_training->isTraining());
+        stop->setEnabled(m_training->isTraining());
+    });
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_panelsMenu = m_viewMenu->addMenu(tr("&Panels"));
+    QMenu* theme = m_viewMenu->addMenu(tr("&Theme"));
+    auto* themes = new QActionGroup(this);
+    const Theme current = themeFromName(QSettings().value("view/theme", "system").toString());
+    const QList<QPair<Theme, QString>> choices = {
+        {Theme::System, tr("&System")}, {Theme::Light, tr("&Light")}, {Theme::Dark, tr("&Dark")}};
+    for (const auto& [value, label] : choices) {
+        QAction* a = theme->addAction(label);
+        a->setCheckable(true);
+        a->setChecked(value == current);
+        a->setData(themeName(value));
+        a->setObjectName("actionTheme_" + themeName(value));
+        themes->addAction(a);
+    }
+    connect(themes, &QActionGroup::triggered, this, &MainWindow::setThemeFromAction);
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Tunebench"), this, [this] {
+        QMessageBox::about(this, tr("About Tunebench"),
+                           tr("<b>Tunebench %1</b><p>Fine-tune language models on your own machine, "
+                              "watch them train and compare the runs.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
+}
+
+int MainWindow::addPanel(QWidget* panel, const QString& title)
+{
+    const int index = m_tabs->addTab(panel, title);
+    QAction* show = m_panelsMenu->addAction(title, this, [this, panel] { m_tabs->setCurrentWidget(panel); });
+    show->setObjectName(QStringLiteral("actionPanel%1").arg(index + 1));
+    if (index < 9)
+        show->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + index)));
+    // Splitters of panels added after the first show get their saved sizes too.
+    if (m_layoutRestored)
+        for (auto* splitter : panel->findChildren<QSplitter*>())
+            if (!splitter->objectName().isEmpty())
+                splitter->restoreState(QSettings().value("splitters/" + splitter->objectName()).toByteArray());
+    return index;
+}
+
+RecentFiles* MainWindow::recentFiles(const QString& category) const
+{
+    for (auto* r : m_recent)
+        if (r->category() == category)
+            return r;
+    return nullptr;
+}
+
+void MainWindow::setThemeFromAction(QAction* action)
+{
+    QSettings().setValue("view/theme", action->data().toString());
+    applyTheme(themeFromName(action->data().toString()));
 }
 
 void MainWindow::openRunConfig()
 {
-    QSettings settings;
     const QString path = QFileDialog::getOpenFileName(this, tr("Open run configuration"),
-                                                      settings.value("recent/runConfigDir").toString(),
+                                                      recentFiles("runConfigs")->lastDirectory(),
                                                       tr("Run configurations (*.json)"));
-    if (path.isEmpty())
+    if (!path.isEmpty() && m_training->openConfig(path))
+        m_tabs->setCurrentWidget(m_training);
+}
+
+void MainWindow::cloneConfig(const QString& configJson)
+{
+    QString name = tr("run");
+    try {
+        name = QString::fromStdString(nlohmann::json::parse(configJson.toStdString()).value("name", std::string("run")));
+    } catch (const std::exception&) {
+    }
+    const QString suggested = QFileInfo(recentFiles("runConfigs")->lastDirectory(), name + "-copy.json").filePath();
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save the cloned run configuration"), suggested,
+                                                      tr("Run configurations (*.json)"));
+    if (!path.isEmpty())
+        openClonedConfig(configJson, path);
+}
+
+bool MainWindow::openClonedConfig(const QString& configJson, const QString& path)
+{
+    try {
+        auto config = nlohmann::json::parse(configJson.toStdString());
+        config["name"] = config.value("name", std::string("run")) + " (copy)";
+        // The copy writes its own files: the output folder is chosen per run.
+        config.erase("output_dir");
+        io::writeFileAtomic(path.toStdString(), config.dump(2) + "\n");
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Clone configuration"), QString::fromStdString(e.what()));
+        return false;
+    }
+    if (!m_training->openConfig(path))
+        return false;
+    m_tabs->setCurrentWidget(m_training);
+    statusBar()->showMessage(tr("Cloned configuration saved as %1; press Start to train it").arg(path), 10000);
+    return true;
+}
+
+bool MainWindow::resumeRun(qint64 runId)
+{
+    if (!m_training->resumeRun(runId))
+        return false;
+    m_tabs->setCurrentWidget(m_training);
+    m_interrupted.removeAll(runId);
+    if (m_resumeOffer && !m_interrupted.contains(m_resumeOffer->property("runId").toLongLong())) {
+        statusBar()->removeWidget(m_resumeOffer);
+        m_resumeOffer->deleteLater();
+        m_resumeOffer = nullptr;
+        statusBar()->clearMessage();
+    }
+    return true;
+}
+
+void MainWindow::offerInterruptedRuns()
+{
+    if (m_interrupted.isEmpty())
         return;
-    settings.setValue("recent/runConfigDir", QFileInfo(path).absolutePath());
-    m_training->openConfig(path);
+    // Newest first (the store lists by creation time, descending).
+    const qint64 newest = m_interrupted.first();
+    statusBar()->showMessage(tr("%n run(s) stopped when Tunebench or the computer quit; they can continue from "
+                                "their last checkpoint.",
+                                nullptr, static_cast<int>(m_interrupted.size())));
+    m_resumeOffer = new QPushButton(tr("Resume run %1").arg(newest));
+    m_resumeOffer->setObjectName("resumeInterruptedButton");
+    m_resumeOffer->setProperty("runId", newest);
+    m_resumeOffer->setFlat(true);
+    statusBar()->addPermanentWidget(m_resumeOffer);
+    connect(m_resumeOffer, &QPushButton::clicked, this, [this, newest] { resumeRun(newest); });
+}
+
+void MainWindow::saveLayout() const
+{
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
+    settings.setValue("window/tab", m_tabs->currentIndex());
+    for (auto* splitter : findChildren<QSplitter*>())
+        if (!splitter->objectName().isEmpty())
+            settings.setValue("splitters/" + splitter->objectName(), splitter->saveState());
+}
+
+void MainWindow::restoreLayout()
+{
+    QSettings settings;
+    restoreState(settings.value("window/state").toByteArray());
+    const int tab = settings.value("window/tab", 0).toInt();
+    if (tab >= 0 && tab < m_tabs->count())
+        m_tabs->setCurrentIndex(tab);
+    for (auto* splitter : findChildren<QSplitter*>())
+        if (!splitter->objectName().isEmpty() && settings.contains("splitters/" + splitter->objectName()))
+            splitter->restoreState(settings.value("splitters/" + splitter->objectName()).toByteArray());
+    m_layoutRestored = true;
+}
+
+void MainWindow::showEvent(QShowEvent* event)
+{
+    if (!m_layoutRestored)
+        restoreLayout();
+    QMainWindow::showEvent(event);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)
@@ -58,7 +273,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
         }
         m_training->stop();
     }
-    QSettings().setValue("window/geometry", saveGeometry());
+    saveLayout();
     event->accept();
 }
 

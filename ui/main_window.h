@@ -1,8 +1,16 @@
 #pragma once
+// The workbench window: one tab per panel, menus with the main actions and
+// their shortcuts, recent files, theme, and a layout that persists (QSettings).
 #include <QMainWindow>
+
+class QAction;
+class QMenu;
+class QPushButton;
+class QTabWidget;
 
 namespace tb::ui {
 
+class RecentFiles;
 class RunHistoryPanel;
 class TrainingPanel;
 
@@ -12,15 +20,48 @@ public:
     explicit MainWindow(const QString& dbPath, QWidget* parent = nullptr);
     TrainingPanel* trainingPanel() const { return m_training; }
     RunHistoryPanel* historyPanel() const { return m_history; }
+    QTabWidget* tabs() const { return m_tabs; }
+
+    // Adds a panel as a tab with a Ctrl+<n> shortcut in View (n = 1..9).
+    int addPanel(QWidget* panel, const QString& title);
+    // "runConfigs", "suites" or "datasets": the lists behind File ▸ Recent.
+    RecentFiles* recentFiles(const QString& category) const;
+
+    // Writes a cloned run configuration to `path` (named "<name> (copy)") and
+    // opens it in Live training; false with a message when it cannot.
+    bool openClonedConfig(const QString& configJson, const QString& path);
+    // Resumes a stored run in Live training and shows that tab.
+    bool resumeRun(qint64 runId);
+    // Runs found interrupted at start-up that can be resumed (status bar offer).
+    QList<qint64> interruptedRuns() const { return m_interrupted; }
+
+    void saveLayout() const;
+    void restoreLayout();
+
+Q_SIGNALS:
+    // A recent suite or dataset was chosen in File ▸ Recent (the panels open it).
+    void recentFileChosen(const QString& category, const QString& path);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
+    void buildMenus();
     void openRunConfig();
+    void cloneConfig(const QString& configJson);
+    void offerInterruptedRuns();
+    void setThemeFromAction(QAction* action);
 
+    QTabWidget* m_tabs = nullptr;
     TrainingPanel* m_training = nullptr;
     RunHistoryPanel* m_history = nullptr;
+    QMenu* m_viewMenu = nullptr;
+    QMenu* m_panelsMenu = nullptr;
+    QList<RecentFiles*> m_recent;
+    QList<qint64> m_interrupted;
+    QPushButton* m_resumeOffer = nullptr;
+    bool m_layoutRestored = false;
 };
 
 } // namespace tb::ui

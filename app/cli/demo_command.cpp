@@ -33,6 +33,7 @@ void addDemoCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& co
                                      {"base_model", w.baseModel},
                                      {"manifest", w.manifest},
                                      {"run_configs", w.runConfigs},
+                                     {"suites", w.suites},
                                      {"initial_loss", w.initialLoss},
                                      {"final_loss", w.finalLoss}})
                          .dump()

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <limits>
@@ -23,6 +24,8 @@ using nlohmann::json;
 namespace tb::cli {
 
 namespace {
+
+namespace fs = std::filesystem;
 
 std::vector<std::string> splitList(const std::string& text)
 {
@@ -154,11 +157,34 @@ void runForgetting(const ForgettingArgs& a)
     std::vector<train::RunConfig> configs;
     for (const auto& r : runs)
         configs.push_back(train::parseRunConfig(json::parse(r.configJson), "run " + std::to_string(r.id) + " configuration"));
+    // Stages share one base model, or form a chain: a sequential multi-task
+    // run trains stage i on a model that stage i-1 produced (its saved model
+    // or a merged export under its output folder). Row 0 is the first base.
     const std::string base = configs.front().model;
+    auto producedBy = [&](const std::string& model, size_t stage) {
+        std::error_code ec;
+        const fs::path m = fs::weakly_canonical(model, ec);
+        for (size_t k = 0; k < stage; ++k) {
+            std::vector<std::string> roots;
+            if (!configs[k].outputDir.empty())
+                roots.push_back(configs[k].outputDir);
+            for (const auto& art : store.artifacts(runs[k].id))
+                roots.push_back(art.path);
+            for (const auto& root : roots) {
+                const fs::path r = fs::weakly_canonical(root, ec);
+                const auto rel = m.lexically_relative(r);
+                if (!r.empty() && !rel.empty() && *rel.begin() != "..")
+                    return true;
+            }
+        }
+        return false;
+    };
     for (size_t i = 1; i < configs.size(); ++i)
-        if (configs[i].model != base)
+        if (configs[i].model != base && !producedBy(configs[i].model, i))
             throw Error("run " + std::to_string(runs[i].id) + " fine-tunes " + configs[i].model + " but run "
-                        + std::to_string(runs[0].id) + " fine-tunes " + base + "; a forgetting matrix needs one base model");
+                        + std::to_string(runs[0].id) + " fine-tunes " + base
+                        + "; a forgetting matrix needs one base model, or runs that continue from an earlier run's "
+                          "saved or exported model");
 
     const auto only = splitList(a.tasks);
     std::vector<eval::TaskData> tasks; // spec and metrics only: enough for the primary metric

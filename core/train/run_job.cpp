@@ -86,10 +86,128 @@ std::unique_ptr<tok::Tokenizer> tokenizerFor(const RunConfig& c)
     return tok::loadTokenizer(folder.string());
 }
 
+struct SamplePrompt {
+    std::vector<int64_t> ids;
+    std::string text;
+};
+
+// training.sample_prompts rendered through the template as an instruction, or
+// else the prompt part (tokens before the first loss label) of the first
+// validation sequences, exactly as the model sees them in training.
+std::vector<SamplePrompt> samplePrompts(const RunConfig& config, const tok::Tokenizer& tokenizer,
+                                        const std::vector<Sequence>& validation)
+{
+    constexpr size_t kDefaultSamples = 2;
+    std::vector<SamplePrompt> out;
+    const auto bos = tokenizer.bosId();
+    if (!config.training.samplePrompts.empty()) {
+        const std::vector<int64_t> probe = tokenizer.encode("a", true);
+        const bool addsBos = bos && !probe.empty() && probe.front() == *bos;
+        const auto kind = data::templateFromName(config.data.templateName);
+        for (const auto& p : config.training.samplePrompts) {
+            data::Record r;
+            r.shape = data::RecordShape::PromptResponse;
+            r.prompt = p;
+            SamplePrompt s;
+            s.ids = tokenizer.encode(data::renderPrompt(r, kind), false);
+            if (addsBos)
+                s.ids.insert(s.ids.begin(), *bos);
+            s.text = p;
+            if (!s.ids.empty())
+                out.push_back(std::move(s));
+        }
+        return out;
+    }
+    for (const auto& seq : validation) {
+        if (out.size() == kDefaultSamples)
+            break;
+        size_t end = 0;
+        while (end < seq.labels.size() && seq.labels[end] == kIgnoreIndex)
+            ++end;
+        SamplePrompt s;
+        s.ids.assign(seq.ids.begin(), seq.ids.begin() + static_cast<std::ptrdiff_t>(end));
+        // Only a real prompt: some token besides BOS, and a response after it.
+        const bool onlyBos = s.ids.empty() || (s.ids.size() == 1 && bos && s.ids[0] == *bos);
+        if (onlyBos || end == seq.ids.size())
+            continue;
+        s.text = tokenizer.decode(s.ids, true);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+// Greedy decoding through PeftModel::forward, recomputing the whole sequence
+// per token: the path for soft prompts, which LanguageModel::generate does
+// not know about. Samples are few and short.
+std::string greedyWithSoftPrompt(peft::PeftModel& model, const tok::Tokenizer& tokenizer, std::vector<int64_t> ids,
+                                 int64_t maxNewTokens)
+{
+    auto base = model.base();
+    const auto device = base->parameters().front().device();
+    const int64_t context = base->config().maxPositions - model.promptEmbeddings().size(0);
+    std::optional<int64_t> eos = base->config().eosId;
+    if (tokenizer.eosId())
+        eos = tokenizer.eosId();
+    std::vector<int64_t> generated;
+    for (int64_t i = 0; i < maxNewTokens && static_cast<int64_t>(ids.size()) < context; ++i) {
+        auto input = torch::tensor(ids, torch::kLong).view({1, -1}).to(device);
+        const int64_t next = model.forward(input).index({0, -1}).argmax().item<int64_t>();
+        if (eos && next == *eos)
+            break;
+        generated.push_back(next);
+        ids.push_back(next);
+    }
+    return tokenizer.decode(generated, true);
+}
+
+struct Sampler {
+    model::LanguageModel* lm = nullptr; // its module is the one being trained (LoRA, adapters, ... in place)
+    peft::PeftModel* model = nullptr;
+    const tok::Tokenizer* tokenizer = nullptr;
+    std::vector<SamplePrompt> prompts;
+    int64_t every = 0;
+    int64_t maxNewTokens = 32;
+
+    // Greedy outputs of every prompt with the weights as they are now, in
+    // eval mode (no dropout) and without gradients; the training mode, graph
+    // and dropout RNG are left as they were, so training goes on unchanged.
+    std::vector<std::string> generate() const
+    {
+        auto base = model->base();
+        const bool wasTraining = base->is_training();
+        base->eval();
+        torch::NoGradGuard noGrad;
+        std::vector<std::string> out;
+        try {
+            if (model->promptEmbeddings().defined()) {
+                for (const auto& p : prompts)
+                    out.push_back(greedyWithSoftPrompt(*model, *tokenizer, p.ids, maxNewTokens));
+            } else {
+                // One batch; greedy rows equal generating each alone (language_model.h).
+                std::vector<std::vector<int64_t>> batch;
+                for (const auto& p : prompts)
+                    batch.push_back(p.ids);
+                model::GenerationOptions o;
+                o.maxNewTokens = maxNewTokens;
+                for (auto& r : lm->generate(batch, o, tokenizer))
+                    out.push_back(std::move(r.text));
+            }
+        } catch (...) {
+            base->train(wasTraining);
+            throw;
+        }
+        base->train(wasTraining);
+        return out;
+    }
+};
+
 // Forwards trainer events to the caller and into the run store.
 class Recorder : public TrainObserver {
 public:
-    Recorder(JobObserver& out, store::RunWriter& writer, int64_t run) : m_out(out), m_writer(writer), m_run(run) {}
+    Recorder(JobObserver& out, store::RunWriter& writer, int64_t run, Sampler sampler = {})
+        : m_out(out), m_writer(writer), m_run(run), m_sampler(std::move(sampler))
+    {
+    }
     void onStep(const StepEvent& e) override
     {
         m_writer.appendMetric(m_run, e.step, "loss", e.loss);
@@ -97,6 +215,19 @@ public:
         m_writer.appendMetric(m_run, e.step, "grad_norm", e.gradNorm);
         m_writer.appendMetric(m_run, e.step, "tokens_per_second", e.tokensPerSecond);
         m_out.onStep(e);
+        if (m_sampler.every > 0 && e.step % m_sampler.every == 0 && !m_sampler.prompts.empty()) {
+            std::vector<std::string> outputs;
+            try {
+                outputs = m_sampler.generate();
+            } catch (const std::exception& ex) {
+                // Samples are a view on the run, not part of it: training goes on without them.
+                const std::string what = ex.what();
+                m_out.onLog("sample generation failed, no more samples in this run: " + what.substr(0, what.find('\n')));
+                m_sampler.every = 0;
+            }
+            for (size_t i = 0; i < outputs.size(); ++i)
+                m_out.onSample(e.step, m_sampler.prompts[i].text, outputs[i]);
+        }
     }
     void onValidation(const ValidationEvent& v) override
     {
@@ -116,6 +247,7 @@ private:
     JobObserver& m_out;
     store::RunWriter& m_writer;
     int64_t m_run;
+    Sampler m_sampler;
 };
 
 } // namespace
@@ -223,9 +355,16 @@ JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObser
         const auto summary = peftModel.summary();
         observer.onPrepared(prepared.summary, summary.trainable, summary.total);
 
+        Sampler sampler;
+        if (config.training.sampleEvery > 0) {
+            sampler = {lm.get(), &peftModel, tokenizer.get(), samplePrompts(config, *tokenizer, prepared.validation),
+                       config.training.sampleEvery, config.training.sampleMaxNewTokens};
+            if (sampler.prompts.empty())
+                observer.onLog("sample_every is set but there is no prompt to sample: give training.sample_prompts");
+        }
         Trainer trainer(peftModel, config.training, std::move(prepared.train), std::move(prepared.validation),
                         config.outputDir);
-        Recorder recorder(observer, writer, result.runId);
+        Recorder recorder(observer, writer, result.runId, std::move(sampler));
         result.train = trainer.run(recorder, control, resumeFrom);
 
         if (result.train.status == "completed" || result.train.status == "early_stopped") {
@@ -256,6 +395,21 @@ JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObser
     return result;
 }
 
+namespace {
+
+// Exports are recorded so the run history lists them and a later run that
+// continues from an exported model can be traced back (forgetting chains).
+void recordExport(store::RunStore& store, int64_t runId, const std::string& kind, const std::string& dir)
+{
+    store::Artifact a;
+    a.run = runId;
+    a.kind = kind;
+    a.path = fs::absolute(dir).lexically_normal().string();
+    store.addArtifact(a);
+}
+
+} // namespace
+
 void exportRun(const std::string& dbPath, int64_t runId, const std::string& adapterDir, const std::string& mergedDir)
 {
     store::RunStore store(dbPath);
@@ -278,14 +432,19 @@ void exportRun(const std::string& dbPath, int64_t runId, const std::string& adap
         full.method = peft::Method::Full;
         peft::PeftModel m(lm->module(), full);
         m.exportMerged(mergedDir, saved);
+        recordExport(store, runId, "merged", mergedDir);
         return;
     }
     auto lm = model::LanguageModel::load(config.model);
     auto peftModel = peft::PeftModel::loadAdapter(saved, lm->module());
-    if (!adapterDir.empty())
+    if (!adapterDir.empty()) {
         peftModel->saveAdapter(adapterDir, config.model);
-    if (!mergedDir.empty())
+        recordExport(store, runId, "exported_adapter", adapterDir);
+    }
+    if (!mergedDir.empty()) {
         peftModel->exportMerged(mergedDir, config.model);
+        recordExport(store, runId, "merged", mergedDir);
+    }
 }
 
 } // namespace tb::train

@@ -37,6 +37,8 @@ class JobObserver : public TrainObserver {
 public:
     virtual void onRunCreated(int64_t /*runId*/, const std::string& /*outputDir*/) {}
     virtual void onPrepared(const DataSummary&, int64_t /*trainable*/, int64_t /*total*/) {}
+    // A greedy generation with the model as it is after `step` (training.sample_every).
+    virtual void onSample(int64_t /*step*/, const std::string& /*prompt*/, const std::string& /*output*/) {}
 };
 
 struct JobOptions {

@@ -46,7 +46,7 @@ TrainConfig parseTrainConfig(const json& j, const std::string& source)
         "optimizer", "learning_rate", "weight_decay", "beta1", "beta2", "eps", "momentum", "schedule",
         "warmup_steps", "min_lr_ratio", "max_steps", "batch_size", "grad_accumulation", "clip_norm",
         "eval_every", "eval_batches", "early_stopping_patience", "checkpoint_every", "seed", "device",
-        "precision", "threads"}, source);
+        "precision", "threads", "sample_every", "sample_prompts", "sample_max_new_tokens"}, source);
     TrainConfig c;
     read(j, "optimizer", c.optimizer, source);
     read(j, "learning_rate", c.learningRate, source);
@@ -70,6 +70,9 @@ TrainConfig parseTrainConfig(const json& j, const std::string& source)
     read(j, "device", c.device, source);
     read(j, "precision", c.precision, source);
     read(j, "threads", c.threads, source);
+    read(j, "sample_every", c.sampleEvery, source);
+    read(j, "sample_prompts", c.samplePrompts, source);
+    read(j, "sample_max_new_tokens", c.sampleMaxNewTokens, source);
     if (c.optimizer != "adamw" && c.optimizer != "sgd")
         throw Error(source + ".optimizer: '" + c.optimizer + "' (expected adamw or sgd)");
     if (c.schedule != "constant" && c.schedule != "linear" && c.schedule != "cosine")
@@ -82,6 +85,12 @@ TrainConfig parseTrainConfig(const json& j, const std::string& source)
         throw Error(source + ": max_steps, batch_size and grad_accumulation must be positive");
     if (c.warmupSteps < 0 || c.warmupSteps > c.maxSteps)
         throw Error(source + ".warmup_steps: expected 0.." + std::to_string(c.maxSteps));
+    if (c.sampleEvery < 0)
+        throw Error(source + ".sample_every: expected 0 (off) or a positive number of steps, found " +
+                    std::to_string(c.sampleEvery));
+    if (c.sampleMaxNewTokens <= 0)
+        throw Error(source + ".sample_max_new_tokens: expected a positive number, found " +
+                    std::to_string(c.sampleMaxNewTokens));
     return c;
 }
 
@@ -98,7 +107,9 @@ json toJson(const TrainConfig& c)
             {"early_stopping_patience", c.earlyStoppingPatience},
             {"checkpoint_every", c.checkpointEvery},
             {"seed", c.seed},               {"device", c.device},
-            {"precision", c.precision},     {"threads", c.threads}};
+            {"precision", c.precision},     {"threads", c.threads},
+            {"sample_every", c.sampleEvery}, {"sample_prompts", c.samplePrompts},
+            {"sample_max_new_tokens", c.sampleMaxNewTokens}};
 }
 
 } // namespace tb::train

@@ -45,6 +45,12 @@ struct TrainConfig {
     std::string precision = "f32";   // f32, bf16 (autocast mixed precision, f32 master weights)
     int64_t threads = 0;             // intra-op threads; 0 = engine default
     int rank = 0, worldSize = 1;     // data-parallel shard of this process
+    // Greedy sample generations with the model being trained, every N steps
+    // (0 = off). Prompts are rendered through the run's template as an
+    // instruction; empty = the prompts of the first validation examples.
+    int64_t sampleEvery = 0;
+    std::vector<std::string> samplePrompts;
+    int64_t sampleMaxNewTokens = 32;
 };
 
 // Reads {"optimizer": ..., "learning_rate": ..., ...}; unknown keys are errors.

@@ -518,6 +518,34 @@ private Q_SLOTS:
         QCOMPARE(store.taskEvaluations({}).size(), evaluations); // reused, not evaluated again
         QCOMPARE(store.forgettingReports().size(), size_t(2));
 
+        // A sequential chain: stage 2 fine-tunes run 1's merged export. The
+        // matrix then has the first base, stage 1 and stage 2 as rows.
+        const std::string merged = path("stage1-merged");
+        train::exportRun(db, job.runId, "", merged);
+        json cfg2 = cfg;
+        cfg2["name"] = "cli-stage2";
+        cfg2["model"] = merged;
+        cfg2["tokenizer"] = m_model;
+        const auto job2 = train::runJob(train::parseRunConfig(cfg2, "RUN.json"), {db, std::nullopt}, quiet, control);
+        QCOMPARE(job2.train.status, std::string("completed"));
+        r = cli({"forgetting", "--suite", suite, "--runs", runId + "," + QString::number(job2.runId), "--db",
+                 QString::fromStdString(db), "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto chain = json::parse(r.out.toStdString());
+        QCOMPARE(chain.at("report").at("scores").size(), size_t(3));
+        QCOMPARE(chain.at("report").at("scores")[0][0].get<double>(), 1.0); // row 0: the first run's base
+        // A run on an unrelated copy of the base is not a stage of this chain.
+        const std::string other = path("other-base");
+        std::filesystem::copy(m_model, other, std::filesystem::copy_options::recursive);
+        json cfg3 = cfg;
+        cfg3["name"] = "cli-other";
+        cfg3["model"] = other;
+        const auto job3 = train::runJob(train::parseRunConfig(cfg3, "RUN.json"), {db, std::nullopt}, quiet, control);
+        r = cli({"forgetting", "--suite", suite, "--runs", runId + "," + QString::number(job3.runId), "--db",
+                 QString::fromStdString(db)});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("needs one base model"), qPrintable(r.err));
+
         r = cli({"eval", "--model", QString::fromStdString(m_model), "--suite", "/no/such/suite.json", "--db",
                  QString::fromStdString(db)});
         QCOMPARE(r.exitCode, 1);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -14,6 +15,60 @@
 #include <QtTest>
 
 using nlohmann::json;
+
+namespace {
+
+struct Sample {
+    qint64 step;
+    QString prompt, output;
+};
+
+// 16 prompt/response records, the plain template: prompt "add one to N\n".
+json samplingRun(const QTemporaryDir& tmp, const std::string& model, const json& training)
+{
+    std::string data;
+    for (int i = 0; i < 16; ++i)
+        data += json({{"prompt", "add one to " + std::to_string(i)}, {"response", std::to_string(i + 1)}}).dump() + "\n";
+    tb::io::writeFileAtomic(tmp.filePath("d.jsonl").toStdString(), data);
+    return {{"name", "samples"},
+            {"model", model},
+            {"data", {{"train", {tmp.filePath("d.jsonl").toStdString()}}, {"template", "plain"}, {"validation_fraction", 0.25}}},
+            // Dropout on: samples must be drawn in eval mode and leave the dropout RNG alone.
+            {"method", {{"method", "lora"}, {"lora", {{"dropout", 0.1}}}}},
+            {"training", training}};
+}
+
+// Like tbtest::makeTinyModel but with an untied output head: a random tied
+// model greedily repeats its last input token, which would make every sample
+// look alike; an untied one says something different for each prompt.
+std::string makeUntiedModel(const std::string& dir)
+{
+    auto tok = tb::tok::loadTokenizer(tbtest::tokenizerFixture());
+    tb::model::ModelConfig c;
+    c.family = tb::model::Family::Llama;
+    c.modelType = "llama";
+    c.vocabSize = tok->vocabSize();
+    c.hiddenSize = 32;
+    c.numLayers = 2;
+    c.numHeads = 4;
+    c.numKvHeads = 2;
+    c.headDim = 8;
+    c.intermediateSize = 64;
+    c.maxPositions = 128;
+    c.normEps = 1e-5;
+    c.tieEmbeddings = false;
+    c.activation = "silu";
+    c.storageDType = "f32";
+    c.bosId = tok->bosId();
+    c.eosId = tok->eosId();
+    auto lm = tb::model::LanguageModel::create(c, 7);
+    tb::peft::MethodConfig full;
+    full.method = tb::peft::Method::Full;
+    tb::peft::PeftModel(lm->module(), full).exportMerged(dir, tbtest::tokenizerFixture());
+    return dir;
+}
+
+} // namespace
 
 class TestTrainingJob : public QObject {
     Q_OBJECT
@@ -89,6 +144,158 @@ private Q_SLOTS:
         job.start();
         QVERIFY(finished.wait(60000));
         QCOMPARE(finished.at(0).at(0).toString(), QString("cancelled"));
+    }
+
+    // Greedy samples at every sample_every-th step; the last one equals what
+    // the saved adapter generates on its own (LanguageModel::generate with its
+    // KV cache, a separate decoding path), and sampling leaves training alone.
+    void samplesArriveAtTheirStepsAndMatchTheSavedAdapter()
+    {
+        QTemporaryDir tmp;
+        const std::string model = makeUntiedModel(tmp.filePath("base").toStdString());
+        const std::vector<std::string> prompts = {"add one to 3", "add one to 10"};
+        const json training = {{"max_steps", 6},  {"batch_size", 4}, {"learning_rate", 0.002}, {"seed", 5},
+                               {"sample_every", 3}, {"sample_prompts", prompts}, {"sample_max_new_tokens", 8}};
+        const auto config = tb::train::parseRunConfig(samplingRun(tmp, model, training), "RUN.json");
+
+        tb::ui::TrainingJob job(config, tmp.filePath("runs.sqlite"));
+        std::vector<Sample> samples;
+        std::vector<double> losses;
+        QString outputDir;
+        QObject::connect(&job, &tb::ui::TrainingJob::sampleGenerated, this,
+                         [&](qint64 step, const QString& p, const QString& o) { samples.push_back({step, p, o}); });
+        QObject::connect(&job, &tb::ui::TrainingJob::stepFinished, this,
+                         [&](const tb::ui::StepPoint& p) { losses.push_back(p.loss); });
+        QObject::connect(&job, &tb::ui::TrainingJob::runCreated, this,
+                         [&](qint64, const QString& dir) { outputDir = dir; });
+        QSignalSpy finished(&job, &tb::ui::TrainingJob::finished);
+        job.start();
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.at(0).at(0).toString(), QString("completed"));
+
+        // Steps 3 and 6, both prompts each time, in order.
+        QCOMPARE(samples.size(), size_t(4));
+        const qint64 steps[] = {3, 3, 6, 6};
+        for (size_t i = 0; i < 4; ++i) {
+            QCOMPARE(samples[i].step, steps[i]);
+            QCOMPARE(samples[i].prompt, QString::fromStdString(prompts[i % 2]));
+            QVERIFY2(!samples[i].output.isEmpty(), "a sample should hold some text");
+        }
+
+        // The adapter saved after step 6, loaded onto a fresh base, generating
+        // greedily from "add one to 3\n" (the plain template's prompt).
+        auto tokenizer = tb::tok::loadTokenizer(tbtest::tokenizerFixture());
+        tb::model::GenerationOptions greedy;
+        greedy.maxNewTokens = 8;
+        // What the untrained base says: the samples must come from the trained weights instead.
+        auto base = tb::model::LanguageModel::load(model);
+        bool differsFromBase = false;
+        for (size_t i = 0; i < 2; ++i) {
+            const auto said = base->generate({tokenizer->encode(prompts[i] + "\n", true)}, greedy, tokenizer.get());
+            differsFromBase = differsFromBase || samples[2 + i].output != QString::fromStdString(said[0].text);
+        }
+        QVERIFY(differsFromBase);
+        auto lm = tb::model::LanguageModel::load(model);
+        auto adapter = tb::peft::PeftModel::loadAdapter(QDir(outputDir).filePath("adapter").toStdString(), lm->module());
+        lm->module()->eval();
+        for (size_t i = 0; i < 2; ++i) {
+            const auto ids = tokenizer->encode(prompts[i] + "\n", true);
+            const auto alone = lm->generate({ids}, greedy, tokenizer.get());
+            QCOMPARE(samples[2 + i].output, QString::fromStdString(alone[0].text));
+        }
+
+        // The same run without samples: the same losses, bit for bit.
+        QTemporaryDir tmp2;
+        json quiet = training;
+        quiet["sample_every"] = 0;
+        tb::ui::TrainingJob plain(tb::train::parseRunConfig(samplingRun(tmp2, model, quiet), "RUN.json"),
+                                  tmp2.filePath("runs.sqlite"));
+        std::vector<double> plainLosses;
+        QObject::connect(&plain, &tb::ui::TrainingJob::stepFinished, this,
+                         [&](const tb::ui::StepPoint& p) { plainLosses.push_back(p.loss); });
+        QSignalSpy plainFinished(&plain, &tb::ui::TrainingJob::finished);
+        plain.start();
+        QVERIFY(plainFinished.wait(120000));
+        QCOMPARE(plainLosses, losses);
+    }
+
+    // Prompt tuning samples through its own decoding path (the soft prompt
+    // must take part): at the right steps, non-empty, the same on a rerun, and
+    // different from the same model without its trained soft prompt.
+    void promptTuningSamplesAreDeterministic()
+    {
+        QTemporaryDir tmp;
+        const std::string model = makeUntiedModel(tmp.filePath("base").toStdString());
+        const json training = {{"max_steps", 4},    {"batch_size", 4},          {"learning_rate", 0.05}, {"seed", 5},
+                               {"sample_every", 2}, {"sample_prompts", {"add one to 3"}}, {"sample_max_new_tokens", 6}};
+        json run = samplingRun(tmp, model, training);
+        run["method"] = {{"method", "prompt_tuning"}, {"prompt_tuning", {{"num_virtual_tokens", 4}}}};
+        auto samplesOf = [&](const QString& db) {
+            tb::ui::TrainingJob job(tb::train::parseRunConfig(run, "RUN.json"), db);
+            std::vector<Sample> samples;
+            QObject::connect(&job, &tb::ui::TrainingJob::sampleGenerated, this,
+                             [&](qint64 step, const QString& p, const QString& o) { samples.push_back({step, p, o}); });
+            QSignalSpy finished(&job, &tb::ui::TrainingJob::finished);
+            job.start();
+            if (!finished.wait(120000) || finished.at(0).at(0).toString() != "completed")
+                qWarning() << "run did not complete" << finished;
+            return samples;
+        };
+        const auto first = samplesOf(tmp.filePath("a.sqlite"));
+        const auto again = samplesOf(tmp.filePath("b.sqlite"));
+        QCOMPARE(first.size(), size_t(2));
+        QCOMPARE(again.size(), size_t(2));
+        for (size_t i = 0; i < 2; ++i) {
+            QCOMPARE(first[i].step, qint64(2 * (i + 1)));
+            QVERIFY(!first[i].output.isEmpty());
+            QCOMPARE(again[i].output, first[i].output);
+        }
+        // The base alone (no soft prompt) from the same text says something else.
+        auto tokenizer = tb::tok::loadTokenizer(tbtest::tokenizerFixture());
+        tb::model::GenerationOptions greedy;
+        greedy.maxNewTokens = 6;
+        const auto plain = tb::model::LanguageModel::load(model)->generate(
+            {tokenizer->encode("add one to 3\n", true)}, greedy, tokenizer.get());
+        QVERIFY(first[1].output != QString::fromStdString(plain[0].text));
+    }
+
+    // Without sample_prompts, the prompts are those of the first validation examples.
+    void samplesDefaultToValidationPrompts()
+    {
+        QTemporaryDir tmp;
+        const std::string model = tbtest::makeTinyModel(tmp.filePath("base").toStdString(), 3);
+        const json training = {{"max_steps", 2}, {"batch_size", 4}, {"seed", 5}, {"sample_every", 2},
+                               {"sample_max_new_tokens", 4}};
+        tb::ui::TrainingJob job(tb::train::parseRunConfig(samplingRun(tmp, model, training), "RUN.json"),
+                                tmp.filePath("runs.sqlite"));
+        QSignalSpy samples(&job, &tb::ui::TrainingJob::sampleGenerated);
+        QSignalSpy finished(&job, &tb::ui::TrainingJob::finished);
+        job.start();
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(samples.size(), 2);
+        // A record's prompt as the plain template renders it, through the tokenizer and back.
+        auto tokenizer = tb::tok::loadTokenizer(tbtest::tokenizerFixture());
+        QStringList validationPrompts;
+        for (int i = 0; i < 16; ++i)
+            validationPrompts << QString::fromStdString(
+                tokenizer->decode(tokenizer->encode("add one to " + std::to_string(i) + "\n", true), true));
+        for (const auto& s : samples) {
+            QCOMPARE(s.at(0).toLongLong(), qint64(2));
+            // A validation record's prompt as the plain template renders it.
+            QVERIFY2(validationPrompts.contains(s.at(1).toString()), qPrintable(s.at(1).toString()));
+        }
+        QVERIFY(samples.at(0).at(1) != samples.at(1).at(1));
+    }
+
+    void badSampleSettingsAreRejectedWithTheField()
+    {
+        const json run = {{"model", "m"}, {"data", {{"train", {"d.jsonl"}}}}, {"training", {{"sample_every", -1}}}};
+        try {
+            tb::train::parseRunConfig(run, "RUN.json");
+            QFAIL("expected an error");
+        } catch (const std::exception& e) {
+            QVERIFY2(QString(e.what()).contains("RUN.json.training.sample_every"), e.what());
+        }
     }
 };
 

@@ -40,6 +40,10 @@ public:
     {
         Q_EMIT m_job->checkpointSaved(step, QString::fromStdString(dir));
     }
+    void onSample(int64_t step, const std::string& prompt, const std::string& output) override
+    {
+        Q_EMIT m_job->sampleGenerated(step, QString::fromStdString(prompt), QString::fromStdString(output));
+    }
     void onLog(const std::string& message) override { Q_EMIT m_job->logMessage(QString::fromStdString(message)); }
 
 private:
@@ -63,6 +67,11 @@ TrainingJob::TrainingJob(const train::RunConfig& config, QString dbPath, qint64 
     m->config = config;
     m->dbPath = std::move(dbPath);
     m->resumeRun = resumeRun;
+}
+
+TrainingJob::TrainingJob(QString dbPath, qint64 resumeRun, QObject* parent)
+    : TrainingJob(train::RunConfig{}, std::move(dbPath), resumeRun, parent)
+{
 }
 
 TrainingJob::~TrainingJob()

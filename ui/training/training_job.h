@@ -33,7 +33,10 @@ class TrainingJob : public QObject {
     Q_OBJECT
 public:
     // Starts a new run of `config`, or resumes `resumeRun` when it is > 0.
+    // When resuming, `config` is ignored: the run continues with its stored configuration.
     TrainingJob(const tb::train::RunConfig& config, QString dbPath, qint64 resumeRun = 0, QObject* parent = nullptr);
+    // Resumes run `resumeRun` of the store from its last resumable checkpoint.
+    TrainingJob(QString dbPath, qint64 resumeRun, QObject* parent = nullptr);
     ~TrainingJob() override; // cancels and joins a run still going
 
     void start();
@@ -48,6 +51,8 @@ Q_SIGNALS:
     void stepFinished(const tb::ui::StepPoint& point);
     void validated(qint64 step, double loss, double perplexity);
     void checkpointSaved(qint64 step, const QString& path);
+    // A greedy generation with the model after `step` (training.sample_every).
+    void sampleGenerated(qint64 step, const QString& prompt, const QString& output);
     void logMessage(const QString& message);
     // status: completed, early_stopped, cancelled, failed
     void finished(const QString& status, const QString& error, qint64 runId);

@@ -1,34 +1,42 @@
 #include "training/training_panel.h"
 
 #include "common/error.h"
+#include "store/run_store.h"
 #include "train/run_config.h"
 #include "training/training_job.h"
 
 #include <QChart>
 #include <QChartView>
+#include <QEvent>
+#include <QGridLayout>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSplitter>
+#include <QTableWidget>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace tb::ui {
 
 namespace {
 
-QChartView* makeChart(const QString& title, std::initializer_list<QLineSeries*> series, QValueAxis*& x, QValueAxis*& y)
+QChartView* makeChart(const QString& title, const QString& xTitle, std::initializer_list<QLineSeries*> series,
+                      QValueAxis*& x, QValueAxis*& y)
 {
     auto* chart = new QChart;
     chart->setTitle(title);
     x = new QValueAxis;
     y = new QValueAxis;
-    x->setTitleText(QObject::tr("step"));
+    x->setTitleText(xTitle);
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     for (auto* s : series) {
@@ -36,10 +44,38 @@ QChartView* makeChart(const QString& title, std::initializer_list<QLineSeries*> 
         s->attachAxis(x);
         s->attachAxis(y);
     }
+    if (series.size() < 2)
+        chart->legend()->hide();
     auto* view = new QChartView(chart);
     view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumHeight(220);
+    view->setMinimumHeight(180);
     return view;
+}
+
+// Grows the y axis so a new value fits with 10 % headroom.
+void fitY(QValueAxis* y, double value, bool first)
+{
+    if (!std::isfinite(value))
+        return;
+    const double top = value > 0 ? value * 1.1 : 1.0;
+    if (first || top > y->max()) {
+        y->setRange(0, std::max(top, first ? 0.0 : y->max()));
+        y->applyNiceNumbers(); // round tick labels (0, 2, 4, ... rather than 0, 1.9, 3.9, ...)
+    }
+}
+
+// The engine's end states, as the user reads them.
+QString statusText(const QString& status)
+{
+    if (status == QLatin1String("completed"))
+        return TrainingPanel::tr("completed");
+    if (status == QLatin1String("early_stopped"))
+        return TrainingPanel::tr("stopped early (no more improvement)");
+    if (status == QLatin1String("cancelled"))
+        return TrainingPanel::tr("cancelled");
+    if (status == QLatin1String("failed"))
+        return TrainingPanel::tr("failed");
+    return status;
 }
 
 QString formatClock(double seconds)
@@ -71,35 +107,91 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     m_validation->setName(tr("validation loss"));
     m_lr = new QLineSeries;
     m_lr->setName(tr("learning rate"));
-    auto* lossView = makeChart(tr("Loss"), {m_loss, m_validation}, m_lossX, m_lossY);
-    auto* lrView = makeChart(tr("Learning rate"), {m_lr}, m_lrX, m_lrY);
+    m_tokens = new QLineSeries;
+    m_tokens->setName(tr("tokens/s"));
+    m_gradNorm = new QLineSeries;
+    m_gradNorm->setName(tr("gradient norm"));
+    const QString step = tr("step");
+    auto* charts = new QWidget;
+    auto* grid = new QGridLayout(charts);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->addWidget(makeChart(tr("Loss"), step, {m_loss, m_validation}, m_lossX, m_lossY), 0, 0);
+    grid->addWidget(makeChart(tr("Learning rate"), step, {m_lr}, m_lrX, m_lrY), 0, 1);
+    grid->addWidget(makeChart(tr("Throughput (tokens/s)"), step, {m_tokens}, m_tokensX, m_tokensY), 1, 0);
+    grid->addWidget(makeChart(tr("Gradient norm (before clipping)"), step, {m_gradNorm}, m_gradX, m_gradY), 1, 1);
+
     m_log = new QPlainTextEdit;
+    m_log->setObjectName("logView");
     m_log->setReadOnly(true);
     m_log->setMaximumBlockCount(5000);
+    m_samples = new QTableWidget(0, 3);
+    m_samples->setObjectName("samplesTable");
+    m_samples->setHorizontalHeaderLabels({tr("Step"), tr("Prompt"), tr("Output")});
+    m_samples->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_samples->setWordWrap(true);
+    m_samples->verticalHeader()->hide();
+    m_samples->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_samples->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_samples->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+    auto* samplesBox = new QWidget;
+    auto* samplesLayout = new QVBoxLayout(samplesBox);
+    samplesLayout->setContentsMargins(0, 0, 0, 0);
+    samplesLayout->addWidget(new QLabel(tr("Samples (greedy, every training.sample_every steps)")));
+    samplesLayout->addWidget(m_samples);
+    auto* logBox = new QWidget;
+    auto* logLayout = new QVBoxLayout(logBox);
+    logLayout->setContentsMargins(0, 0, 0, 0);
+    logLayout->addWidget(new QLabel(tr("Log")));
+    logLayout->addWidget(m_log);
+
+    auto* bottom = new QSplitter(Qt::Horizontal);
+    bottom->setObjectName("trainingBottomSplitter");
+    bottom->addWidget(logBox);
+    bottom->addWidget(samplesBox);
+    auto* split = new QSplitter(Qt::Vertical);
+    split->setObjectName("trainingSplitter");
+    split->addWidget(charts);
+    split->addWidget(bottom);
+    split->setStretchFactor(0, 2);
+    split->setStretchFactor(1, 1);
 
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_start);
     buttons->addWidget(m_pause);
     buttons->addWidget(m_stop);
     buttons->addWidget(m_progress, 1);
-    auto* charts = new QHBoxLayout;
-    charts->addWidget(lossView, 2);
-    charts->addWidget(lrView, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_configLabel);
     layout->addLayout(buttons);
     layout->addWidget(m_status);
-    layout->addLayout(charts, 1);
-    layout->addWidget(m_log);
+    layout->addWidget(split, 1);
 
     connect(m_start, &QPushButton::clicked, this, &TrainingPanel::start);
     connect(m_pause, &QPushButton::clicked, this, &TrainingPanel::togglePause);
     connect(m_stop, &QPushButton::clicked, this, &TrainingPanel::stop);
     setIdle(true);
     m_start->setEnabled(false);
+    followPalette();
 }
 
 TrainingPanel::~TrainingPanel() = default;
+
+void TrainingPanel::followPalette()
+{
+    // Charts draw with their own theme, not the palette.
+    const bool dark = palette().color(QPalette::Window).lightness() < 128;
+    const auto theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
+    for (auto* view : findChildren<QChartView*>())
+        if (view->chart()->theme() != theme)
+            view->chart()->setTheme(theme);
+}
+
+void TrainingPanel::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::PaletteChange)
+        followPalette();
+    QWidget::changeEvent(event);
+}
 
 bool TrainingPanel::isTraining() const { return m_job && m_job->isRunning(); }
 
@@ -112,6 +204,7 @@ bool TrainingPanel::openConfig(const QString& path)
                                    .arg(path, QString::fromStdString(config.name),
                                         QString::fromStdString(peft::methodName(config.method.method))));
         m_start->setEnabled(!isTraining());
+        Q_EMIT configOpened(path);
         return true;
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Cannot open run configuration"), QString::fromStdString(e.what()));
@@ -130,18 +223,55 @@ void TrainingPanel::start()
         QMessageBox::warning(this, tr("Cannot start"), QString::fromStdString(e.what()));
         return;
     }
-    m_loss->clear();
-    m_validation->clear();
-    m_lr->clear();
-    m_lossX->setRange(0, static_cast<double>(config.training.maxSteps));
-    m_lrX->setRange(0, static_cast<double>(config.training.maxSteps));
+    startJob(config, 0);
+}
+
+bool TrainingPanel::resumeRun(qint64 runId)
+{
+    if (isTraining()) {
+        QMessageBox::information(this, tr("Resume run"), tr("Another run is training; stop it first."));
+        return false;
+    }
+    train::RunConfig config;
+    try {
+        store::RunStore db(m_dbPath.toStdString());
+        const auto run = db.run(runId);
+        if (!db.lastCheckpoint(runId))
+            throw Error("run " + std::to_string(runId) + " has no resumable checkpoint; start it again instead");
+        config = train::parseRunConfig(nlohmann::json::parse(run.configJson),
+                                       "run " + std::to_string(runId) + " configuration");
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Cannot resume run %1").arg(runId), QString::fromStdString(e.what()));
+        return false;
+    }
+    m_configLabel->setText(tr("Resuming run %1 (%2, method %3)")
+                               .arg(runId)
+                               .arg(QString::fromStdString(config.name),
+                                    QString::fromStdString(peft::methodName(config.method.method))));
+    startJob(config, runId);
+    return true;
+}
+
+void TrainingPanel::startJob(const train::RunConfig& config, qint64 resumeRun)
+{
+    for (auto* s : {m_loss, m_validation, m_lr, m_tokens, m_gradNorm})
+        s->clear();
+    m_samples->setRowCount(0);
+    const double steps = static_cast<double>(config.training.maxSteps);
+    for (auto* x : {m_lossX, m_lrX, m_tokensX, m_gradX})
+        x->setRange(0, steps);
     m_lrY->setRange(0, config.training.learningRate * 1.05);
+    m_lrY->applyNiceNumbers();
     m_lossY->setRange(0, 1);
+    m_tokensY->setRange(0, 1);
+    m_gradY->setRange(0, 1);
     m_progress->setRange(0, static_cast<int>(config.training.maxSteps));
     m_progress->setValue(0);
-    m_job = std::make_unique<TrainingJob>(config, m_dbPath);
+    m_job = resumeRun > 0 ? std::make_unique<TrainingJob>(m_dbPath, resumeRun)
+                          : std::make_unique<TrainingJob>(config, m_dbPath);
     connect(m_job.get(), &TrainingJob::runCreated, this, [this](qint64 id, const QString& dir) {
         appendLog(tr("Run %1 started; files in %2").arg(id).arg(dir));
+        Q_EMIT runStarted(id);
     });
     connect(m_job.get(), &TrainingJob::prepared, this, [this](qint64 train, qint64 val, qint64 trainable, qint64 total) {
         appendLog(tr("%1 training and %2 validation sequences; %3 of %4 parameters trainable (%5%)")
@@ -154,16 +284,27 @@ void TrainingPanel::start()
     connect(m_job.get(), &TrainingJob::stepFinished, this, &TrainingPanel::onStep);
     connect(m_job.get(), &TrainingJob::validated, this, [this](qint64 step, double loss, double ppl) {
         m_validation->append(double(step), loss);
-        m_lossY->setMax(std::max(m_lossY->max(), loss * 1.1));
+        fitY(m_lossY, loss, false);
         appendLog(tr("Validation at step %1: loss %2, perplexity %3").arg(step).arg(loss, 0, 'f', 4).arg(ppl, 0, 'f', 2));
     });
     connect(m_job.get(), &TrainingJob::checkpointSaved, this,
             [this](qint64 step, const QString& path) { appendLog(tr("Checkpoint at step %1: %2").arg(step).arg(path)); });
+    connect(m_job.get(), &TrainingJob::sampleGenerated, this,
+            [this](qint64 step, const QString& prompt, const QString& output) {
+                const int row = m_samples->rowCount();
+                m_samples->insertRow(row);
+                auto* stepItem = new QTableWidgetItem;
+                stepItem->setData(Qt::DisplayRole, step);
+                m_samples->setItem(row, 0, stepItem);
+                m_samples->setItem(row, 1, new QTableWidgetItem(prompt));
+                m_samples->setItem(row, 2, new QTableWidgetItem(output));
+                m_samples->scrollToBottom();
+            });
     connect(m_job.get(), &TrainingJob::logMessage, this, &TrainingPanel::appendLog);
     connect(m_job.get(), &TrainingJob::finished, this, [this](const QString& status, const QString& error, qint64 id) {
         setIdle(true);
-        m_status->setText(error.isEmpty() ? tr("Run %1: %2").arg(id).arg(status)
-                                          : tr("Run %1: %2 — %3").arg(id).arg(status, error));
+        m_status->setText(error.isEmpty() ? tr("Run %1: %2").arg(id).arg(statusText(status))
+                                          : tr("Run %1: %2 — %3").arg(id).arg(statusText(status), error));
         appendLog(m_status->text());
         Q_EMIT runFinished(id, status);
     });
@@ -195,10 +336,18 @@ void TrainingPanel::stop()
 
 void TrainingPanel::onStep(const StepPoint& p)
 {
-    m_loss->append(double(p.step), p.loss);
-    m_lr->append(double(p.step), p.learningRate);
-    if (p.step == 1 || p.loss * 1.1 > m_lossY->max())
-        m_lossY->setMax(std::max(p.loss * 1.1, p.step == 1 ? 0.0 : m_lossY->max()));
+    const bool first = m_loss->count() == 0;
+    const double x = double(p.step);
+    m_loss->append(x, p.loss);
+    m_lr->append(x, p.learningRate);
+    m_tokens->append(x, p.tokensPerSecond);
+    m_gradNorm->append(x, p.gradNorm);
+    fitY(m_lossY, p.loss, first);
+    fitY(m_tokensY, p.tokensPerSecond, first);
+    fitY(m_gradY, p.gradNorm, first);
+    if (first) // a resumed run starts at its checkpoint's step
+        for (auto* axis : {m_lossX, m_lrX, m_tokensX, m_gradX})
+            axis->setMin(std::max(0.0, x - 1));
     m_progress->setValue(static_cast<int>(p.step));
     m_status->setText(tr("Step %1/%2 · loss %3 · %4 tokens/s · grad norm %5 · ETA %6")
                           .arg(p.step)

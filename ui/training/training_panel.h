@@ -1,17 +1,22 @@
 #pragma once
-// Live training: start a RUN.json, watch loss, validation loss, learning rate
-// and throughput arrive, pause, resume or stop it.
+// Live training: start a RUN.json (or resume a stored run), watch loss,
+// validation loss, learning rate, throughput, gradient norm and sample
+// generations arrive, pause, resume or stop it.
 #include <QWidget>
 
 #include <memory>
 
-class QChart;
 class QLabel;
 class QLineSeries;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QTableWidget;
 class QValueAxis;
+
+namespace tb::train {
+struct RunConfig;
+}
 
 namespace tb::ui {
 
@@ -31,16 +36,31 @@ public:
 
     QLineSeries* lossSeries() const { return m_loss; }
     QLineSeries* validationSeries() const { return m_validation; }
+    QLineSeries* learningRateSeries() const { return m_lr; }
+    QLineSeries* tokensPerSecondSeries() const { return m_tokens; }
+    QLineSeries* gradNormSeries() const { return m_gradNorm; }
+    QTableWidget* samplesTable() const { return m_samples; }
 
 Q_SIGNALS:
+    void runStarted(qint64 runId);
     void runFinished(qint64 runId, const QString& status);
+    // A run configuration was opened successfully (for the recent files list).
+    void configOpened(const QString& path);
 
 public Q_SLOTS:
     void start();
+    // Continues a stored run from its last resumable checkpoint; false (with a
+    // message) when it cannot be read or another run is training.
+    bool resumeRun(qint64 runId);
     void togglePause();
     void stop();
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void startJob(const train::RunConfig& config, qint64 resumeRun);
+    void followPalette(); // light or dark chart theme, as the palette is
     void onStep(const StepPoint& p);
     void setIdle(bool idle);
     void appendLog(const QString& line);
@@ -59,11 +79,18 @@ private:
     QLineSeries* m_loss = nullptr;
     QLineSeries* m_validation = nullptr;
     QLineSeries* m_lr = nullptr;
+    QLineSeries* m_tokens = nullptr;
+    QLineSeries* m_gradNorm = nullptr;
     QValueAxis* m_lossX = nullptr;
     QValueAxis* m_lossY = nullptr;
     QValueAxis* m_lrX = nullptr;
     QValueAxis* m_lrY = nullptr;
+    QValueAxis* m_tokensX = nullptr;
+    QValueAxis* m_tokensY = nullptr;
+    QValueAxis* m_gradX = nullptr;
+    QValueAxis* m_gradY = nullptr;
     QPlainTextEdit* m_log = nullptr;
+    QTableWidget* m_samples = nullptr;
 };
 
 } // namespace tb::ui
