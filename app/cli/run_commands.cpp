@@ -106,6 +106,11 @@ public:
         emit({{"event", "checkpoint"}, {"step", step}, {"path", dir}}, "checkpoint: " + dir);
     }
     void onLog(const std::string& message) override { emit({{"event", "log"}, {"message", message}}, message); }
+    void onSample(int64_t step, const std::string& prompt, const std::string& output) override
+    {
+        emit({{"event", "sample"}, {"step", step}, {"prompt", prompt}, {"output", output}},
+             "sample at step " + std::to_string(step) + ": " + output);
+    }
 
 private:
     void print(const json& j) { std::cout << j.dump() << '\n' << std::flush; }

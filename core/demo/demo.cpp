@@ -211,7 +211,7 @@ ojson training(double learningRate, uint64_t seed)
 {
     return {{"max_steps", 100},      {"batch_size", 8},   {"learning_rate", learningRate},
             {"schedule", "cosine"},  {"warmup_steps", 10}, {"eval_every", 25},
-            {"checkpoint_every", 50}, {"seed", seed}};
+            {"checkpoint_every", 50}, {"sample_every", 25}, {"sample_max_new_tokens", 24}, {"seed", seed}};
 }
 
 std::vector<std::pair<std::string, ojson>> runConfigs(uint64_t seed)
