@@ -2,9 +2,18 @@
 
 #include "common/recent_files.h"
 #include "common/theme.h"
+#include "dataset/dataset_panel.h"
+#include "eval/evaluation_panel.h"
+#include "eval/suite.h"
+#include "eval/forgetting_panel.h"
 #include "history/run_history_panel.h"
 #include "io/atomic_file.h"
+#include "method/method_panel.h"
+#include "train/run_config.h"
 #include "training/training_panel.h"
+
+#include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -35,26 +44,154 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
     for (const char* category : {"runConfigs", "suites", "datasets"})
         m_recent.push_back(new RecentFiles(QString::fromLatin1(category), 10, this));
 
+    // The panels in the order of the work: data, method, training,
+    // evaluation, forgetting, then the history of everything.
+    m_dataset = new DatasetPanel;
+    m_method = new MethodPanel(QFileInfo(dbPath).absoluteDir().filePath("configs"));
     m_training = new TrainingPanel(dbPath);
+    m_evaluation = new EvaluationPanel(dbPath);
+    m_forgetting = new ForgettingPanel(dbPath);
     m_history = new RunHistoryPanel(dbPath);
     buildMenus();
+    addPanel(m_dataset, tr("Dataset"));
+    addPanel(m_method, tr("Method"));
     addPanel(m_training, tr("Live training"));
+    addPanel(m_evaluation, tr("Evaluation"));
+    addPanel(m_forgetting, tr("Forgetting"));
     addPanel(m_history, tr("Run history"));
+
+    connect(m_dataset, &DatasetPanel::dataConfigChanged, this, &MainWindow::takeDatasetChanges);
+    connect(m_method, &MethodPanel::startRequested, this, &MainWindow::startFromMethodPanel);
+    connect(m_training, &TrainingPanel::configOpened, this, &MainWindow::showConfigInPanels);
+    connect(m_training, &TrainingPanel::runFinished, m_evaluation, &EvaluationPanel::refresh);
+    connect(m_training, &TrainingPanel::runFinished, m_forgetting, &ForgettingPanel::refresh);
+    connect(m_evaluation, &EvaluationPanel::evaluationFinished, m_forgetting, &ForgettingPanel::refresh);
+    connect(m_evaluation, &EvaluationPanel::evaluationFinished, m_history, &RunHistoryPanel::refresh);
+    connect(this, &MainWindow::recentFileChosen, this, [this](const QString& category, const QString& path) {
+        if (category == "suites") {
+            setSuitePath(path);
+            m_tabs->setCurrentWidget(m_evaluation);
+        } else if (category == "datasets") {
+            m_dataset->addFiles({path});
+            m_tabs->setCurrentWidget(m_dataset);
+        }
+    });
 
     connect(m_training, &TrainingPanel::runStarted, m_history, &RunHistoryPanel::refresh);
     connect(m_training, &TrainingPanel::runFinished, m_history, &RunHistoryPanel::refresh);
     connect(m_training, &TrainingPanel::configOpened, recentFiles("runConfigs"), &RecentFiles::add);
     connect(m_history, &RunHistoryPanel::resumeRequested, this, &MainWindow::resumeRun);
-    // The method panel takes clones once it exists; until then a clone becomes a RUN.json file.
     connect(m_history, &RunHistoryPanel::cloneRequested, this, &MainWindow::cloneConfig);
 
     statusBar()->setObjectName("statusBar");
     m_interrupted = m_history->resumableInterruptedRuns();
     offerInterruptedRuns();
 
+    openWorkspaceSuite(dbPath);
+
     QSettings settings;
     if (!restoreGeometry(settings.value("window/geometry").toByteArray()))
         resize(1180, 800);
+}
+
+void MainWindow::openWorkspaceSuite(const QString& dbPath)
+{
+    // A store inside a workspace (the demo's) opens with the workspace's
+    // first suite ready in the Evaluation and Forgetting panels.
+    const QString manifest = QFileInfo(dbPath).absoluteDir().filePath("workspace.json");
+    if (!QFileInfo::exists(manifest))
+        return;
+    try {
+        const auto j = nlohmann::json::parse(io::readFile(manifest.toStdString()));
+        const auto suites = j.value("suites", std::vector<std::string>());
+        if (!suites.empty()) {
+            const QString suite = QFileInfo(QFileInfo(manifest).absoluteDir(), QString::fromStdString(suites.front()))
+                                      .absoluteFilePath();
+            if (QFileInfo::exists(suite))
+                setSuitePath(suite);
+        }
+    } catch (const std::exception&) {
+        // A broken manifest only costs the preselected suite.
+    }
+}
+
+void MainWindow::setSuitePath(const QString& path)
+{
+    try {
+        eval::readSuite(path.toStdString());
+    } catch (const std::exception& e) {
+        statusBar()->showMessage(tr("Suite not opened: %1").arg(QString::fromStdString(e.what())), 15000);
+        return;
+    }
+    m_evaluation->setSuitePath(path);
+    m_forgetting->setSuitePath(path);
+    recentFiles("suites")->add(path);
+}
+
+void MainWindow::showDataInPanel(const QStringList& files, const QString& tokenizer)
+{
+    // Filling the Dataset panel from a configuration must not write its
+    // simplified view back over the configuration's data settings.
+    m_syncingData = true;
+    if (m_dataset->files() != files) {
+        m_dataset->clearFiles();
+        m_dataset->addFiles(files);
+    }
+    if (!tokenizer.isEmpty())
+        m_dataset->setTokenizerPath(tokenizer);
+    m_syncingData = false;
+}
+
+void MainWindow::showConfigInPanels(const QString& path)
+{
+    if (QFileInfo(path).absoluteFilePath() != QFileInfo(m_method->configPath()).absoluteFilePath())
+        if (!m_method->loadConfig(path))
+            return;
+    const train::RunConfig config = m_method->runConfig();
+    QStringList files;
+    for (const auto& f : config.data.train)
+        files << QString::fromStdString(f.path);
+    showDataInPanel(files, QString::fromStdString(config.tokenizer.empty() ? config.model : config.tokenizer));
+}
+
+void MainWindow::takeDatasetChanges()
+{
+    if (m_syncingData)
+        return;
+    // The Dataset panel owns the training files, their field mapping, the
+    // template and the length; validation files, mixing and the split stay as
+    // the configuration had them unless the training files changed entirely.
+    train::DataConfig data = m_method->runConfig().data;
+    const train::DataConfig fromPanel = m_dataset->dataConfig();
+    std::set<std::string> before, after;
+    for (const auto& f : data.train)
+        before.insert(std::filesystem::absolute(f.path).lexically_normal().string());
+    for (const auto& f : fromPanel.train) {
+        after.insert(std::filesystem::absolute(f.path).lexically_normal().string());
+        recentFiles("datasets")->add(QString::fromStdString(f.path));
+    }
+    bool overlap = false;
+    for (const auto& p : after)
+        overlap = overlap || before.count(p);
+    if (!overlap)
+        data.validation.clear();
+    data.train = fromPanel.train;
+    data.templateName = fromPanel.templateName;
+    data.maxLength = fromPanel.maxLength;
+    m_method->setDataConfig(data);
+}
+
+void MainWindow::startFromMethodPanel(const QString& path)
+{
+    if (m_training->isTraining()) {
+        QMessageBox::information(this, tr("Training in progress"),
+                                 tr("A run is already training; stop it or wait for it to finish first."));
+        return;
+    }
+    if (!m_training->openConfig(path))
+        return;
+    m_tabs->setCurrentWidget(m_training);
+    m_training->start();
 }
 
 void MainWindow::buildMenus()
@@ -166,6 +303,30 @@ void MainWindow::openRunConfig()
 }
 
 void MainWindow::cloneConfig(const QString& configJson)
+{
+    // A clone opens in the Method panel as a new, unsaved configuration.
+    try {
+        auto config = train::parseRunConfig(nlohmann::json::parse(configJson.toStdString()), "cloned configuration");
+        config.name += " (copy)";
+        config.outputDir.clear();
+        m_method->setRunConfig(config);
+        QStringList files;
+        for (const auto& f : config.data.train)
+            files << QString::fromStdString(f.path);
+        showDataInPanel(files, QString::fromStdString(config.tokenizer.empty() ? config.model : config.tokenizer));
+        m_tabs->setCurrentWidget(m_method);
+        statusBar()->showMessage(tr("Cloned \"%1\": change what you like, then Start").arg(QString::fromStdString(config.name)),
+                                 10000);
+        return;
+    } catch (const std::exception& e) {
+        statusBar()->showMessage(tr("The configuration could not be read (%1); choose where to save it as a file")
+                                     .arg(QString::fromStdString(e.what())),
+                                 10000);
+    }
+    cloneConfigToFile(configJson);
+}
+
+void MainWindow::cloneConfigToFile(const QString& configJson)
 {
     QString name = tr("run");
     try {

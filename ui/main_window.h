@@ -10,6 +10,10 @@ class QTabWidget;
 
 namespace tb::ui {
 
+class DatasetPanel;
+class EvaluationPanel;
+class ForgettingPanel;
+class MethodPanel;
 class RecentFiles;
 class RunHistoryPanel;
 class TrainingPanel;
@@ -18,7 +22,11 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(const QString& dbPath, QWidget* parent = nullptr);
+    DatasetPanel* datasetPanel() const { return m_dataset; }
+    MethodPanel* methodPanel() const { return m_method; }
     TrainingPanel* trainingPanel() const { return m_training; }
+    EvaluationPanel* evaluationPanel() const { return m_evaluation; }
+    ForgettingPanel* forgettingPanel() const { return m_forgetting; }
     RunHistoryPanel* historyPanel() const { return m_history; }
     QTabWidget* tabs() const { return m_tabs; }
 
@@ -26,6 +34,11 @@ public:
     int addPanel(QWidget* panel, const QString& title);
     // "runConfigs", "suites" or "datasets": the lists behind File ▸ Recent.
     RecentFiles* recentFiles(const QString& category) const;
+
+    // The suite the Evaluation and Forgetting panels run and show.
+    void setSuitePath(const QString& path);
+    // Shows a run configuration in the Method and Dataset panels.
+    void showConfigInPanels(const QString& path);
 
     // Writes a cloned run configuration to `path` (named "<name> (copy)") and
     // opens it in Live training; false with a message when it cannot.
@@ -50,12 +63,22 @@ private:
     void buildMenus();
     void openRunConfig();
     void cloneConfig(const QString& configJson);
+    void cloneConfigToFile(const QString& configJson);
+    void takeDatasetChanges();
+    void startFromMethodPanel(const QString& path);
+    void showDataInPanel(const QStringList& files, const QString& tokenizer);
+    void openWorkspaceSuite(const QString& dbPath);
     void offerInterruptedRuns();
     void setThemeFromAction(QAction* action);
 
     QTabWidget* m_tabs = nullptr;
+    DatasetPanel* m_dataset = nullptr;
+    MethodPanel* m_method = nullptr;
     TrainingPanel* m_training = nullptr;
+    EvaluationPanel* m_evaluation = nullptr;
+    ForgettingPanel* m_forgetting = nullptr;
     RunHistoryPanel* m_history = nullptr;
+    bool m_syncingData = false; // filling the Dataset panel from a configuration
     QMenu* m_viewMenu = nullptr;
     QMenu* m_panelsMenu = nullptr;
     QList<RecentFiles*> m_recent;

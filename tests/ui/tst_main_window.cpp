@@ -219,10 +219,14 @@ private Q_SLOTS:
         QCOMPARE(child<QAction>(&window, "actionStop")->shortcut(), QKeySequence(Qt::SHIFT | Qt::Key_F5));
         QCOMPARE(child<QAction>(&window, "actionPanel1")->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_1));
         QCOMPARE(child<QAction>(&window, "actionPanel2")->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_2));
-        // A panel added later gets the next number.
+        // The panels in the order of the work, then a panel added later gets the next number.
+        QStringList titles;
+        for (int i = 0; i < window.tabs()->count(); ++i)
+            titles << window.tabs()->tabText(i);
+        QCOMPARE(titles, QStringList({"Dataset", "Method", "Live training", "Evaluation", "Forgetting", "Run history"}));
         auto* extra = new QWidget;
-        QCOMPARE(window.addPanel(extra, "Extra"), 2);
-        QCOMPARE(child<QAction>(&window, "actionPanel3")->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_3));
+        QCOMPARE(window.addPanel(extra, "Extra"), 6);
+        QCOMPARE(child<QAction>(&window, "actionPanel7")->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_7));
 
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -230,7 +234,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowActive(&window));
         QTest::keyClick(&window, Qt::Key_2, Qt::ControlModifier);
         QCOMPARE(window.tabs()->currentIndex(), 1);
-        QTest::keyClick(&window, Qt::Key_3, Qt::ControlModifier);
+        QTest::keyClick(&window, Qt::Key_7, Qt::ControlModifier);
         QCOMPARE(window.tabs()->currentWidget(), extra);
         QTest::keyClick(&window, Qt::Key_1, Qt::ControlModifier);
         QCOMPARE(window.tabs()->currentIndex(), 0);
