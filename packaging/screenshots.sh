@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Screenshots of every panel with real data, under Xvfb: builds the demo
-# workspace if needed, trains its LoRA run in the window, saves one PNG per tab.
+# workspace, trains one run on the command line and its LoRA run in the
+# window, evaluates both and the base, stores a forgetting analysis, and saves
+# one PNG per tab: while training (OUT), complete (OUT/complete), dark (OUT/dark).
 #   bash packaging/screenshots.sh [OUT_DIR]   (after packaging/setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,12 +12,26 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # Window layout and theme go to a throw-away settings folder, not the user's.
 export XDG_CONFIG_HOME="$work/config"
-"$build/app/tunebench-cli" demo --dir "$work/demo" >/dev/null
+cli="$build/app/tunebench-cli"
+db="$work/demo/runs.sqlite"
+suite="$work/demo/suites/demo.json"
+"$cli" demo --dir "$work/demo" >/dev/null
+# A first run trained from the command line (bottleneck adapters on the
+# summaries), evaluated with the base model, so the comparison has columns.
+"$cli" train --config "$work/demo/runs/adapter.json" --db "$db" >/dev/null 2>&1
+"$cli" eval --model "$work/demo/base" --suite "$suite" --db "$db" >/dev/null
+"$cli" eval --run 1 --suite "$suite" --db "$db" >/dev/null
+# The LoRA run trains in the window; the shots are taken when it finishes.
 xvfb-run -a -s "-screen 0 1280x900x24" \
-  "$build/app/tunebench" --db "$work/demo/runs.sqlite" --run-config "$work/demo/runs/lora.json" \
+  "$build/app/tunebench" --db "$db" --run-config "$work/demo/runs/lora.json" \
   --start --screenshots "$out"
+# Evaluate it too, and store a forgetting analysis over both runs.
+"$cli" eval --run 2 --suite "$suite" --db "$db" >/dev/null
+"$cli" forgetting --suite "$suite" --runs 1,2 --db "$db" >/dev/null
+xvfb-run -a -s "-screen 0 1280x900x24" \
+  "$build/app/tunebench" --db "$db" --run-config "$work/demo/runs/lora.json" --screenshots "$out/complete"
 # The same workspace (now with its trained run) in the dark theme.
 xvfb-run -a -s "-screen 0 1280x900x24" \
-  "$build/app/tunebench" --db "$work/demo/runs.sqlite" --run-config "$work/demo/runs/lora.json" \
+  "$build/app/tunebench" --db "$db" --run-config "$work/demo/runs/lora.json" \
   --theme dark --screenshots "$out/dark"
-ls "$out" "$out/dark"
+ls "$out" "$out/complete" "$out/dark"

@@ -18,6 +18,7 @@
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <nlohmann/json.hpp>
@@ -249,6 +250,13 @@ void ForgettingPanel::refresh()
         m_stored->addItem(tr("%1 (%2)").arg(QString::fromStdString(r.name),
                                             QDateTime::fromMSecsSinceEpoch(r.createdAt).toString(Qt::ISODate)),
                           static_cast<qlonglong>(r.id));
+    // Opening the panel on a store that already holds an analysis (say, one
+    // made by `tunebench-cli forgetting`) shows the newest instead of nothing.
+    if (!m_report && !reports.empty())
+        QTimer::singleShot(0, this, [this, id = reports.front().id] {
+            if (!m_report)
+                showStoredReport(id);
+        });
     // Stage task choices follow the suite's tasks.
     const QStringList tasks = suiteTasks();
     for (int row = 0; row < m_stages->rowCount(); ++row) {
