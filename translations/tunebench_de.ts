@@ -44,303 +44,303 @@
     <message>
         <location filename="../ui/dataset/dataset_panel.cpp" line="+109"/>
         <source>&amp;Add files…</source>
-        <translation type="unfinished"></translation>
+        <translation>Dateien &amp;hinzufügen…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>C&amp;lear</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Leeren</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+114"/>
         <source>File</source>
-        <translation type="unfinished"></translation>
+        <translation>Datei</translation>
     </message>
     <message>
         <location line="-114"/>
         <source>Format</source>
-        <translation type="unfinished"></translation>
+        <translation>Format</translation>
     </message>
     <message>
         <location line="+0"/>
         <location line="+96"/>
         <source>Records</source>
-        <translation type="unfinished"></translation>
+        <translation>Einträge</translation>
     </message>
     <message>
         <location line="-96"/>
         <source>Problems</source>
-        <translation type="unfinished"></translation>
+        <translation>Probleme</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Shape</source>
-        <translation type="unfinished"></translation>
+        <translation>Struktur</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufgaben</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Drop JSONL, JSON or CSV files here. Each file is a task unless its records name their own task.</source>
-        <translation type="unfinished"></translation>
+        <translation>JSONL-, JSON- oder CSV-Dateien hier ablegen. Jede Datei ist eine Aufgabe, sofern ihre Einträge nicht selbst eine Aufgabe angeben.</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Dataset files (drop them here):</source>
-        <translation type="unfinished"></translation>
+        <translation>Datensatzdateien (hier ablegen):</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Source field</source>
-        <translation type="unfinished"></translation>
+        <translation>Quellfeld</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Tunebench field</source>
-        <translation type="unfinished"></translation>
+        <translation>Tunebench-Feld</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Field mapping:</source>
-        <translation type="unfinished"></translation>
+        <translation>Feldzuordnung:</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Alpaca</source>
-        <translation type="unfinished"></translation>
+        <translation>Alpaca</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ChatML</source>
-        <translation type="unfinished"></translation>
+        <translation>ChatML</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Plain</source>
-        <translation type="unfinished"></translation>
+        <translation>Einfach</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>How each record becomes training text; the loss goes on the response</source>
-        <translation type="unfinished"></translation>
+        <translation>Wie jeder Eintrag zu Trainingstext wird; der Verlust wird auf der Antwort berechnet</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Model or tokenizer folder, for token lengths</source>
-        <translation type="unfinished"></translation>
+        <translation>Modell- oder Tokenizer-Ordner, für die Tokenlängen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Browse…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Durchsuchen…</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Examples longer than this many tokens are truncated</source>
-        <translation type="unfinished"></translation>
+        <translation>Beispiele mit mehr Token als angegeben werden gekürzt</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>&amp;Template:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Vorlage:</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Tokenizer:</source>
-        <translation type="unfinished"></translation>
+        <translation>Tokenizer:</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>&amp;Max length:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Max. Länge:</translation>
     </message>
     <message>
         <location line="+21"/>
         <source>◀ &amp;Previous</source>
-        <translation type="unfinished"></translation>
+        <translation>◀ &amp;Zurück</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>&amp;Next ▶</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Weiter ▶</translation>
     </message>
     <message>
         <location line="+23"/>
         <source>Highlighted: the response, where the loss is taken.</source>
-        <translation type="unfinished"></translation>
+        <translation>Hervorgehoben: die Antwort, auf der der Verlust berechnet wird.</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Task</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufgabe</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Share</source>
-        <translation type="unfinished"></translation>
+        <translation>Anteil</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Token lengths</source>
-        <translation type="unfinished"></translation>
+        <translation>Tokenlängen</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Line</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeile</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Field</source>
-        <translation type="unfinished"></translation>
+        <translation>Feld</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Problem</source>
-        <translation type="unfinished"></translation>
+        <translation>Problem</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Double-click a problem to see its record in the preview</source>
-        <translation type="unfinished"></translation>
+        <translation>Auf ein Problem doppelklicken, um den zugehörigen Eintrag in der Vorschau anzuzeigen</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Pre&amp;view</source>
-        <translation type="unfinished"></translation>
+        <translation>Vor&amp;schau</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Te&amp;mplate</source>
-        <translation type="unfinished"></translation>
+        <translation>V&amp;orlage</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Tas&amp;ks</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Aufgaben</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Token &amp;lengths</source>
-        <translation type="unfinished"></translation>
+        <translation>Tok&amp;enlängen</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+346"/>
         <source>Pro&amp;blems</source>
-        <translation type="unfinished"></translation>
+        <translation>Pro&amp;bleme</translation>
     </message>
     <message>
         <location line="-258"/>
         <source>Import dataset files</source>
-        <translation type="unfinished"></translation>
+        <translation>Datensatzdateien importieren</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Datasets (*.jsonl *.ndjson *.json *.csv);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>Datensätze (*.jsonl *.ndjson *.json *.csv);;Alle Dateien (*)</translation>
     </message>
     <message>
         <location line="+80"/>
         <source>(ignore)</source>
-        <translation type="unfinished"></translation>
+        <translation>(ignorieren)</translation>
     </message>
     <message>
         <location line="+70"/>
         <source>unknown</source>
-        <translation type="unfinished"></translation>
+        <translation>unbekannt</translation>
     </message>
     <message>
         <location line="+36"/>
         <source>field &apos;%1&apos;: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Feld „%1“: %2</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Page %1 of %2 (rows %3–%4 of %5)</source>
-        <translation type="unfinished"></translation>
+        <translation>Seite %1 von %2 (Zeilen %3–%4 von %5)</translation>
     </message>
     <message>
         <location line="+55"/>
         <source>Pro&amp;blems (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Pro&amp;bleme (%1)</translation>
     </message>
     <message>
         <location line="+28"/>
         <source>%1, line %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1, Zeile %2</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>%1, line %2 (select a record in the preview to see another)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1, Zeile %2 (einen anderen Eintrag in der Vorschau auswählen, um ihn anzuzeigen)</translation>
     </message>
     <message>
         <location line="+15"/>
         <source>No record to show.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Eintrag zum Anzeigen.</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Record: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Eintrag: %1</translation>
     </message>
     <message>
         <location line="+31"/>
         <source>Tokenizer: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Tokenizer: %1</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Model or tokenizer folder</source>
-        <translation type="unfinished"></translation>
+        <translation>Modell- oder Tokenizer-Ordner</translation>
     </message>
     <message>
         <location line="+22"/>
         <source>Token lengths: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Tokenlängen: %1</translation>
     </message>
     <message>
         <location line="+17"/>
         <source>Choose a tokenizer to see token lengths.</source>
-        <translation type="unfinished"></translation>
+        <translation>Einen Tokenizer wählen, um die Tokenlängen zu sehen.</translation>
     </message>
     <message numerus="yes">
         <location line="+3"/>
         <source>%n record(s) longer than %1 tokens would be truncated</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Eintrag ist länger als %1 Token und würde gekürzt</numerusform>
+            <numerusform>%n Einträge sind länger als %1 Token und würden gekürzt</numerusform>
         </translation>
     </message>
     <message>
         <location line="+13"/>
         <source>fits</source>
-        <translation type="unfinished"></translation>
+        <translation>passt</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>truncated</source>
-        <translation type="unfinished"></translation>
+        <translation>gekürzt</translation>
     </message>
     <message>
         <location line="+18"/>
         <source>tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>Token</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>records</source>
-        <translation type="unfinished"></translation>
+        <translation>Einträge</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Token lengths (%1 template); truncation at %2 tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>Tokenlängen (Vorlage %1); Kürzung bei %2 Token</translation>
     </message>
 </context>
 <context>
@@ -348,77 +348,77 @@
     <message>
         <location filename="../ui/eval/eval_results.cpp" line="+20"/>
         <source>base: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Basis: %1</translation>
     </message>
     <message>
         <location line="+47"/>
         <source>%1 (#%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (#%2)</translation>
     </message>
     <message>
         <location line="+83"/>
         <source>ROUGE-1</source>
-        <translation type="unfinished"></translation>
+        <translation>ROUGE-1</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ROUGE-2</source>
-        <translation type="unfinished"></translation>
+        <translation>ROUGE-2</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ROUGE-L</source>
-        <translation type="unfinished"></translation>
+        <translation>ROUGE-L</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>ROUGE-Lsum</source>
-        <translation type="unfinished"></translation>
+        <translation>ROUGE-Lsum</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>BLEU</source>
-        <translation type="unfinished"></translation>
+        <translation>BLEU</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>chrF</source>
-        <translation type="unfinished"></translation>
+        <translation>chrF</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Accuracy</source>
-        <translation type="unfinished"></translation>
+        <translation>Genauigkeit</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Accuracy (length-normalised)</source>
-        <translation type="unfinished"></translation>
+        <translation>Genauigkeit (längennormiert)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Exact match</source>
-        <translation type="unfinished"></translation>
+        <translation>Exakte Übereinstimmung</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Token F1</source>
-        <translation type="unfinished"></translation>
+        <translation>Token-F1</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Perplexity</source>
-        <translation type="unfinished"></translation>
+        <translation>Perplexität</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Calibration error</source>
-        <translation type="unfinished"></translation>
+        <translation>Kalibrierungsfehler</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Robustness</source>
-        <translation type="unfinished"></translation>
+        <translation>Robustheit</translation>
     </message>
 </context>
 <context>
@@ -426,240 +426,240 @@
     <message>
         <location filename="../ui/eval/evaluation_panel.cpp" line="+73"/>
         <source>Checked runs and base models are compared and evaluated</source>
-        <translation type="unfinished"></translation>
+        <translation>Angehakte Läufe und Basismodelle werden verglichen und evaluiert</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Refresh</source>
-        <translation type="unfinished">&amp;Aktualisieren</translation>
+        <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Runs and base models:</source>
-        <translation type="unfinished"></translation>
+        <translation>Läufe und Basismodelle:</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Suite whose stored results are shown</source>
-        <translation type="unfinished"></translation>
+        <translation>Suite, deren gespeicherte Ergebnisse angezeigt werden</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>SUITE.json to run with Evaluate…</source>
-        <translation type="unfinished"></translation>
+        <translation>SUITE.json, die mit „Evaluieren…“ ausgeführt wird</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>&amp;Browse…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Durchsuchen…</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>&amp;Evaluate…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Evaluieren…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Run the suite file on the checked models (only the filtered task, if one is chosen)</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Suite-Datei auf den angehakten Modellen ausführen (nur die gefilterte Aufgabe, falls eine gewählt ist)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>Abb&amp;rechen</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Suite:</source>
-        <translation type="unfinished"></translation>
+        <translation>Suite:</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Suite file:</source>
-        <translation type="unfinished"></translation>
+        <translation>Suite-Datei:</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Task:</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufgabe:</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Metric:</source>
-        <translation type="unfinished"></translation>
+        <translation>Metrik:</translation>
     </message>
     <message>
         <location line="+24"/>
         <source>C&amp;hart</source>
-        <translation type="unfinished"></translation>
+        <translation>Dia&amp;gramm</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Table</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Tabelle</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>E&amp;xamples</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Beispiele</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Export table as &amp;CSV…</source>
-        <translation type="unfinished"></translation>
+        <translation>Tabelle als &amp;CSV exportieren…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Export chart as &amp;PNG…</source>
-        <translation type="unfinished"></translation>
+        <translation>Diagramm als &amp;PNG exportieren…</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Export chart as &amp;SVG…</source>
-        <translation type="unfinished"></translation>
+        <translation>Diagramm als &amp;SVG exportieren…</translation>
     </message>
     <message>
         <location line="+60"/>
         <source>Run store</source>
-        <translation type="unfinished">Laufspeicher</translation>
+        <translation>Laufspeicher</translation>
     </message>
     <message>
         <location line="+99"/>
         <source>Choose a suite</source>
-        <translation type="unfinished"></translation>
+        <translation>Suite wählen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Suites (*.json);;All files (*)</source>
-        <translation type="unfinished"></translation>
+        <translation>Suiten (*.json);;Alle Dateien (*)</translation>
     </message>
     <message>
         <location line="+24"/>
         <source>All tasks</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Aufgaben</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>All metrics</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Metriken</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Task</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufgabe</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Metric</source>
-        <translation type="unfinished">Metrik</translation>
+        <translation>Metrik</translation>
     </message>
     <message>
         <location line="+58"/>
         <source>%1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (%2)</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Primary metric per task</source>
-        <translation type="unfinished"></translation>
+        <translation>Hauptmetrik je Aufgabe</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>%1 per task</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 je Aufgabe</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Scores on %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Ergebnisse für %1</translation>
     </message>
     <message>
         <location line="+69"/>
         <source>Export CSV</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV exportieren</translation>
     </message>
     <message>
         <location line="+0"/>
         <location line="+11"/>
         <location line="+18"/>
         <source>Cannot write %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
     <message>
         <location line="-18"/>
         <source>Export PNG</source>
-        <translation type="unfinished"></translation>
+        <translation>PNG exportieren</translation>
     </message>
     <message>
         <location line="+18"/>
         <source>Export SVG</source>
-        <translation type="unfinished"></translation>
+        <translation>SVG exportieren</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>CSV files (*.csv)</source>
-        <translation type="unfinished"></translation>
+        <translation>CSV-Dateien (*.csv)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>PNG images (*.png)</source>
-        <translation type="unfinished"></translation>
+        <translation>PNG-Bilder (*.png)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>SVG images (*.svg)</source>
-        <translation type="unfinished"></translation>
+        <translation>SVG-Bilder (*.svg)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Export</source>
-        <translation type="unfinished"></translation>
+        <translation>Exportieren</translation>
     </message>
     <message>
         <location line="+19"/>
         <location line="+5"/>
         <source>Evaluate</source>
-        <translation type="unfinished"></translation>
+        <translation>Evaluieren</translation>
     </message>
     <message>
         <location line="-5"/>
         <source>Choose a suite file (SUITE.json) first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie zuerst eine Suite-Datei (SUITE.json).</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Check at least one run or base model to evaluate.</source>
-        <translation type="unfinished"></translation>
+        <translation>Haken Sie mindestens einen Lauf oder ein Basismodell zum Evaluieren an.</translation>
     </message>
     <message>
         <location line="+24"/>
         <source>%1: %2 (%3/%4)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2 (%3/%4)</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Evaluation finished.</source>
-        <translation type="unfinished"></translation>
+        <translation>Evaluierung abgeschlossen.</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Evaluation cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>Evaluierung abgebrochen.</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Evaluation failed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Evaluierung fehlgeschlagen: %1</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Loading the model…</source>
-        <translation type="unfinished"></translation>
+        <translation>Modell wird geladen…</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>Cancelling…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird abgebrochen…</translation>
     </message>
 </context>
 <context>
@@ -667,7 +667,7 @@
     <message>
         <location filename="../ui/eval/example_view.cpp" line="+166"/>
         <source>Examples of %1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>Beispiele von %1 (%2)</translation>
     </message>
 </context>
 <context>
@@ -675,185 +675,185 @@
     <message>
         <location line="-98"/>
         <source>Task:</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufgabe:</translation>
     </message>
     <message>
         <location line="+68"/>
         <source>Run store</source>
-        <translation type="unfinished">Laufspeicher</translation>
+        <translation>Laufspeicher</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Example</source>
-        <translation type="unfinished"></translation>
+        <translation>Beispiel</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Prompt</source>
-        <translation type="unfinished">Prompt</translation>
+        <translation>Prompt</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Reference</source>
-        <translation type="unfinished"></translation>
+        <translation>Referenz</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>%1: output</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: Ausgabe</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>%1: scores</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: Ergebnisse</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>No task evaluated yet.</source>
-        <translation type="unfinished"></translation>
+        <translation>Noch keine Aufgabe evaluiert.</translation>
     </message>
     <message numerus="yes">
         <location line="+1"/>
         <source>%n example(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Beispiel</numerusform>
+            <numerusform>%n Beispiele</numerusform>
         </translation>
     </message>
     <message>
         <location line="+1"/>
         <source>%1 of %2 models evaluated</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2 Modellen evaluiert</translation>
     </message>
 </context>
 <context>
     <name>tb::ui::ForgettingPanel</name>
     <message>
-        <location filename="../ui/eval/forgetting_panel.cpp" line="+74"/>
+        <location filename="../ui/eval/forgetting_panel.cpp" line="+75"/>
         <source>worse than the base</source>
-        <translation type="unfinished"></translation>
+        <translation>schlechter als die Basis</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>no change</source>
-        <translation type="unfinished"></translation>
+        <translation>keine Änderung</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>better (scaled per task)</source>
-        <translation type="unfinished"></translation>
+        <translation>besser (je Aufgabe skaliert)</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>The base model&apos;s own scores are row 0 of the matrix</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Ergebnisse des Basismodells selbst bilden Zeile 0 der Matrix</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Refresh</source>
-        <translation type="unfinished">&amp;Aktualisieren</translation>
+        <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Suite:</source>
-        <translation type="unfinished"></translation>
+        <translation>Suite:</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Base model:</source>
-        <translation type="unfinished">Basismodell:</translation>
+        <translation>Basismodell:</translation>
     </message>
     <message>
         <location line="+8"/>
         <source>&amp;Add →</source>
-        <translation type="unfinished"></translation>
+        <translation>Hinzu&amp;fügen →</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Re&amp;move</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Entfernen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Up</source>
-        <translation type="unfinished"></translation>
+        <translation>Nach &amp;oben</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Down</source>
-        <translation type="unfinished"></translation>
+        <translation>Nach &amp;unten</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Stage (run)</source>
-        <translation type="unfinished"></translation>
+        <translation>Stufe (Lauf)</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Trained task</source>
-        <translation type="unfinished"></translation>
+        <translation>Trainierte Aufgabe</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>&amp;Compute</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Berechnen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Save report</source>
-        <translation type="unfinished"></translation>
+        <translation>Bericht &amp;speichern</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>S&amp;how</source>
-        <translation type="unfinished"></translation>
+        <translation>An&amp;zeigen</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Stored reports:</source>
-        <translation type="unfinished"></translation>
+        <translation>Gespeicherte Berichte:</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>Click a cell to see that model&apos;s outputs on that task</source>
-        <translation type="unfinished"></translation>
+        <translation>Auf eine Zelle klicken, um die Ausgaben dieses Modells für diese Aufgabe zu sehen</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
         <source>Mean score over the tasks after the last stage</source>
-        <translation type="unfinished"></translation>
+        <translation>Mittleres Ergebnis über alle Aufgaben nach der letzten Stufe</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Backward transfer (Lopez-Paz &amp; Ranzato 2017): mean change on each earlier stage&apos;s task from right after that stage to the end; negative means forgetting</source>
-        <translation type="unfinished"></translation>
+        <translation>Backward Transfer (Lopez-Paz &amp; Ranzato 2017): mittlere Änderung auf der Aufgabe jeder früheren Stufe von direkt nach dieser Stufe bis zum Ende; negativ bedeutet Vergessen</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Forgetting (Chaudhry et al. 2018): mean over the tasks trained before the last stage of the best earlier score minus the final score</source>
-        <translation type="unfinished"></translation>
+        <translation>Vergessen (Chaudhry et al. 2018): Mittelwert über die vor der letzten Stufe trainierten Aufgaben aus bestem früherem Ergebnis minus Endergebnis</translation>
     </message>
     <message>
         <location line="+68"/>
-        <location line="+206"/>
+        <location line="+213"/>
         <source>Run store</source>
-        <translation type="unfinished">Laufspeicher</translation>
+        <translation>Laufspeicher</translation>
     </message>
     <message>
-        <location line="-184"/>
+        <location line="-191"/>
         <source>%1 (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (%2)</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+18"/>
         <location line="+97"/>
         <source>(unknown)</source>
-        <translation type="unfinished"></translation>
+        <translation>(unbekannt)</translation>
     </message>
     <message>
         <location line="-85"/>
         <source>Suite</source>
-        <translation type="unfinished"></translation>
+        <translation>Suite</translation>
     </message>
     <message>
         <location line="+147"/>
@@ -861,91 +861,111 @@
         <location line="+32"/>
         <location line="+98"/>
         <source>Forgetting</source>
-        <translation type="unfinished"></translation>
+        <translation>Vergessen</translation>
     </message>
     <message>
         <location line="-148"/>
         <source>Choose a suite, a base model and at least one stage.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie eine Suite, ein Basismodell und mindestens eine Stufe.</translation>
     </message>
     <message>
         <location line="+19"/>
         <source>No stored scores of suite %1 for these models: evaluate them first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine gespeicherten Ergebnisse der Suite %1 für diese Modelle: Evaluieren Sie sie zuerst.</translation>
     </message>
     <message>
         <location line="+45"/>
         <source>Base</source>
-        <translation type="unfinished"></translation>
+        <translation>Basis</translation>
     </message>
     <message>
         <location line="+28"/>
         <source>%1 on %2: %3 (change against the base %4)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 auf %2: %3 (Änderung gegenüber der Basis %4)</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Metric: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Metrik: %1</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Average score: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Durchschnittliches Ergebnis: %1</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Backward transfer: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Backward Transfer: %1</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+2"/>
         <source>n/a</source>
-        <translation type="unfinished"></translation>
+        <translation>k. A.</translation>
     </message>
     <message>
         <location line="-1"/>
         <source>Forgetting: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Vergessen: %1</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Needs at least two stages and the task each earlier stage trained</source>
-        <translation type="unfinished"></translation>
+        <translation>Erfordert mindestens zwei Stufen und die Aufgabe, die jede frühere Stufe trainiert hat</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>%1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: %2</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Save report</source>
-        <translation type="unfinished"></translation>
+        <translation>Bericht speichern</translation>
     </message>
     <message>
         <location line="+42"/>
         <source>base</source>
-        <translation type="unfinished"></translation>
+        <translation>Basis</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Examples</source>
-        <translation type="unfinished"></translation>
+        <translation>Beispiele</translation>
     </message>
 </context>
 <context>
     <name>tb::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+29"/>
+        <location filename="../ui/main_window.cpp" line="+40"/>
         <source>Tunebench</source>
         <translation>Tunebench</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+18"/>
+        <source>Dataset</source>
+        <translation>Datensatz</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Method</source>
+        <translation>Methode</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Live training</source>
         <translation>Live-Training</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Evaluation</source>
+        <translation>Evaluierung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Forgetting</source>
+        <translation>Vergessen</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -953,7 +973,17 @@
         <translation>Laufverlauf</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+62"/>
+        <source>Suite not opened: %1</source>
+        <translation>Suite nicht geöffnet: %1</translation>
+    </message>
+    <message>
+        <location line="+69"/>
+        <source>A run is already training; stop it or wait for it to finish first.</source>
+        <translation>Es trainiert bereits ein Lauf; halten Sie ihn an oder warten Sie, bis er fertig ist.</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
@@ -1059,12 +1089,22 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+14"/>
+        <location line="+35"/>
         <source>Run configurations (*.json)</source>
         <translation>Laufkonfigurationen (*.json)</translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-20"/>
+        <source>Cloned &quot;%1&quot;: change what you like, then Start</source>
+        <translation>„%1“ geklont: nach Wunsch anpassen, dann starten</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The configuration could not be read (%1); choose where to save it as a file</source>
+        <translation>Die Konfiguration konnte nicht gelesen werden (%1); wählen Sie, wo sie als Datei gespeichert werden soll</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>run</source>
         <translation>lauf</translation>
     </message>
@@ -1097,7 +1137,8 @@
         <translation>Lauf %1 fortsetzen</translation>
     </message>
     <message>
-        <location line="+44"/>
+        <location line="-196"/>
+        <location line="+240"/>
         <source>Training in progress</source>
         <translation>Training läuft</translation>
     </message>
@@ -1112,748 +1153,748 @@
     <message>
         <location filename="../ui/method/method_panel.cpp" line="+154"/>
         <source>Base model</source>
-        <translation type="unfinished">Basismodell</translation>
+        <translation>Basismodell</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Estimate</source>
-        <translation type="unfinished"></translation>
+        <translation>Schätzung</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Parameters the optimiser updates, out of all parameters (base plus added ones)</source>
-        <translation type="unfinished"></translation>
+        <translation>Vom Optimierer aktualisierte Parameter im Verhältnis zu allen Parametern (Basis plus hinzugefügte)</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>A rough estimate of training memory: float32 weights, gradients and optimiser state for the trainable parameters, and activations for one micro-batch</source>
-        <translation type="unfinished"></translation>
+        <translation>Eine grobe Schätzung des Speicherbedarfs beim Training: float32-Gewichte, Gradienten und Optimiererzustand für die trainierbaren Parameter sowie Aktivierungen für einen Mikro-Batch</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>&amp;Load…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Laden…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Fill every field from a RUN.json file</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Felder aus einer RUN.json-Datei füllen</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Sa&amp;ve…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Speichern…</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Save these settings as a RUN.json file</source>
-        <translation type="unfinished"></translation>
+        <translation>Diese Einstellungen als RUN.json-Datei speichern</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Start training</source>
-        <translation type="unfinished"></translation>
+        <translation>Training s&amp;tarten</translation>
     </message>
     <message>
         <location line="+67"/>
         <source>A Hugging Face model folder (config.json + safetensors) or a llama2.c .bin; the list holds recently used models</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Hugging-Face-Modellordner (config.json + safetensors) oder eine llama2.c-.bin-Datei; die Liste enthält zuletzt verwendete Modelle</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>model folder or .bin</source>
-        <translation type="unfinished"></translation>
+        <translation>Modellordner oder .bin</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Browse…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Durchsuchen…</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Family</source>
-        <translation type="unfinished"></translation>
+        <translation>Familie</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Parameters</source>
-        <translation type="unfinished"></translation>
+        <translation>Parameter</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Vocabulary</source>
-        <translation type="unfinished"></translation>
+        <translation>Vokabular</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Context length</source>
-        <translation type="unfinished"></translation>
+        <translation>Kontextlänge</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+90"/>
         <source>Layers</source>
-        <translation type="unfinished"></translation>
+        <translation>Schichten</translation>
     </message>
     <message>
         <location line="-90"/>
         <source>Hidden size</source>
-        <translation type="unfinished"></translation>
+        <translation>Verborgene Dimension</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Attention heads</source>
-        <translation type="unfinished"></translation>
+        <translation>Attention-Heads</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Stored dtype</source>
-        <translation type="unfinished"></translation>
+        <translation>Gespeicherter dtype</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Shown in the run history; default: &lt;model folder&gt;-run</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird im Laufverlauf angezeigt; Vorgabe: &lt;Modellordner&gt;-run</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Tokenizer file or folder; default: the one in the model folder</source>
-        <translation type="unfinished"></translation>
+        <translation>Tokenizer-Datei oder -Ordner; Vorgabe: der im Modellordner</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>from the model folder</source>
-        <translation type="unfinished"></translation>
+        <translation>aus dem Modellordner</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Where checkpoints and the trained adapter or model go; default: a folder per run beside the run store</source>
-        <translation type="unfinished"></translation>
+        <translation>Wohin Checkpoints und der trainierte Adapter bzw. das Modell geschrieben werden; Vorgabe: ein Ordner pro Lauf neben dem Laufspeicher</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>default</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorgabe</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Run name</source>
-        <translation type="unfinished"></translation>
+        <translation>Laufname</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Tokenizer</source>
-        <translation type="unfinished"></translation>
+        <translation>Tokenizer</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Output folder</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgabeordner</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Method</source>
-        <translation type="unfinished">Methode</translation>
+        <translation>Methode</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Full fine-tuning</source>
-        <translation type="unfinished"></translation>
+        <translation>Vollständiges Fine-Tuning</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Instruction tuning (full, loss on responses)</source>
-        <translation type="unfinished"></translation>
+        <translation>Instruction-Tuning (vollständig, Verlust auf den Antworten)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Selective (BitFit, norms, layers, patterns)</source>
-        <translation type="unfinished"></translation>
+        <translation>Selektiv (BitFit, Normen, Schichten, Muster)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>LoRA</source>
-        <translation type="unfinished"></translation>
+        <translation>LoRA</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Bottleneck adapters</source>
-        <translation type="unfinished"></translation>
+        <translation>Bottleneck-Adapter</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Prompt tuning</source>
-        <translation type="unfinished"></translation>
+        <translation>Prompt-Tuning</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>How the base model is adapted</source>
-        <translation type="unfinished"></translation>
+        <translation>Wie das Basismodell angepasst wird</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Every weight trains; the loss covers every token, prompt included. Needs the most memory: gradients and two AdamW moments for all parameters.</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle Gewichte werden trainiert; der Verlust umfasst jedes Token, einschließlich des Prompts. Benötigt am meisten Speicher: Gradienten und zwei AdamW-Momente für alle Parameter.</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Full fine-tuning on prompt/response data: examples are formatted with the prompt template (see Training) and the loss covers only the response tokens.</source>
-        <translation type="unfinished"></translation>
+        <translation>Vollständiges Fine-Tuning auf Prompt/Antwort-Daten: Die Beispiele werden mit der Prompt-Vorlage formatiert (siehe Training), und der Verlust umfasst nur die Antwort-Token.</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Biases (BitFit)</source>
-        <translation type="unfinished"></translation>
+        <translation>Biases (BitFit)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Normalisation weights</source>
-        <translation type="unfinished"></translation>
+        <translation>Normalisierungsgewichte</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Embeddings</source>
-        <translation type="unfinished"></translation>
+        <translation>Embeddings</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Output head</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausgabekopf</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>The output projection; with tied embeddings this is the token embedding itself</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Ausgabeprojektion; bei gekoppelten Embeddings ist dies das Token-Embedding selbst</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Blocks whose weights all train, e.g. &quot;0-3, 10&quot; (inclusive)</source>
-        <translation type="unfinished"></translation>
+        <translation>Blöcke, deren Gewichte vollständig trainiert werden, z. B. „0-3, 10“ (einschließlich)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>e.g. 0-3, 10</source>
-        <translation type="unfinished"></translation>
+        <translation>z. B. 0-3, 10</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Regular expressions (one per line) searched in parameter names; ticking a parameter below adds its exact name</source>
-        <translation type="unfinished"></translation>
+        <translation>Reguläre Ausdrücke (einer pro Zeile), nach denen in Parameternamen gesucht wird; das Anhaken eines Parameters unten fügt seinen genauen Namen hinzu</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Parameter</source>
-        <translation type="unfinished"></translation>
+        <translation>Parameter</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Shape</source>
-        <translation type="unfinished"></translation>
+        <translation>Form</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Count</source>
-        <translation type="unfinished"></translation>
+        <translation>Anzahl</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Ticked parameters train. Ticking one adds its exact name as a pattern; a parameter chosen by a rule above stays ticked</source>
-        <translation type="unfinished"></translation>
+        <translation>Angehakte Parameter werden trainiert. Das Anhaken eines Parameters fügt seinen genauen Namen als Muster hinzu; ein durch eine Regel oben gewählter Parameter bleibt angehakt</translation>
     </message>
     <message>
         <location line="+12"/>
         <source>Patterns</source>
-        <translation type="unfinished"></translation>
+        <translation>Muster</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>r: the rank of the update B·A; trainable parameters grow linearly with it</source>
-        <translation type="unfinished"></translation>
+        <translation>r: der Rang der Aktualisierung B·A; die Zahl der trainierbaren Parameter wächst linear damit</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>The update is scaled by alpha/r (alpha/√r with rank-stabilised scaling)</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Aktualisierung wird mit alpha/r skaliert (alpha/√r bei rangstabilisierter Skalierung)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Dropout on the LoRA input during training, in [0, 1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Dropout auf der LoRA-Eingabe während des Trainings, in [0, 1)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Module names LoRA attaches to, comma separated; a name matches a module path exactly or as its last components. Empty: the family default</source>
-        <translation type="unfinished"></translation>
+        <translation>Modulnamen, an die LoRA angehängt wird, durch Kommas getrennt; ein Name passt auf einen Modulpfad, wenn er ihm oder dessen letzten Bestandteilen entspricht. Leer: Vorgabe der Modellfamilie</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Rank-stabilised scaling (rsLoRA)</source>
-        <translation type="unfinished"></translation>
+        <translation>Rangstabilisierte Skalierung (rsLoRA)</translation>
     </message>
     <message>
         <location line="+10"/>
         <source>Rank</source>
-        <translation type="unfinished"></translation>
+        <translation>Rang</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+510"/>
         <source>Alpha</source>
-        <translation type="unfinished"></translation>
+        <translation>Alpha</translation>
     </message>
     <message>
         <location line="-509"/>
         <location line="+510"/>
         <source>Dropout</source>
-        <translation type="unfinished"></translation>
+        <translation>Dropout</translation>
     </message>
     <message>
         <location line="-509"/>
         <source>Targets</source>
-        <translation type="unfinished"></translation>
+        <translation>Ziele</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Projections</source>
-        <translation type="unfinished"></translation>
+        <translation>Projektionen</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Bottleneck width of each adapter (one after attention, one after the MLP of every block)</source>
-        <translation type="unfinished"></translation>
+        <translation>Bottleneck-Breite jedes Adapters (einer nach der Attention, einer nach dem MLP jedes Blocks)</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>Non-linearity inside the bottleneck</source>
-        <translation type="unfinished"></translation>
+        <translation>Nichtlinearität im Bottleneck</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Size</source>
-        <translation type="unfinished"></translation>
+        <translation>Größe</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Activation</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktivierung</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Length of the trainable soft prompt prepended to every example</source>
-        <translation type="unfinished"></translation>
+        <translation>Länge des trainierbaren Soft-Prompts, der jedem Beispiel vorangestellt wird</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>random: scaled noise; vocab: embeddings of random vocabulary tokens; text: the embeddings of the text below, repeated to fill</source>
-        <translation type="unfinished"></translation>
+        <translation>random: skaliertes Rauschen; vocab: Embeddings zufälliger Token aus dem Vokabular; text: die Embeddings des Texts unten, bis zur vollen Länge wiederholt</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Initial text for init &quot;text&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfangstext für die Initialisierung „text“</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Virtual tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>Virtuelle Token</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Initialisation</source>
-        <translation type="unfinished"></translation>
+        <translation>Initialisierung</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Text</source>
-        <translation type="unfinished"></translation>
+        <translation>Text</translation>
     </message>
     <message>
         <location line="+23"/>
         <source>Training</source>
-        <translation type="unfinished">Training</translation>
+        <translation>Training</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>AdamW (no weight decay on biases and norms) or plain SGD with optional momentum</source>
-        <translation type="unfinished"></translation>
+        <translation>AdamW (kein Weight Decay auf Biases und Normen) oder einfaches SGD mit optionalem Momentum</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Peak learning rate, e.g. 2e-4 for LoRA, 1e-5 to 5e-5 for full fine-tuning of large models</source>
-        <translation type="unfinished"></translation>
+        <translation>Maximale Lernrate, z. B. 2e-4 für LoRA, 1e-5 bis 5e-5 für vollständiges Fine-Tuning großer Modelle</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Optimiser steps to run. One step sees batch × accumulation examples; an epoch is (training examples) / (batch × accumulation) steps</source>
-        <translation type="unfinished"></translation>
+        <translation>Anzahl der Optimiererschritte. Ein Schritt verarbeitet Batch × Akkumulation Beispiele; eine Epoche umfasst (Trainingsbeispiele) / (Batch × Akkumulation) Schritte</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Examples per micro-batch; activation memory grows with it</source>
-        <translation type="unfinished"></translation>
+        <translation>Beispiele pro Mikro-Batch; der Speicher für Aktivierungen wächst damit</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Micro-batches per optimiser step: a larger effective batch without more memory</source>
-        <translation type="unfinished"></translation>
+        <translation>Mikro-Batches pro Optimiererschritt: ein größerer effektiver Batch ohne zusätzlichen Speicher</translation>
     </message>
     <message>
         <location line="+3"/>
         <source>How the learning rate decays after warm-up</source>
-        <translation type="unfinished"></translation>
+        <translation>Wie die Lernrate nach dem Warm-up abnimmt</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Steps of linear warm-up from 0 to the peak learning rate</source>
-        <translation type="unfinished"></translation>
+        <translation>Schritte des linearen Warm-ups von 0 bis zur maximalen Lernrate</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Where linear/cosine decay ends, as a share of the peak (0 to 1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Endwert der linearen bzw. Kosinus-Abnahme als Anteil des Maximums (0 bis 1)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>AdamW decoupled weight decay; never applied to biases and norms</source>
-        <translation type="unfinished"></translation>
+        <translation>Entkoppelter Weight Decay von AdamW; wird nie auf Biases und Normen angewendet</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>SGD momentum (0 = none)</source>
-        <translation type="unfinished"></translation>
+        <translation>SGD-Momentum (0 = keines)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Clip the global gradient norm to this value (0 = off)</source>
-        <translation type="unfinished"></translation>
+        <translation>Globale Gradientennorm auf diesen Wert begrenzen (0 = aus)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Tokens per example; longer examples are truncated</source>
-        <translation type="unfinished"></translation>
+        <translation>Token pro Beispiel; längere Beispiele werden gekürzt</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>How prompt/response records become text: Alpaca, ChatML or plain prompt\nresponse</source>
-        <translation type="unfinished"></translation>
+        <translation>Wie Prompt/Antwort-Einträge zu Text werden: Alpaca, ChatML oder einfach Prompt\nAntwort</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Validation loss every N steps (0 = only at the end)</source>
-        <translation type="unfinished"></translation>
+        <translation>Validierungsverlust alle N Schritte (0 = nur am Ende)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Validation batches per evaluation (0 = the whole validation set)</source>
-        <translation type="unfinished"></translation>
+        <translation>Validierungs-Batches pro Auswertung (0 = die gesamte Validierungsmenge)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Stop after N evaluations without improvement (0 = off)</source>
-        <translation type="unfinished"></translation>
+        <translation>Nach N Auswertungen ohne Verbesserung anhalten (0 = aus)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Resumable checkpoint every N steps (0 = only at the end)</source>
-        <translation type="unfinished"></translation>
+        <translation>Fortsetzbarer Checkpoint alle N Schritte (0 = nur am Ende)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Seed for data order, initialisation and dropout; the same seed repeats a run exactly</source>
-        <translation type="unfinished"></translation>
+        <translation>Seed für Datenreihenfolge, Initialisierung und Dropout; derselbe Seed wiederholt einen Lauf exakt</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>f32, or bf16 autocast (mixed precision with float32 master weights)</source>
-        <translation type="unfinished"></translation>
+        <translation>f32 oder bf16-Autocast (gemischte Genauigkeit mit float32-Mastergewichten)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Where to train: cpu, cuda or cuda:N</source>
-        <translation type="unfinished"></translation>
+        <translation>Wo trainiert wird: cpu, cuda oder cuda:N</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Intra-op CPU threads (0 = LibTorch&apos;s default)</source>
-        <translation type="unfinished"></translation>
+        <translation>CPU-Threads innerhalb einer Operation (0 = Vorgabe von LibTorch)</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Optimiser</source>
-        <translation type="unfinished"></translation>
+        <translation>Optimierer</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+377"/>
         <source>Learning rate</source>
-        <translation type="unfinished">Lernrate</translation>
+        <translation>Lernrate</translation>
     </message>
     <message>
         <location line="-376"/>
         <source>Steps</source>
-        <translation type="unfinished"></translation>
+        <translation>Schritte</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Batch size</source>
-        <translation type="unfinished"></translation>
+        <translation>Batchgröße</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Accumulation</source>
-        <translation type="unfinished"></translation>
+        <translation>Akkumulation</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Schedule</source>
-        <translation type="unfinished"></translation>
+        <translation>Lernratenplan</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Warm-up steps</source>
-        <translation type="unfinished"></translation>
+        <translation>Warm-up-Schritte</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+372"/>
         <source>Final LR ratio</source>
-        <translation type="unfinished"></translation>
+        <translation>LR-Verhältnis am Ende</translation>
     </message>
     <message>
         <location line="-371"/>
         <location line="+372"/>
         <source>Weight decay</source>
-        <translation type="unfinished"></translation>
+        <translation>Weight Decay</translation>
     </message>
     <message>
         <location line="-371"/>
         <location line="+372"/>
         <source>Momentum</source>
-        <translation type="unfinished"></translation>
+        <translation>Momentum</translation>
     </message>
     <message>
         <location line="-371"/>
         <location line="+372"/>
         <source>Gradient clipping</source>
-        <translation type="unfinished"></translation>
+        <translation>Gradienten-Clipping</translation>
     </message>
     <message>
         <location line="-371"/>
         <source>Max length</source>
-        <translation type="unfinished"></translation>
+        <translation>Max. Länge</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Prompt template</source>
-        <translation type="unfinished"></translation>
+        <translation>Prompt-Vorlage</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Validate every</source>
-        <translation type="unfinished"></translation>
+        <translation>Validieren alle</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Validation batches</source>
-        <translation type="unfinished"></translation>
+        <translation>Validierungs-Batches</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Early stopping</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorzeitiges Beenden</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Checkpoint every</source>
-        <translation type="unfinished"></translation>
+        <translation>Checkpoint alle</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Seed</source>
-        <translation type="unfinished"></translation>
+        <translation>Seed</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Precision</source>
-        <translation type="unfinished"></translation>
+        <translation>Rechengenauigkeit</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Device</source>
-        <translation type="unfinished"></translation>
+        <translation>Gerät</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Threads</source>
-        <translation type="unfinished"></translation>
+        <translation>Threads</translation>
     </message>
     <message>
         <location line="+27"/>
         <source>Choose a model folder</source>
-        <translation type="unfinished"></translation>
+        <translation>Modellordner wählen</translation>
     </message>
     <message>
         <location line="+23"/>
         <location line="+292"/>
         <source>Choose a base model</source>
-        <translation type="unfinished"></translation>
+        <translation>Basismodell wählen</translation>
     </message>
     <message>
         <location line="-280"/>
         <source>%1 (model_type %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (model_type %2)</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>%1 (%2 M)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (%2 Mio.)</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>%1 (%2 key/value)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 (%2 Key/Value)</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>, tied embeddings</source>
-        <translation type="unfinished"></translation>
+        <translation>, gekoppelte Embeddings</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>default: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorgabe: %1</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>default for the model family</source>
-        <translation type="unfinished"></translation>
+        <translation>Vorgabe der Modellfamilie</translation>
     </message>
     <message>
         <location line="+16"/>
         <source>Embeddings, final norm, head</source>
-        <translation type="unfinished"></translation>
+        <translation>Embeddings, letzte Norm, Kopf</translation>
     </message>
     <message>
         <location line="+0"/>
         <source>Block %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Block %1</translation>
     </message>
     <message>
         <location line="+37"/>
         <source>%1 of %2 ticked</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 von %2 angehakt</translation>
     </message>
     <message>
         <location line="+213"/>
         <source>%1: expected a number in %2, found &quot;%3&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: Zahl in %2 erwartet, „%3“ gefunden</translation>
     </message>
     <message>
         <location line="+11"/>
         <source>Warm-up (%1 steps) is longer than the run (%2 steps)</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Warm-up (%1 Schritte) ist länger als der Lauf (%2 Schritte)</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Seed: expected a whole number ≥ 0, found &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>Seed: ganze Zahl ≥ 0 erwartet, „%1“ gefunden</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Device: expected cpu, cuda or cuda:N, found &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>Gerät: cpu, cuda oder cuda:N erwartet, „%1“ gefunden</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Layers: expected ranges like &quot;0-3, 10&quot;, found &quot;%1&quot;</source>
-        <translation type="unfinished"></translation>
+        <translation>Schichten: Bereiche wie „0-3, 10“ erwartet, „%1“ gefunden</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Pattern &quot;%1&quot; is not a valid regular expression</source>
-        <translation type="unfinished"></translation>
+        <translation>Das Muster „%1“ ist kein gültiger regulärer Ausdruck</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Initialisation &quot;text&quot; needs a text</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Initialisierung „text“ benötigt einen Text</translation>
     </message>
     <message>
         <location line="+14"/>
         <source>Trainable: %1 of %2 parameters (%3 %)</source>
-        <translation type="unfinished"></translation>
+        <translation>Trainierbar: %1 von %2 Parametern (%3 %)</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Memory (estimate): %1 in total — weights %2, gradients %3, optimiser %4, activations %5</source>
-        <translation type="unfinished"></translation>
+        <translation>Speicher (Schätzung): %1 insgesamt — Gewichte %2, Gradienten %3, Optimierer %4, Aktivierungen %5</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Trainable: —</source>
-        <translation type="unfinished"></translation>
+        <translation>Trainierbar: —</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Memory (estimate): —</source>
-        <translation type="unfinished"></translation>
+        <translation>Speicher (Schätzung): —</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>No training data: import files in the Dataset panel or load a RUN.json</source>
-        <translation type="unfinished"></translation>
+        <translation>Keine Trainingsdaten: Dateien in der Ansicht „Datensatz“ importieren oder eine RUN.json laden</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>settings</source>
-        <translation type="unfinished"></translation>
+        <translation>Einstellungen</translation>
     </message>
     <message>
         <location line="+6"/>
         <source>Cannot start: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Start nicht möglich: %1</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Save the settings and start training</source>
-        <translation type="unfinished"></translation>
+        <translation>Einstellungen speichern und Training starten</translation>
     </message>
     <message>
         <location line="+7"/>
         <location line="+18"/>
         <source>Cannot save: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Speichern nicht möglich: %1</translation>
     </message>
     <message>
         <location line="+13"/>
         <source>Cannot load %1: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 kann nicht geladen werden: %2</translation>
     </message>
     <message>
         <location line="+9"/>
         <source>Load run configuration</source>
-        <translation type="unfinished"></translation>
+        <translation>Laufkonfiguration laden</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+9"/>
         <source>Run configuration (*.json)</source>
-        <translation type="unfinished"></translation>
+        <translation>Laufkonfiguration (*.json)</translation>
     </message>
     <message>
         <location line="-7"/>
         <source>Cannot load run configuration</source>
-        <translation type="unfinished"></translation>
+        <translation>Laufkonfiguration kann nicht geladen werden</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>Save run configuration</source>
-        <translation type="unfinished"></translation>
+        <translation>Laufkonfiguration speichern</translation>
     </message>
     <message>
         <location line="+4"/>
         <source>Cannot save run configuration</source>
-        <translation type="unfinished"></translation>
+        <translation>Laufkonfiguration kann nicht gespeichert werden</translation>
     </message>
 </context>
 <context>
@@ -1861,62 +1902,62 @@
     <message>
         <location filename="../ui/dataset/preview_model.cpp" line="+87"/>
         <source>File</source>
-        <translation type="unfinished"></translation>
+        <translation>Datei</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Line</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeile</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Task</source>
-        <translation type="unfinished"></translation>
+        <translation>Aufgabe</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Shape</source>
-        <translation type="unfinished"></translation>
+        <translation>Struktur</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Instruction</source>
-        <translation type="unfinished"></translation>
+        <translation>Anweisung</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Input</source>
-        <translation type="unfinished"></translation>
+        <translation>Eingabe</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Output</source>
-        <translation type="unfinished">Ausgabe</translation>
+        <translation>Ausgabe</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Prompt</source>
-        <translation type="unfinished">Prompt</translation>
+        <translation>Prompt</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Response</source>
-        <translation type="unfinished"></translation>
+        <translation>Antwort</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Text</source>
-        <translation type="unfinished"></translation>
+        <translation>Text</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Messages</source>
-        <translation type="unfinished"></translation>
+        <translation>Nachrichten</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Problem</source>
-        <translation type="unfinished"></translation>
+        <translation>Problem</translation>
     </message>
 </context>
 <context>
@@ -2235,7 +2276,7 @@
 <context>
     <name>tb::ui::TrainingPanel</name>
     <message>
-        <location filename="../ui/training/training_panel.cpp" line="+69"/>
+        <location filename="../ui/training/training_panel.cpp" line="+71"/>
         <source>completed</source>
         <translation>abgeschlossen</translation>
     </message>
@@ -2266,13 +2307,13 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+228"/>
+        <location line="+229"/>
         <location line="+43"/>
         <source>&amp;Pause</source>
         <translation>&amp;Pausieren</translation>
     </message>
     <message>
-        <location line="-270"/>
+        <location line="-271"/>
         <source>S&amp;top</source>
         <translation>&amp;Anhalten</translation>
     </message>
@@ -2387,7 +2428,7 @@
         <translation>Lauf %1 wird fortgesetzt (%2, Methode %3)</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+26"/>
         <source>Run %1 started; files in %2</source>
         <translation>Lauf %1 gestartet; Dateien in %2</translation>
     </message>

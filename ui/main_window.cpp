@@ -21,7 +21,9 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QFileDialog>
+#include <QComboBox>
 #include <QFileInfo>
+#include <QSpinBox>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
@@ -128,17 +130,25 @@ void MainWindow::setSuitePath(const QString& path)
     recentFiles("suites")->add(path);
 }
 
-void MainWindow::showDataInPanel(const QStringList& files, const QString& tokenizer)
+void MainWindow::showDataInPanel(const train::RunConfig& config)
 {
     // Filling the Dataset panel from a configuration must not write its
     // simplified view back over the configuration's data settings.
     m_syncingData = true;
+    QStringList files;
+    for (const auto& f : config.data.train)
+        files << QString::fromStdString(f.path);
     if (m_dataset->files() != files) {
         m_dataset->clearFiles();
         m_dataset->addFiles(files);
     }
-    if (!tokenizer.isEmpty())
-        m_dataset->setTokenizerPath(tokenizer);
+    const int index = m_dataset->templateCombo()->findData(QString::fromStdString(config.data.templateName));
+    if (index >= 0)
+        m_dataset->templateCombo()->setCurrentIndex(index);
+    m_dataset->maxLengthSpin()->setValue(int(config.data.maxLength));
+    const std::string tokenizer = config.tokenizer.empty() ? config.model : config.tokenizer;
+    if (!tokenizer.empty())
+        m_dataset->setTokenizerPath(QString::fromStdString(tokenizer));
     m_syncingData = false;
 }
 
@@ -147,11 +157,7 @@ void MainWindow::showConfigInPanels(const QString& path)
     if (QFileInfo(path).absoluteFilePath() != QFileInfo(m_method->configPath()).absoluteFilePath())
         if (!m_method->loadConfig(path))
             return;
-    const train::RunConfig config = m_method->runConfig();
-    QStringList files;
-    for (const auto& f : config.data.train)
-        files << QString::fromStdString(f.path);
-    showDataInPanel(files, QString::fromStdString(config.tokenizer.empty() ? config.model : config.tokenizer));
+    showDataInPanel(m_method->runConfig());
 }
 
 void MainWindow::takeDatasetChanges()
@@ -310,10 +316,7 @@ void MainWindow::cloneConfig(const QString& configJson)
         config.name += " (copy)";
         config.outputDir.clear();
         m_method->setRunConfig(config);
-        QStringList files;
-        for (const auto& f : config.data.train)
-            files << QString::fromStdString(f.path);
-        showDataInPanel(files, QString::fromStdString(config.tokenizer.empty() ? config.model : config.tokenizer));
+        showDataInPanel(config);
         m_tabs->setCurrentWidget(m_method);
         statusBar()->showMessage(tr("Cloned \"%1\": change what you like, then Start").arg(QString::fromStdString(config.name)),
                                  10000);

@@ -8,6 +8,10 @@ class QMenu;
 class QPushButton;
 class QTabWidget;
 
+namespace tb::train {
+struct RunConfig;
+}
+
 namespace tb::ui {
 
 class DatasetPanel;
@@ -66,7 +70,7 @@ private:
     void cloneConfigToFile(const QString& configJson);
     void takeDatasetChanges();
     void startFromMethodPanel(const QString& path);
-    void showDataInPanel(const QStringList& files, const QString& tokenizer);
+    void showDataInPanel(const train::RunConfig& config);
     void openWorkspaceSuite(const QString& dbPath);
     void offerInterruptedRuns();
     void setThemeFromAction(QAction* action);

@@ -147,6 +147,9 @@ ForgettingPanel::ForgettingPanel(const QString& dbPath, QWidget* parent) : QWidg
     m_heatmap->setToolTip(tr("Click a cell to see that model's outputs on that task"));
     m_heatmap->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_heatmap->horizontalHeader()->setDefaultSectionSize(130);
+    // Run names are long: columns take their header's width, at least 130 px.
+    m_heatmap->horizontalHeader()->setMinimumSectionSize(130);
+    m_heatmap->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_metric = new QLabel;
     m_average = new QLabel;
     m_average->setObjectName("forgettingAverage");
