@@ -612,12 +612,19 @@ TaskResult runTask(Loaded& l, const SuiteSpec& suite, TaskData& task, const Eval
                 }
                 r.metrics["robustness_" + p] = c.scores.empty() ? 0.0 : acc / double(c.scores.size());
             }
-            for (size_t i = 0; i < worst.size(); ++i)
+            for (size_t i = 0; i < worst.size(); ++i) {
                 worst[i] = std::min(worst[i], scores[i]);
+                // Per example too, so the example view shows which inputs broke.
+                if (i < r.examples.size())
+                    r.examples[i].scores["robustness_" + p] = scores[i];
+            }
         }
         double sum = 0;
-        for (double w : worst)
-            sum += w;
+        for (size_t i = 0; i < worst.size(); ++i) {
+            sum += worst[i];
+            if (i < r.examples.size())
+                r.examples[i].scores["robustness"] = worst[i];
+        }
         r.metrics["robustness"] = worst.empty() ? 0.0 : sum / double(worst.size());
         settings["perturbations"] = suite.helm->perturbations;
         settings["perturbation_seed"] = suite.helm->seed;

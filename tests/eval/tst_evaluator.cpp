@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -388,6 +389,16 @@ private Q_SLOTS:
         QVERIFY(m.at("robustness") <= m.at("accuracy") + 1e-12);
         QVERIFY(m.at("robustness") <= m.at("robustness_lowercase") + 1e-12);
         QVERIFY(m.at("robustness") <= m.at("robustness_typos") + 1e-12);
+        // Per example: the worst of the original and each perturbed score, and
+        // the task's robustness is their mean.
+        double sum = 0;
+        for (const auto& e : r.tasks[0].examples) {
+            const double worst = std::min({e.scores.at("correct"), e.scores.at("robustness_lowercase"),
+                                           e.scores.at("robustness_typos")});
+            QCOMPARE(e.scores.at("robustness"), worst);
+            sum += worst;
+        }
+        QVERIFY(std::abs(m.at("robustness") - sum / double(r.tasks[0].examples.size())) < 1e-12);
         eval::EvalOptions off;
         off.helm = false;
         QVERIFY(!eval::evaluate({m_model}, suite, off).tasks[0].metrics.count("robustness"));
