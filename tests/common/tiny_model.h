@@ -13,7 +13,10 @@ namespace tbtest {
 
 inline std::string tokenizerFixture() { return std::string(TB_FIXTURES_DIR) + "/tokenizers/llama2-metaspace"; }
 
-inline std::string makeTinyModel(const std::string& dir, uint64_t seed = 1)
+// `tied`: output head shares the embedding. A random tied model greedily
+// repeats its last input token, so tests that compare generations for
+// different prompts use an untied one.
+inline std::string makeTinyModel(const std::string& dir, uint64_t seed = 1, bool tied = true)
 {
     auto tok = tb::tok::loadTokenizer(tokenizerFixture());
     tb::model::ModelConfig c;
@@ -28,7 +31,7 @@ inline std::string makeTinyModel(const std::string& dir, uint64_t seed = 1)
     c.intermediateSize = 64;
     c.maxPositions = 128;
     c.normEps = 1e-5;
-    c.tieEmbeddings = true;
+    c.tieEmbeddings = tied;
     c.activation = "silu";
     c.storageDType = "f32";
     c.bosId = tok->bosId();

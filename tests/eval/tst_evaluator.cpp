@@ -65,36 +65,6 @@ double logLikelihood(model::LanguageModel& lm, const std::vector<int64_t>& conte
     return sum;
 }
 
-// tbtest::makeTinyModel with an untied output head: a random model with tied
-// embeddings repeats its last token (a prompt's final newline) forever, which
-// would make every generation the same string.
-std::string makeUntiedModel(const std::string& dir, uint64_t seed)
-{
-    auto tok = tok::loadTokenizer(tbtest::tokenizerFixture());
-    model::ModelConfig c;
-    c.family = model::Family::Llama;
-    c.modelType = "llama";
-    c.vocabSize = tok->vocabSize();
-    c.hiddenSize = 32;
-    c.numLayers = 2;
-    c.numHeads = 4;
-    c.numKvHeads = 2;
-    c.headDim = 8;
-    c.intermediateSize = 64;
-    c.maxPositions = 128;
-    c.normEps = 1e-5;
-    c.tieEmbeddings = false;
-    c.activation = "silu";
-    c.storageDType = "f32";
-    c.bosId = tok->bosId();
-    c.eosId = tok->eosId();
-    auto lm = model::LanguageModel::create(c, seed);
-    peft::MethodConfig full;
-    full.method = peft::Method::Full;
-    peft::PeftModel(lm->module(), full).exportMerged(dir, tbtest::tokenizerFixture());
-    return dir;
-}
-
 const std::vector<std::string> kPrompts = {"The cat sat on", "Once upon a time", "Hello world", "A B C D",
                                            "Numbers: one two", "Why is the sky blue?", "Paris is the capital of"};
 
@@ -138,7 +108,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_tmp.isValid());
-        m_model = makeUntiedModel(path("base"), 7);
+        m_model = tbtest::makeTinyModel(path("base"), 7, /*tied=*/false);
         m_lm = model::LanguageModel::load(m_model);
         m_tok = tok::loadTokenizer(m_model);
         // Two-way classification with verbalisers, and text for perplexity.

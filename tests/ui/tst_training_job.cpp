@@ -38,36 +38,6 @@ json samplingRun(const QTemporaryDir& tmp, const std::string& model, const json&
             {"training", training}};
 }
 
-// Like tbtest::makeTinyModel but with an untied output head: a random tied
-// model greedily repeats its last input token, which would make every sample
-// look alike; an untied one says something different for each prompt.
-std::string makeUntiedModel(const std::string& dir)
-{
-    auto tok = tb::tok::loadTokenizer(tbtest::tokenizerFixture());
-    tb::model::ModelConfig c;
-    c.family = tb::model::Family::Llama;
-    c.modelType = "llama";
-    c.vocabSize = tok->vocabSize();
-    c.hiddenSize = 32;
-    c.numLayers = 2;
-    c.numHeads = 4;
-    c.numKvHeads = 2;
-    c.headDim = 8;
-    c.intermediateSize = 64;
-    c.maxPositions = 128;
-    c.normEps = 1e-5;
-    c.tieEmbeddings = false;
-    c.activation = "silu";
-    c.storageDType = "f32";
-    c.bosId = tok->bosId();
-    c.eosId = tok->eosId();
-    auto lm = tb::model::LanguageModel::create(c, 7);
-    tb::peft::MethodConfig full;
-    full.method = tb::peft::Method::Full;
-    tb::peft::PeftModel(lm->module(), full).exportMerged(dir, tbtest::tokenizerFixture());
-    return dir;
-}
-
 } // namespace
 
 class TestTrainingJob : public QObject {
@@ -152,7 +122,7 @@ private Q_SLOTS:
     void samplesArriveAtTheirStepsAndMatchTheSavedAdapter()
     {
         QTemporaryDir tmp;
-        const std::string model = makeUntiedModel(tmp.filePath("base").toStdString());
+        const std::string model = tbtest::makeTinyModel(tmp.filePath("base").toStdString(), 7, /*tied=*/false);
         const std::vector<std::string> prompts = {"add one to 3", "add one to 10"};
         const json training = {{"max_steps", 6},  {"batch_size", 4}, {"learning_rate", 0.002}, {"seed", 5},
                                {"sample_every", 3}, {"sample_prompts", prompts}, {"sample_max_new_tokens", 8}};
@@ -225,7 +195,7 @@ private Q_SLOTS:
     void promptTuningSamplesAreDeterministic()
     {
         QTemporaryDir tmp;
-        const std::string model = makeUntiedModel(tmp.filePath("base").toStdString());
+        const std::string model = tbtest::makeTinyModel(tmp.filePath("base").toStdString(), 7, /*tied=*/false);
         const json training = {{"max_steps", 4},    {"batch_size", 4},          {"learning_rate", 0.05}, {"seed", 5},
                                {"sample_every", 2}, {"sample_prompts", {"add one to 3"}}, {"sample_max_new_tokens", 6}};
         json run = samplingRun(tmp, model, training);
