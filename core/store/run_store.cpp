@@ -470,6 +470,25 @@ std::string sqlWith(const char* head, const char* columns, const char* tail)
     return std::string(head) + columns + tail;
 }
 
+std::string sqlWith(const char* head, const char* columns, const char* middle, const char* where, const char* tail)
+{
+    return std::string(head) + columns + middle + where + tail;
+}
+
+// EvaluationFilter as SQL, for the scores and the task evaluations alike:
+// each condition switches itself off when its parameter is NULL or empty.
+constexpr const char* kFilterWhere = "(?1 IS NULL OR coalesce(run_id, 0) = ?1) AND (?2 = '' OR base_model = ?2) "
+                                     "AND (?3 = '' OR suite = ?3) AND (?4 = '' OR task = ?4)";
+
+void bindFilter(Query& q, const EvaluationFilter& filter)
+{
+    if (filter.run)
+        q.bind(1, *filter.run);
+    else
+        q.bindNull(1);
+    q.bind(2, filter.baseModel).bind(3, filter.suite).bind(4, filter.task);
+}
+
 void insertGeneration(Connection& c, const Generation& g)
 {
     if (g.evaluation == 0 && g.taskEvaluation == 0)
@@ -522,14 +541,9 @@ std::vector<Evaluation> RunStore::evaluations(const EvaluationFilter& filter) co
 {
     static const std::string sql = sqlWith(
         "SELECT ", kEvaluationColumns,
-        " FROM evaluations WHERE (?1 IS NULL OR coalesce(run_id, 0) = ?1) AND (?2 = '' OR base_model = ?2) "
-        "AND (?3 = '' OR suite = ?3) AND (?4 = '' OR task = ?4) ORDER BY id");
+        " FROM evaluations WHERE ", kFilterWhere, " ORDER BY id");
     Query q(m_impl->connection, sql.c_str());
-    if (filter.run)
-        q.bind(1, *filter.run);
-    else
-        q.bindNull(1);
-    q.bind(2, filter.baseModel).bind(3, filter.suite).bind(4, filter.task);
+    bindFilter(q, filter);
     std::vector<Evaluation> list;
     while (q.next())
         list.push_back(readEvaluation(q));
@@ -597,14 +611,10 @@ std::vector<TaskEvaluation> RunStore::taskEvaluations(const EvaluationFilter& fi
 {
     static const std::string sql = sqlWith(
         "SELECT ", kTaskEvaluationColumns,
-        " FROM task_evaluations WHERE (?1 IS NULL OR coalesce(run_id, 0) = ?1) AND (?2 = '' OR base_model = ?2) "
-        "AND (?3 = '' OR suite = ?3) AND (?4 = '' OR task = ?4) ORDER BY created_at DESC, id DESC");
+        " FROM task_evaluations WHERE ", kFilterWhere,
+                                           " ORDER BY created_at DESC, id DESC");
     Query q(m_impl->connection, sql.c_str());
-    if (filter.run)
-        q.bind(1, *filter.run);
-    else
-        q.bindNull(1);
-    q.bind(2, filter.baseModel).bind(3, filter.suite).bind(4, filter.task);
+    bindFilter(q, filter);
     std::vector<TaskEvaluation> list;
     while (q.next())
         list.push_back(readTaskEvaluation(q));
