@@ -355,6 +355,21 @@ Scored scoreContinuations(Loaded& l, const std::vector<std::vector<int64_t>>& co
     return s;
 }
 
+// Rows that belong to examples (owner[k] is row k's example): scored in
+// batches of o.batchSize, progress reported in examples.
+Scored scoreExampleRows(Loaded& l, const std::vector<std::vector<int64_t>>& contexts,
+                        const std::vector<std::vector<int64_t>>& continuations, const std::vector<size_t>& owner,
+                        size_t exampleCount, const EvalOptions& o, const std::string& progressName)
+{
+    const size_t batch = static_cast<size_t>(std::max<int64_t>(1, o.batchSize));
+    const auto progress = [&](size_t rowsDone) {
+        if (o.progress)
+            o.progress(progressName, rowsDone == owner.size() ? int64_t(exampleCount) : int64_t(owner[rowsDone]),
+                       int64_t(exampleCount));
+    };
+    return scoreContinuations(l, contexts, continuations, batch, o, progress);
+}
+
 struct ChoiceRun {
     std::vector<ChoiceScores> scores;
     std::vector<ChoiceResult> results;
@@ -382,13 +397,7 @@ ChoiceRun runChoices(Loaded& l, const std::vector<EvalExample>& examples, const 
             owner.push_back(i);
         }
     }
-    const size_t batch = static_cast<size_t>(std::max<int64_t>(1, o.batchSize));
-    const auto progress = [&](size_t rowsDone) {
-        if (o.progress)
-            o.progress(progressName, rowsDone == owner.size() ? int64_t(examples.size()) : int64_t(owner[rowsDone]),
-                       int64_t(examples.size()));
-    };
-    const Scored s = scoreContinuations(l, contexts, continuations, batch, o, progress);
+    const Scored s = scoreExampleRows(l, contexts, continuations, owner, examples.size(), o, progressName);
     ChoiceRun run;
     run.tokens = s.processed;
     run.results.resize(examples.size());
@@ -478,13 +487,7 @@ NllRun runPerplexity(Loaded& l, const std::vector<EvalExample>& examples, const 
             owner.push_back(i);
         }
     }
-    const size_t batch = static_cast<size_t>(std::max<int64_t>(1, o.batchSize));
-    const auto progress = [&](size_t rowsDone) {
-        if (o.progress)
-            o.progress(progressName, rowsDone == owner.size() ? int64_t(examples.size()) : int64_t(owner[rowsDone]),
-                       int64_t(examples.size()));
-    };
-    const Scored s = scoreContinuations(l, contexts, continuations, batch, o, progress);
+    const Scored s = scoreExampleRows(l, contexts, continuations, owner, examples.size(), o, progressName);
     NllRun r;
     r.nll.assign(examples.size(), 0.0);
     r.counted.assign(examples.size(), 0);

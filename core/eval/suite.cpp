@@ -51,6 +51,19 @@ bool contains(const Range& names, const std::string& name)
     return std::find(std::begin(names), std::end(names), name) != std::end(names);
 }
 
+// The enum value whose name is `name`; the error lists every accepted name.
+template <typename E, size_t N, typename NameOf>
+E fromName(const std::string& name, const E (&values)[N], NameOf nameOf, const std::string& field)
+{
+    std::vector<std::string> names;
+    for (E v : values) {
+        if (nameOf(v) == name)
+            return v;
+        names.push_back(nameOf(v));
+    }
+    throw Error(field + ": expected one of " + joinQuoted(names) + " but found '" + name + "'");
+}
+
 bool isChoice(TaskType t)
 {
     return t == TaskType::MultipleChoice || t == TaskType::Classification;
@@ -116,18 +129,7 @@ TaskSpec parseTask(const json& j, const std::string& where, const std::string& b
 
     std::string format = "auto";
     jf::read(j, "format", format, where);
-    bool known = false;
-    for (TaskFormat f : kFormats)
-        if (taskFormatName(f) == format) {
-            t.format = f;
-            known = true;
-        }
-    if (!known) {
-        std::vector<std::string> names;
-        for (TaskFormat f : kFormats)
-            names.push_back(taskFormatName(f));
-        throw Error(where + ".format: expected one of " + joinQuoted(names) + " but found '" + format + "'");
-    }
+    t.format = fromName(format, kFormats, taskFormatName, where + ".format");
 
     // The type defaults to what the format's data is made for.
     std::string type;
@@ -137,18 +139,7 @@ TaskSpec parseTask(const json& j, const std::string& where, const std::string& b
                  : isGlue(t.format)                                              ? TaskType::Classification
                                                                                   : TaskType::MultipleChoice;
     } else {
-        known = false;
-        for (TaskType ty : kTypes)
-            if (taskTypeName(ty) == type) {
-                t.type = ty;
-                known = true;
-            }
-        if (!known) {
-            std::vector<std::string> names;
-            for (TaskType ty : kTypes)
-                names.push_back(taskTypeName(ty));
-            throw Error(where + ".type: expected one of " + joinQuoted(names) + " but found '" + type + "'");
-        }
+        t.type = fromName(type, kTypes, taskTypeName, where + ".type");
     }
     if (t.type == TaskType::Perplexity && t.format != TaskFormat::Auto)
         throw Error(where + ".type: perplexity reads text records (format auto), found format '" + format + "'");
