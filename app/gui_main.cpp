@@ -1,8 +1,9 @@
 // tunebench: the desktop workbench.
-#include "common/theme.h"
-#include "main_window.h"
+#include "common/version.h"
 #include "store/run_store.h"
-#include "training/training_panel.h"
+#include "ui/common/theme.h"
+#include "ui/main_window.h"
+#include "ui/training/training_panel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -51,7 +52,7 @@ int main(int argc, char** argv)
     QApplication app(argc, argv);
     QApplication::setOrganizationName("Tunebench");
     QApplication::setApplicationName("Tunebench");
-    QApplication::setApplicationVersion("0.1.0");
+    QApplication::setApplicationVersion(QStringLiteral(TUNEBENCH_VERSION));
     QApplication::setDesktopFileName("io.github.tunebench.Tunebench");
     QApplication::setWindowIcon(QIcon::fromTheme("io.github.tunebench.Tunebench", QIcon(":/icons/tunebench-256.png")));
 

@@ -2,9 +2,72 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>RunConfigForm</name>
+    <message>
+        <location filename="../ui/method/run_config_form.cpp" line="+105"/>
+        <source>a number</source>
+        <translation>eine Zahl</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Selective layers</source>
+        <translation>Ausgewählte Schichten</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>ranges like &quot;0-3, 10&quot;</source>
+        <translation>Bereiche wie &quot;0-3, 10&quot;</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>LoRA alpha</source>
+        <translation>LoRA-Alpha</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>LoRA dropout</source>
+        <translation>LoRA-Dropout</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Learning rate</source>
+        <translation>Lernrate</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Final LR ratio</source>
+        <translation>LR-Verhältnis am Ende</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Weight decay</source>
+        <translation>Weight Decay</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Momentum</source>
+        <translation>Momentum</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Gradient clipping</source>
+        <translation>Gradienten-Clipping</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>a whole number ≥ 0</source>
+        <translation>eine ganze Zahl ≥ 0</translation>
+    </message>
+</context>
+<context>
     <name>main</name>
     <message>
-        <location filename="../app/gui_main.cpp" line="+63"/>
+        <location filename="../app/gui_main.cpp" line="+64"/>
         <source>Fine-tune, watch and compare language models</source>
         <translation>Sprachmodelle feinabstimmen, beim Training beobachten und vergleichen</translation>
     </message>
@@ -42,7 +105,7 @@
 <context>
     <name>tb::ui::DatasetPanel</name>
     <message>
-        <location filename="../ui/dataset/dataset_panel.cpp" line="+109"/>
+        <location filename="../ui/dataset/dataset_panel.cpp" line="+103"/>
         <source>&amp;Add files…</source>
         <translation>Dateien &amp;hinzufügen…</translation>
     </message>
@@ -53,23 +116,23 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+114"/>
+        <location line="+106"/>
         <source>File</source>
         <translation>Datei</translation>
     </message>
     <message>
-        <location line="-114"/>
+        <location line="-106"/>
         <source>Format</source>
         <translation>Format</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+96"/>
+        <location line="+98"/>
         <source>Records</source>
         <translation>Einträge</translation>
     </message>
     <message>
-        <location line="-96"/>
+        <location line="-98"/>
         <source>Problems</source>
         <translation>Probleme</translation>
     </message>
@@ -144,7 +207,7 @@
         <translation>Beispiele mit mehr Token als angegeben werden gekürzt</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&amp;Template:</source>
         <translation>&amp;Vorlage:</translation>
     </message>
@@ -184,12 +247,12 @@
         <translation>Anteil</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Token lengths</source>
-        <translation>Tokenlängen</translation>
+        <location line="+435"/>
+        <source>Counting token lengths…</source>
+        <translation>Tokenlängen werden gezählt…</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-427"/>
         <source>Line</source>
         <translation>Zeile</translation>
     </message>
@@ -230,12 +293,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+346"/>
+        <location line="+275"/>
         <source>Pro&amp;blems</source>
         <translation>Pro&amp;bleme</translation>
     </message>
     <message>
-        <location line="-258"/>
+        <location line="-191"/>
         <source>Import dataset files</source>
         <translation>Datensatzdateien importieren</translation>
     </message>
@@ -245,27 +308,27 @@
         <translation>Datensätze (*.jsonl *.ndjson *.json *.csv);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+63"/>
         <source>(ignore)</source>
         <translation>(ignorieren)</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+42"/>
         <source>unknown</source>
         <translation>unbekannt</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+28"/>
         <source>field &apos;%1&apos;: %2</source>
         <translation>Feld „%1“: %2</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+14"/>
         <source>Page %1 of %2 (rows %3–%4 of %5)</source>
         <translation>Seite %1 von %2 (Zeilen %3–%4 von %5)</translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location line="+43"/>
         <source>Pro&amp;blems (%1)</source>
         <translation>Pro&amp;bleme (%1)</translation>
     </message>
@@ -280,7 +343,7 @@
         <translation>%1, Zeile %2 (einen anderen Eintrag in der Vorschau auswählen, um ihn anzuzeigen)</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+13"/>
         <source>No record to show.</source>
         <translation>Kein Eintrag zum Anzeigen.</translation>
     </message>
@@ -290,63 +353,30 @@
         <translation>Eintrag: %1</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+28"/>
         <source>Tokenizer: %1</source>
         <translation>Tokenizer: %1</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+8"/>
         <source>Model or tokenizer folder</source>
         <translation>Modell- oder Tokenizer-Ordner</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+45"/>
         <source>Token lengths: %1</source>
         <translation>Tokenlängen: %1</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+10"/>
         <source>Choose a tokenizer to see token lengths.</source>
         <translation>Einen Tokenizer wählen, um die Tokenlängen zu sehen.</translation>
-    </message>
-    <message numerus="yes">
-        <location line="+3"/>
-        <source>%n record(s) longer than %1 tokens would be truncated</source>
-        <translation>
-            <numerusform>%n Eintrag ist länger als %1 Token und würde gekürzt</numerusform>
-            <numerusform>%n Einträge sind länger als %1 Token und würden gekürzt</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location line="+13"/>
-        <source>fits</source>
-        <translation>passt</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>truncated</source>
-        <translation>gekürzt</translation>
-    </message>
-    <message>
-        <location line="+18"/>
-        <source>tokens</source>
-        <translation>Token</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>records</source>
-        <translation>Einträge</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>Token lengths (%1 template); truncation at %2 tokens</source>
-        <translation>Tokenlängen (Vorlage %1); Kürzung bei %2 Token</translation>
     </message>
 </context>
 <context>
     <name>tb::ui::EvalResults</name>
     <message>
-        <location filename="../ui/eval/eval_results.cpp" line="+20"/>
+        <location filename="../ui/eval/eval_results.cpp" line="+22"/>
         <source>base: %1</source>
         <translation>Basis: %1</translation>
     </message>
@@ -356,7 +386,7 @@
         <translation>%1 (#%2)</translation>
     </message>
     <message>
-        <location line="+83"/>
+        <location line="+77"/>
         <source>ROUGE-1</source>
         <translation>ROUGE-1</translation>
     </message>
@@ -729,7 +759,7 @@
 <context>
     <name>tb::ui::ForgettingPanel</name>
     <message>
-        <location filename="../ui/eval/forgetting_panel.cpp" line="+75"/>
+        <location filename="../ui/eval/forgetting_panel.cpp" line="+76"/>
         <source>worse than the base</source>
         <translation>schlechter als die Basis</translation>
     </message>
@@ -933,6 +963,47 @@
         <location line="+9"/>
         <source>Examples</source>
         <translation>Beispiele</translation>
+    </message>
+</context>
+<context>
+    <name>tb::ui::LengthHistogram</name>
+    <message>
+        <location filename="../ui/dataset/length_histogram.cpp" line="+19"/>
+        <source>Token lengths</source>
+        <translation>Tokenlängen</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+35"/>
+        <source>%n record(s) longer than %1 tokens would be truncated</source>
+        <translation>
+            <numerusform>%n Eintrag ist länger als %1 Token und würde gekürzt</numerusform>
+            <numerusform>%n Einträge sind länger als %1 Token und würden gekürzt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>fits</source>
+        <translation>passt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>truncated</source>
+        <translation>gekürzt</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>tokens</source>
+        <translation>Token</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>records</source>
+        <translation>Einträge</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Token lengths (%1 template); truncation at %2 tokens</source>
+        <translation>Tokenlängen (Vorlage %1); Kürzung bei %2 Token</translation>
     </message>
 </context>
 <context>
@@ -1151,7 +1222,7 @@
 <context>
     <name>tb::ui::MethodPanel</name>
     <message>
-        <location filename="../ui/method/method_panel.cpp" line="+154"/>
+        <location filename="../ui/method/method_panel.cpp" line="+86"/>
         <source>Base model</source>
         <translation>Basismodell</translation>
     </message>
@@ -1171,7 +1242,12 @@
         <translation>Eine grobe Schätzung des Speicherbedarfs beim Training: float32-Gewichte, Gradienten und Optimiererzustand für die trainierbaren Parameter sowie Aktivierungen für einen Mikro-Batch</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+13"/>
+        <source>Everything that keeps the run from starting; double-click one to go to its field</source>
+        <translation>Alles, was den Start des Laufs verhindert; Doppelklick springt zum Feld</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>&amp;Load…</source>
         <translation>&amp;Laden…</translation>
     </message>
@@ -1196,7 +1272,7 @@
         <translation>Training s&amp;tarten</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+68"/>
         <source>A Hugging Face model folder (config.json + safetensors) or a llama2.c .bin; the list holds recently used models</source>
         <translation>Ein Hugging-Face-Modellordner (config.json + safetensors) oder eine llama2.c-.bin-Datei; die Liste enthält zuletzt verwendete Modelle</translation>
     </message>
@@ -1427,7 +1503,7 @@
         <translation>Modulnamen, an die LoRA angehängt wird, durch Kommas getrennt; ein Name passt auf einen Modulpfad, wenn er ihm oder dessen letzten Bestandteilen entspricht. Leer: Vorgabe der Modellfamilie</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Rank-stabilised scaling (rsLoRA)</source>
         <translation>Rangstabilisierte Skalierung (rsLoRA)</translation>
     </message>
@@ -1438,18 +1514,16 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+510"/>
         <source>Alpha</source>
         <translation>Alpha</translation>
     </message>
     <message>
-        <location line="-509"/>
-        <location line="+510"/>
+        <location line="+1"/>
         <source>Dropout</source>
         <translation>Dropout</translation>
     </message>
     <message>
-        <location line="-509"/>
+        <location line="+1"/>
         <source>Targets</source>
         <translation>Ziele</translation>
     </message>
@@ -1604,7 +1678,7 @@
         <translation>Seed für Datenreihenfolge, Initialisierung und Dropout; derselbe Seed wiederholt einen Lauf exakt</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>f32, or bf16 autocast (mixed precision with float32 master weights)</source>
         <translation>f32 oder bf16-Autocast (gemischte Genauigkeit mit float32-Mastergewichten)</translation>
     </message>
@@ -1619,18 +1693,17 @@
         <translation>CPU-Threads innerhalb einer Operation (0 = Vorgabe von LibTorch)</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>Optimiser</source>
         <translation>Optimierer</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+377"/>
         <source>Learning rate</source>
         <translation>Lernrate</translation>
     </message>
     <message>
-        <location line="-376"/>
+        <location line="+1"/>
         <source>Steps</source>
         <translation>Schritte</translation>
     </message>
@@ -1656,30 +1729,26 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+372"/>
         <source>Final LR ratio</source>
         <translation>LR-Verhältnis am Ende</translation>
     </message>
     <message>
-        <location line="-371"/>
-        <location line="+372"/>
+        <location line="+1"/>
         <source>Weight decay</source>
         <translation>Weight Decay</translation>
     </message>
     <message>
-        <location line="-371"/>
-        <location line="+372"/>
+        <location line="+1"/>
         <source>Momentum</source>
         <translation>Momentum</translation>
     </message>
     <message>
-        <location line="-371"/>
-        <location line="+372"/>
+        <location line="+1"/>
         <source>Gradient clipping</source>
         <translation>Gradienten-Clipping</translation>
     </message>
     <message>
-        <location line="-371"/>
+        <location line="+1"/>
         <source>Max length</source>
         <translation>Max. Länge</translation>
     </message>
@@ -1729,18 +1798,12 @@
         <translation>Threads</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+28"/>
         <source>Choose a model folder</source>
         <translation>Modellordner wählen</translation>
     </message>
     <message>
-        <location line="+23"/>
-        <location line="+292"/>
-        <source>Choose a base model</source>
-        <translation>Basismodell wählen</translation>
-    </message>
-    <message>
-        <location line="-280"/>
+        <location line="+33"/>
         <source>%1 (model_type %2)</source>
         <translation>%1 (model_type %2)</translation>
     </message>
@@ -1785,42 +1848,7 @@
         <translation>%1 von %2 angehakt</translation>
     </message>
     <message>
-        <location line="+213"/>
-        <source>%1: expected a number in %2, found &quot;%3&quot;</source>
-        <translation>%1: Zahl in %2 erwartet, „%3“ gefunden</translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Warm-up (%1 steps) is longer than the run (%2 steps)</source>
-        <translation>Das Warm-up (%1 Schritte) ist länger als der Lauf (%2 Schritte)</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Seed: expected a whole number ≥ 0, found &quot;%1&quot;</source>
-        <translation>Seed: ganze Zahl ≥ 0 erwartet, „%1“ gefunden</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Device: expected cpu, cuda or cuda:N, found &quot;%1&quot;</source>
-        <translation>Gerät: cpu, cuda oder cuda:N erwartet, „%1“ gefunden</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Layers: expected ranges like &quot;0-3, 10&quot;, found &quot;%1&quot;</source>
-        <translation>Schichten: Bereiche wie „0-3, 10“ erwartet, „%1“ gefunden</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Pattern &quot;%1&quot; is not a valid regular expression</source>
-        <translation>Das Muster „%1“ ist kein gültiger regulärer Ausdruck</translation>
-    </message>
-    <message>
-        <location line="+9"/>
-        <source>Initialisation &quot;text&quot; needs a text</source>
-        <translation>Die Initialisierung „text“ benötigt einen Text</translation>
-    </message>
-    <message>
-        <location line="+14"/>
+        <location line="+75"/>
         <source>Trainable: %1 of %2 parameters (%3 %)</source>
         <translation>Trainierbar: %1 von %2 Parametern (%3 %)</translation>
     </message>
@@ -1840,17 +1868,7 @@
         <translation>Speicher (Schätzung): —</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>No training data: import files in the Dataset panel or load a RUN.json</source>
-        <translation>Keine Trainingsdaten: Dateien in der Ansicht „Datensatz“ importieren oder eine RUN.json laden</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>settings</source>
-        <translation>Einstellungen</translation>
-    </message>
-    <message>
-        <location line="+6"/>
+        <location line="+50"/>
         <source>Cannot start: %1</source>
         <translation>Start nicht möglich: %1</translation>
     </message>
@@ -1860,7 +1878,7 @@
         <translation>Einstellungen speichern und Training starten</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
         <location line="+18"/>
         <source>Cannot save: %1</source>
         <translation>Speichern nicht möglich: %1</translation>

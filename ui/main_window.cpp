@@ -1,16 +1,16 @@
-#include "main_window.h"
+#include "ui/main_window.h"
 
-#include "common/recent_files.h"
-#include "common/theme.h"
-#include "dataset/dataset_panel.h"
-#include "eval/evaluation_panel.h"
+#include "ui/common/recent_files.h"
+#include "ui/common/theme.h"
+#include "ui/dataset/dataset_panel.h"
+#include "ui/eval/evaluation_panel.h"
 #include "eval/suite.h"
-#include "eval/forgetting_panel.h"
-#include "history/run_history_panel.h"
+#include "ui/eval/forgetting_panel.h"
+#include "ui/history/run_history_panel.h"
 #include "io/atomic_file.h"
-#include "method/method_panel.h"
+#include "ui/method/method_panel.h"
 #include "train/run_config.h"
-#include "training/training_panel.h"
+#include "ui/training/training_panel.h"
 
 #include <filesystem>
 #include <set>

@@ -3,7 +3,8 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "data/dataset.h"
-#include "eval/evaluator.h"
+#include "engine/evaluation.h"
+#include "eval/metric_info.h"
 #include "eval/forgetting.h"
 #include "store/run_store.h"
 #include "train/run_config.h"
@@ -217,17 +218,15 @@ void runForgetting(const ForgettingArgs& a)
                 f.task = tasks[j].spec.name;
                 if (row == 0)
                     f.baseModel = base;
-                for (const auto& te : store.taskEvaluations(f)) { // newest first
-                    if (!te.adapter.empty())
-                        continue;
+                // Only results made with the same --limit stand in for a fresh evaluation.
+                const auto sameLimit = [&](const store::TaskEvaluation& te) {
                     const json settings = json::parse(te.settingsJson, nullptr, false);
-                    if (settings.is_discarded() || settings.value("limit_override", int64_t(0)) != a.limit)
-                        continue;
-                    for (const auto& e : store.evaluations(f))
-                        if (e.taskEvaluation == te.id && e.metric == metric)
-                            scores[row][j] = e.value;
-                    if (!std::isnan(scores[row][j]))
-                        break;
+                    return !settings.is_discarded() && settings.value("limit_override", int64_t(0)) == a.limit;
+                };
+                for (const auto& scored : store.latestScores(f, sameLimit)) {
+                    const auto it = scored.metrics.find(metric);
+                    if (it != scored.metrics.end())
+                        scores[row][j] = it->second;
                 }
             }
             if (std::isnan(scores[row][j]))
@@ -235,17 +234,17 @@ void runForgetting(const ForgettingArgs& a)
         }
         if (missing.empty())
             continue;
-        eval::ModelSpec spec;
+        engine::ModelSpec spec;
         spec.model = base;
         spec.run = runId;
-        eval::EvalOptions o;
+        engine::EvalOptions o;
         o.dbPath = a.db;
         o.tasks = missing;
         o.limit = a.limit;
         o.batchSize = a.batch;
         o.threads = a.threads;
         o.progress = progressPrinter();
-        const auto result = eval::evaluate(spec, suite, o);
+        const auto result = engine::evaluate(spec, suite, o);
         for (const auto& t : result.tasks)
             for (size_t j = 0; j < N; ++j)
                 if (tasks[j].spec.name == t.task) {
@@ -378,13 +377,13 @@ void addEvalCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& c
             if (a->noStore && a->run != 0)
                 throw Error("eval: --no-store cannot be combined with --run (the run is read from the store)");
             const auto suite = eval::readSuite(a->suite);
-            eval::ModelSpec spec;
+            engine::ModelSpec spec;
             spec.model = a->model;
             spec.tokenizer = a->tokenizer;
             spec.adapterDir = a->adapter;
             spec.run = a->run;
             spec.device = a->device;
-            eval::EvalOptions o;
+            engine::EvalOptions o;
             o.dbPath = a->noStore ? std::string() : a->db;
             o.batchSize = a->batch;
             o.threads = a->threads;
@@ -392,7 +391,7 @@ void addEvalCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& c
             o.tasks = splitList(a->tasks);
             o.helm = !a->noHelm;
             o.progress = progressPrinter();
-            const auto result = eval::evaluate(spec, suite, o);
+            const auto result = engine::evaluate(spec, suite, o);
             if (a->json)
                 std::cout << resultJson(result).dump() << '\n' << std::flush;
             else

@@ -1,5 +1,6 @@
 // tunebench-cli: the headless front end of the Tunebench engine.
 // stdout carries one JSON document or JSON Lines; logs and errors go to stderr.
+#include "common/version.h"
 #include "cli/commands.h"
 #include "common/error.h"
 
@@ -12,7 +13,7 @@ int main(int argc, char** argv)
 {
     CLI::App app{"Tunebench command line: load, run, fine-tune and evaluate language models"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", std::string("tunebench-cli 0.1.0"));
+    app.set_version_flag("--version", std::string("tunebench-cli ") + TUNEBENCH_VERSION);
     std::vector<std::pair<CLI::App*, tb::cli::Runner>> commands;
     tb::cli::addModelCommands(app, commands);
     tb::cli::addRunCommands(app, commands);

@@ -2,7 +2,8 @@
 #include "cli/commands.h"
 #include "common/error.h"
 #include "store/run_store.h"
-#include "train/run_job.h"
+#include "engine/export.h"
+#include "engine/run_job.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -38,9 +39,9 @@ std::string clock(double seconds)
 }
 
 // Prints events as JSON Lines (--events jsonl) or as a progress bar on stderr.
-class CliObserver : public train::JobObserver {
+class CliObserver : public engine::JobObserver {
 public:
-    CliObserver(bool jsonl, train::RunControl& control)
+    CliObserver(bool jsonl, RunControl& control)
         : m_jsonl(jsonl), m_tty(::isatty(STDERR_FILENO) != 0), m_control(control)
     {
     }
@@ -49,7 +50,7 @@ public:
         emit({{"event", "run_created"}, {"run_id", runId}, {"output_dir", outputDir}},
              "run " + std::to_string(runId) + " -> " + outputDir);
     }
-    void onPrepared(const train::DataSummary& d, int64_t trainable, int64_t total) override
+    void onPrepared(const engine::DataSummary& d, int64_t trainable, int64_t total) override
     {
         const double share = total ? 100.0 * static_cast<double>(trainable) / static_cast<double>(total) : 0.0;
         char line[200];
@@ -123,7 +124,7 @@ private:
         std::cerr << (m_tty ? "\r\x1b[K" : "") << human << '\n' << std::flush;
     }
     bool m_jsonl, m_tty;
-    train::RunControl& m_control;
+    RunControl& m_control;
 };
 
 json runJson(const store::Run& r)
@@ -144,13 +145,13 @@ struct TrainArgs {
     int64_t resumeRun = 0;
 };
 
-int finish(const train::JobResult& r, bool jsonl)
+int finish(const engine::JobResult& r, bool jsonl)
 {
     json out = {{"run_id", r.runId},
-                {"status", r.train.status},
+                {"status", std::string(train::trainStatusName(r.train.status))},
                 {"steps", r.train.steps},
                 {"final_loss", r.train.finalLoss},
-                {"best_validation_loss", r.train.bestValidationLoss},
+                {"best_validation_loss", r.train.bestValidationLoss ? json(*r.train.bestValidationLoss) : json(nullptr)},
                 {"output_dir", r.outputDir},
                 {"saved", r.savedDir}};
     if (!r.train.error.empty())
@@ -159,7 +160,7 @@ int finish(const train::JobResult& r, bool jsonl)
         out["event"] = "finished";
     std::cerr << (::isatty(STDERR_FILENO) ? "\n" : "");
     std::cout << out.dump() << '\n' << std::flush;
-    if (r.train.status == "failed")
+    if (r.train.status == train::TrainStatus::Failed)
         throw Error("run " + std::to_string(r.runId) + " failed: " + r.train.error);
     return 0;
 }
@@ -179,10 +180,10 @@ void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& co
             ->check(CLI::IsMember({"jsonl"}));
         commands.emplace_back(cmd, [args] {
             const auto config = train::readRunConfig(args->config);
-            train::RunControl control;
+            RunControl control;
             std::signal(SIGINT, onSigint);
             CliObserver observer(args->events == "jsonl", control);
-            finish(train::runJob(config, {args->db, std::nullopt}, observer, control), args->events == "jsonl");
+            finish(engine::runJob(config, {args->db, std::nullopt}, observer, control), args->events == "jsonl");
         });
     }
     {
@@ -194,10 +195,10 @@ void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& co
         cmd->add_option("--events", args->events, "jsonl: one JSON event per line on stdout")
             ->check(CLI::IsMember({"jsonl"}));
         commands.emplace_back(cmd, [args] {
-            train::RunControl control;
+            RunControl control;
             std::signal(SIGINT, onSigint);
             CliObserver observer(args->events == "jsonl", control);
-            finish(train::runJob({}, {args->db, args->resumeRun}, observer, control), args->events == "jsonl");
+            finish(engine::runJob({}, {args->db, args->resumeRun}, observer, control), args->events == "jsonl");
         });
     }
     {
@@ -207,6 +208,8 @@ void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& co
         auto* runs = app.add_subcommand("runs", "The run history: list, show, delete");
         runs->require_subcommand(1);
         runs->add_option("--db", *db, "run store (SQLite)")->capture_default_str();
+        // `runs list --db X` as well as `runs --db X list`, as git-style tools accept.
+        runs->fallthrough();
         auto* list = runs->add_subcommand("list", "All runs, newest first");
         list->add_option("--status", *status, "only runs with this status");
         commands.emplace_back(list, [db, status] {
@@ -263,7 +266,7 @@ void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& co
         commands.emplace_back(cmd, [db, runId, adapter, merged] {
             if (adapter->empty() && merged->empty())
                 throw Error("export: give --adapter DIR or --merged DIR");
-            train::exportRun(*db, *runId, *adapter, *merged);
+            engine::exportRun(*db, *runId, *adapter, *merged);
             std::cout << json({{"run_id", *runId}, {"path", adapter->empty() ? *merged : *adapter}}).dump() << '\n';
         });
     }

@@ -180,15 +180,15 @@ Pretrained pretrain(const DemoOptions& options, const std::vector<DemoRecord>& t
     say(options, "pretraining: validation loss before " + fixed(out.initialLoss));
 
     PretrainObserver observer(options, tc.maxSteps);
-    train::RunControl localControl;
+    RunControl localControl;
     const auto t0 = std::chrono::steady_clock::now();
     const train::TrainResult result = trainer.run(observer, options.control ? *options.control : localControl);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (result.status == "cancelled")
+    if (result.status == train::TrainStatus::Cancelled)
         throw Error("demo workspace: pretraining was cancelled");
-    if (result.status != "completed")
+    if (result.status != train::TrainStatus::Completed)
         throw Error("demo workspace: pretraining failed: " + result.error);
-    out.finalLoss = result.bestValidationLoss > 0 ? result.bestValidationLoss : trainer.validate();
+    out.finalLoss = result.bestValidationLoss ? *result.bestValidationLoss : trainer.validate();
     out.firstStepLoss = observer.firstLoss;
     out.lastStepLoss = result.finalLoss;
     say(options, "pretraining: validation loss after " + fixed(out.finalLoss) + " (" + fixed(out.seconds, 1) + " s)");

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace tb::train {
+namespace tb {
 class RunControl;
 }
 
@@ -21,7 +21,7 @@ struct DemoOptions {
     int64_t pretrainSteps = 0;       // 0 = the default (about half a minute on two cores)
     int threads = 1;                 // intra-op threads while pretraining (one is fastest for a model this small)
     std::function<void(const std::string&)> log; // progress lines; may be empty
-    train::RunControl* control = nullptr;         // pause/cancel pretraining; may be null
+    RunControl* control = nullptr;         // pause/cancel pretraining; may be null
 };
 
 struct DemoWorkspace {

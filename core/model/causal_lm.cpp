@@ -1,6 +1,7 @@
 #include "model/causal_lm.h"
 
 #include "common/error.h"
+#include "common/run_control.h"
 #include "io/weight_set.h"
 
 #include <cmath>
@@ -106,16 +107,66 @@ BottleneckAdapterImpl::BottleneckAdapterImpl(int64_t dim, int64_t size, std::str
     up->weight.zero_();
 }
 
+namespace {
+
+std::string childPath(const std::string& prefix, const std::string& name)
+{
+    return prefix.empty() ? name : prefix + "." + name;
+}
+
+// Pre-order, as named_modules() lists them. A projection's children are its
+// LoRA factors and an adapter's projections are the adapter's: neither is
+// descended into.
+void collectProjections(const torch::nn::Module& module, const std::string& prefix,
+                        std::vector<std::pair<std::string, std::shared_ptr<ProjectionImpl>>>& out)
+{
+    for (const auto& child : module.named_children()) {
+        const std::string path = childPath(prefix, child.key());
+        if (std::dynamic_pointer_cast<BottleneckAdapterImpl>(child.value()))
+            continue;
+        if (auto p = std::dynamic_pointer_cast<ProjectionImpl>(child.value())) {
+            out.emplace_back(path, p);
+            continue;
+        }
+        collectProjections(*child.value(), path, out);
+    }
+}
+
+} // namespace
+
 std::vector<std::pair<std::string, std::shared_ptr<ProjectionImpl>>> CausalLMImpl::projections()
 {
     std::vector<std::pair<std::string, std::shared_ptr<ProjectionImpl>>> out;
+    collectProjections(*this, "", out);
+    return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> CausalLMImpl::adapterParameters()
+{
+    std::vector<std::pair<std::string, Tensor>> out;
     for (const auto& item : named_modules("", /*include_self=*/false)) {
-        auto p = std::dynamic_pointer_cast<ProjectionImpl>(item.value());
-        // lora_A/lora_B/adapter projections are not targets of their own.
-        const std::string& name = item.key();
-        if (p && name.find("lora_") == std::string::npos && name.find("_adapter.") == std::string::npos)
-            out.emplace_back(name, p);
+        // An adapter's own projections are plain ones inside it: ask only the adapter.
+        const auto* added = dynamic_cast<const AdapterModule*>(item.value().get());
+        if (!added)
+            continue;
+        for (auto& [name, t] : added->adapterParameters())
+            out.emplace_back(item.key() + "." + name, t);
     }
+    return out;
+}
+
+std::vector<std::pair<std::string, Tensor>> ProjectionImpl::adapterParameters() const
+{
+    if (!m_loraA)
+        return {};
+    return {{"lora_A.weight", m_loraA->weight}, {"lora_B.weight", m_loraB->weight}};
+}
+
+std::vector<std::pair<std::string, Tensor>> BottleneckAdapterImpl::adapterParameters() const
+{
+    std::vector<std::pair<std::string, Tensor>> out;
+    for (const auto& p : named_parameters(/*recurse=*/true))
+        out.emplace_back(p.key(), p.value());
     return out;
 }
 
@@ -545,11 +596,13 @@ torch::Dtype torchDtype(const std::string& name)
     throw Error("unknown dtype '" + name + "' (expected f32, bf16 or f16)");
 }
 
-void loadWeights(CausalLMImpl& model, const io::WeightSet& weights, const std::string& source)
+void loadWeights(CausalLMImpl& model, const io::WeightSet& weights, const std::string& source,
+                 const RunControl* control)
 {
     torch::NoGradGuard noGrad;
     const bool gpt2 = model.config().family == Family::Gpt2;
     for (auto& item : model.named_parameters(/*recurse=*/true)) {
+        throwIfCancelled(control);
         const std::string& name = item.key();
         const io::WeightView* w = weights.find(name);
         // Older GPT-2 files (and DistilGPT-2) store keys without "transformer.".

@@ -8,6 +8,9 @@
 
 #include <torch/torch.h>
 
+namespace tb {
+class RunControl;
+}
 namespace tb::io {
 class WeightSet;
 }
@@ -38,14 +41,26 @@ struct LoraSettings {
     double scaling() const;
 };
 
+// What a PEFT method adds to a model (LoRA factors, bottleneck adapters)
+// lists its own parameters through this interface, so code finds them by
+// what they are, never by name (torchtune's AdapterModule idea). Names are
+// relative to the module that implements it.
+class AdapterModule {
+public:
+    virtual ~AdapterModule() = default;
+    virtual std::vector<std::pair<std::string, torch::Tensor>> adapterParameters() const = 0;
+};
+
 // A linear map that keeps the checkpoint's own layout: nn.Linear stores
 // [out, in]; GPT-2's Conv1D stores [in, out]. Either way the parameters are
 // named weight/bias, so checkpoints load unchanged, and LoRA attaches in place
 // as lora_A.weight [r, in] and lora_B.weight [out, r] — the names and shapes
 // of Hugging Face PEFT files (https://arxiv.org/abs/2106.09685).
-class ProjectionImpl : public torch::nn::Module {
+class ProjectionImpl : public torch::nn::Module, public AdapterModule {
 public:
     ProjectionImpl(int64_t in, int64_t out, bool bias, bool inOutLayout);
+    // lora_A.weight and lora_B.weight once LoRA is enabled; nothing before.
+    std::vector<std::pair<std::string, torch::Tensor>> adapterParameters() const override;
     torch::Tensor forward(const torch::Tensor& x);
     int64_t inFeatures() const { return m_in; }
     int64_t outFeatures() const { return m_out; }
@@ -79,10 +94,11 @@ TORCH_MODULE(Projection);
 
 // Houlsby bottleneck adapter (https://arxiv.org/abs/1902.00751):
 // h + up(act(down(h))), with up zero-initialised so step 0 equals the base.
-class BottleneckAdapterImpl : public torch::nn::Module {
+class BottleneckAdapterImpl : public torch::nn::Module, public AdapterModule {
 public:
     BottleneckAdapterImpl(int64_t dim, int64_t size, std::string activation);
     torch::Tensor forward(const torch::Tensor& h);
+    std::vector<std::pair<std::string, torch::Tensor>> adapterParameters() const override; // all of its own
     Projection down{nullptr}, up{nullptr};
 
 private:
@@ -117,8 +133,11 @@ public:
     // Inserts Houlsby adapters after the attention and after the MLP of every
     // layer (named <layer>.attn_adapter / <layer>.mlp_adapter).
     virtual void addAdapters(int64_t size, const std::string& activation) = 0;
-    // Every Projection with its module path (e.g. model.layers.0.self_attn.q_proj).
+    // Every Projection of the architecture with its module path (e.g.
+    // model.layers.0.self_attn.q_proj): not LoRA's factors, not an adapter's.
     std::vector<std::pair<std::string, std::shared_ptr<ProjectionImpl>>> projections();
+    // Every parameter a PEFT method added (AdapterModule), with its full name.
+    std::vector<std::pair<std::string, torch::Tensor>> adapterParameters();
 
 protected:
     ModelConfig m_config;
@@ -129,7 +148,9 @@ std::shared_ptr<CausalLMImpl> buildModel(const ModelConfig& config);
 // Copies `weights` into the model's parameters (converting F16/BF16/F64 to the
 // parameter dtype). Throws tb::Error naming the missing tensor or the shape
 // mismatch (expected vs found) and the file it came from.
-void loadWeights(CausalLMImpl& model, const io::WeightSet& weights, const std::string& source);
+// A cancelled `control` stops it between tensors with tb::Error("cancelled").
+void loadWeights(CausalLMImpl& model, const io::WeightSet& weights, const std::string& source,
+                 const RunControl* control = nullptr);
 
 torch::Dtype torchDtype(const std::string& name); // "f32", "bf16", "f16"
 

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+namespace tb {
+class RunControl;
+}
 namespace tb::tok {
 class Tokenizer;
 }
@@ -20,6 +23,8 @@ class CausalLMImpl;
 
 struct LoadOptions {
     std::string device = "cpu"; // "cpu", "cuda", "cuda:1"
+    // Checked between tensors: a cancelled load throws tb::Error("cancelled").
+    const RunControl* control = nullptr;
 };
 
 struct ModelInfo {

@@ -2,8 +2,14 @@
 
 #include "common/error.h"
 #include "io/atomic_file.h"
+#include "io/weight_set.h"
+#include "model/llama2c.h"
 
 #include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
 
 namespace tb::model {
 
@@ -285,6 +291,37 @@ json toHfConfig(const ModelConfig& c)
     if (c.eosId)
         j["eos_token_id"] = *c.eosId;
     return j;
+}
+
+ModelConfig readModelConfig(const std::string& path)
+{
+    std::error_code ec;
+    if (!fs::exists(path, ec))
+        throw Error(path + ": no such file or folder");
+    if (!fs::is_directory(path, ec)) {
+        if (looksLikeLlama2c(path))
+            return readLlama2c(path).config;
+        throw Error(path + ": expected a Hugging Face model folder (with config.json) or a llama2.c .bin");
+    }
+    const fs::path cfg = fs::path(path) / "config.json";
+    if (!fs::exists(cfg, ec))
+        throw Error(path + ": no config.json in the folder (expected a Hugging Face model folder)");
+    ModelConfig config = readHfConfig(cfg.string());
+    // The stored dtype wins over config.json's torch_dtype, which is often
+    // stale; the files are mapped, so only their headers are read.
+    try {
+        const auto weights = io::WeightSet::fromHfFolder(path);
+        for (const auto& name : weights.names()) {
+            const auto dt = weights.find(name)->dtype;
+            if (dt == io::DType::BF16 || dt == io::DType::F16 || dt == io::DType::F32) {
+                config.storageDType = dt == io::DType::BF16 ? "bf16" : dt == io::DType::F16 ? "f16" : "f32";
+                break;
+            }
+        }
+    } catch (const Error&) {
+        // No or unreadable weights: keep config.json's dtype; loading reports the problem.
+    }
+    return config;
 }
 
 } // namespace tb::model

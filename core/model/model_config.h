@@ -52,4 +52,9 @@ ModelConfig parseHfConfig(const nlohmann::json& json, const std::string& source)
 ModelConfig readHfConfig(const std::string& configPath);
 nlohmann::json toHfConfig(const ModelConfig& config);
 
+// A model's facts without reading its weights: config.json of a Hugging Face
+// folder (the stored dtype taken from the safetensors headers, as the loader
+// does) or a llama2.c .bin header. Throws tb::Error naming the file.
+ModelConfig readModelConfig(const std::string& path);
+
 } // namespace tb::model

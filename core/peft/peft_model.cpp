@@ -4,11 +4,13 @@
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
 #include "io/weight_set.h"
+#include "model/generation.h"
 #include "tokenizer/tokenizer.h"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <set>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -62,9 +64,8 @@ PeftModel::PeftModel(std::shared_ptr<model::CausalLMImpl> base, MethodConfig con
         break;
     case Method::Adapter:
         m_base->addAdapters(m_config.adapter.size, m_config.adapter.activation);
-        for (auto& item : m_base->named_parameters())
-            if (item.key().find("_adapter.") != std::string::npos)
-                item.value().set_requires_grad(true);
+        for (auto& [name, p] : m_base->adapterParameters())
+            p.set_requires_grad(true);
         break;
     case Method::PromptTuning: {
         const auto& c = m_base->config();
@@ -135,7 +136,7 @@ void PeftModel::applyLora()
 
 void PeftModel::applySelective()
 {
-    // The same rules the estimate uses (peft/estimate.h), so counts agree.
+    // The same rules the estimate uses (peft/targets.h), so counts agree.
     const SelectiveMatcher matcher(m_config.selective, m_base->config().tieEmbeddings);
     int64_t chosen = 0;
     for (auto& item : m_base->named_parameters()) {
@@ -161,6 +162,14 @@ torch::Tensor PeftModel::forward(const torch::Tensor& ids)
     in.inputEmbeds = torch::cat({prompt.to(tokens.scalar_type()), tokens}, 1);
     auto logits = m_base->forward(in);
     return logits.index({torch::indexing::Slice(), torch::indexing::Slice(P)});
+}
+
+std::vector<model::GenerationResult> PeftModel::generate(const std::vector<std::vector<int64_t>>& prompts,
+                                                         const model::GenerationOptions& options,
+                                                         const tok::Tokenizer* tokenizer)
+{
+    return model::generate(*m_base, prompts, options, tokenizer,
+                           m_prompt.defined() ? m_prompt.detach() : torch::Tensor());
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> PeftModel::trainableParameters() const
@@ -320,13 +329,14 @@ void PeftModel::exportMerged(const std::string& dir, const std::string& baseMode
                     " adds parts a plain model does not have, so it cannot be merged; export the adapter instead");
     fs::create_directories(dir);
     const auto& mc = m_base->config();
+    // Everything but the LoRA factors, which are folded into their weights below.
+    std::set<const void*> added;
+    for (const auto& [name, p] : m_base->adapterParameters())
+        added.insert(p.unsafeGetTensorImpl());
     std::map<std::string, torch::Tensor> merged;
-    for (const auto& item : m_base->named_parameters()) {
-        const std::string& name = item.key();
-        if (name.find("lora_") != std::string::npos)
-            continue;
-        merged[name] = item.value().detach();
-    }
+    for (const auto& item : m_base->named_parameters())
+        if (!added.count(item.value().unsafeGetTensorImpl()))
+            merged[item.key()] = item.value().detach();
     for (auto& [path, proj] : m_base->projections())
         if (proj->hasLora() && !proj->merged())
             merged[path + ".weight"] = (proj->weight.detach() + proj->loraDelta().detach()); // a copy: W + s·B·A

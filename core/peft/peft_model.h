@@ -3,7 +3,8 @@
 // the forward pass the trainer calls, and saving/loading what was learned.
 // Heavy header (LibTorch): include it from engine code only.
 #include "model/causal_lm.h"
-#include "peft/estimate.h" // defaultLoraTargets and the name rules, torch-free
+#include "model/language_model.h" // GenerationOptions, GenerationResult
+#include "peft/targets.h" // defaultLoraTargets and the name rules, torch-free
 #include "peft/method_config.h"
 
 #include <memory>
@@ -32,6 +33,12 @@ public:
 
     // Logits [B, T, V] aligned with `ids` (virtual prompt tokens removed).
     torch::Tensor forward(const torch::Tensor& ids);
+
+    // Decodes with the method applied (model::generate; a soft prompt goes in
+    // front of every row). The caller chooses eval/train mode.
+    std::vector<model::GenerationResult> generate(const std::vector<std::vector<int64_t>>& prompts,
+                                                  const model::GenerationOptions& options,
+                                                  const tok::Tokenizer* tokenizer = nullptr);
 
     std::vector<std::pair<std::string, torch::Tensor>> trainableParameters() const;
     TrainableSummary summary() const;

@@ -621,6 +621,29 @@ std::vector<TaskEvaluation> RunStore::taskEvaluations(const EvaluationFilter& fi
     return list;
 }
 
+std::vector<ScoredTask> RunStore::latestScores(const EvaluationFilter& filter,
+                                               const std::function<bool(const TaskEvaluation&)>& accept) const
+{
+    if (!filter.run)
+        m_impl->connection.failPlain("latest scores: expected a run id (0 for a base model alone), found none");
+    std::map<std::string, ScoredTask> byTask;
+    for (auto& t : taskEvaluations(filter)) { // newest first: the first accepted one per task wins
+        if (byTask.count(t.task) || (*filter.run == 0 && !t.adapter.empty()) || (accept && !accept(t)))
+            continue;
+        byTask[t.task].evaluation = std::move(t);
+    }
+    if (!byTask.empty())
+        for (const auto& e : evaluations(filter)) {
+            const auto it = byTask.find(e.task);
+            if (it != byTask.end() && e.taskEvaluation == it->second.evaluation.id)
+                it->second.metrics[e.metric] = e.value;
+        }
+    std::vector<ScoredTask> out;
+    for (auto& [task, scored] : byTask)
+        out.push_back(std::move(scored));
+    return out;
+}
+
 std::optional<TaskEvaluation> RunStore::findTaskEvaluation(int64_t id) const
 {
     static const std::string sql = sqlWith("SELECT ", kTaskEvaluationColumns, " FROM task_evaluations WHERE id = ?1");

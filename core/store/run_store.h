@@ -9,6 +9,8 @@
 //
 // Times are milliseconds since the Unix epoch; 0 means "not yet".
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -146,6 +148,12 @@ struct TaskEvaluation {
     int64_t createdAt = 0;       // 0 on write = now
 };
 
+// A task evaluation with its scores (metric -> value).
+struct ScoredTask {
+    TaskEvaluation evaluation;
+    std::map<std::string, double> metrics;
+};
+
 // A stored forgetting analysis (eval/forgetting.h's report as JSON).
 struct ForgettingRecord {
     int64_t id = 0;
@@ -225,6 +233,14 @@ public:
     // In one transaction (thousands of rows per task evaluation).
     void addGenerations(const std::vector<Generation>& generations);
     std::vector<Generation> taskGenerations(int64_t taskEvaluation) const; // in insertion order
+
+    // The one "latest scores" query of the CLI and the GUI: for each task of
+    // `filter` (a run, or with run 0 the base model `filter.baseModel` alone —
+    // adapter-folder evaluations are not the base), the newest task
+    // evaluation that `accept` takes (all when empty), with its scores.
+    // filter.run must be set. Ordered by task name.
+    std::vector<ScoredTask> latestScores(const EvaluationFilter& filter,
+                                         const std::function<bool(const TaskEvaluation&)>& accept = {}) const;
 
     int64_t addForgettingReport(const ForgettingRecord& record);
     std::vector<ForgettingRecord> forgettingReports(const std::string& suite = {}) const; // newest first

@@ -108,7 +108,13 @@ std::vector<uint32_t> BpeModel::mergeWord(const std::string& word) const
             symbols[index - 1].next = index;
     };
 
-    std::optional<std::pair<uint32_t, size_t>> pendingUnk;
+    // An unknown piece not yet added (fuse_unk merges neighbours into it).
+    // Plain fields: GCC 12 misreads an optional<pair> here as maybe-uninitialised.
+    struct {
+        bool pending = false;
+        uint32_t id = 0;
+        size_t length = 0;
+    } unk;
     size_t pos = 0;
     while (pos < word.size()) {
         size_t length = 1;
@@ -124,9 +130,9 @@ std::vector<uint32_t> BpeModel::mergeWord(const std::string& word) const
 
         const auto it = m_vocab.find(piece);
         if (it != m_vocab.end()) {
-            if (pendingUnk) {
-                add(pendingUnk->first, pendingUnk->second);
-                pendingUnk.reset();
+            if (unk.pending) {
+                add(unk.id, unk.length);
+                unk.pending = false;
             }
             add(it->second, length);
             continue;
@@ -153,17 +159,17 @@ std::vector<uint32_t> BpeModel::mergeWord(const std::string& word) const
             }
         }
         if (m_unkId) {
-            if (pendingUnk && m_options.fuseUnk) {
-                pendingUnk->second += length;
+            if (unk.pending && m_options.fuseUnk) {
+                unk.length += length;
             } else {
-                if (pendingUnk)
-                    add(pendingUnk->first, pendingUnk->second);
-                pendingUnk = std::make_pair(*m_unkId, length);
+                if (unk.pending)
+                    add(unk.id, unk.length);
+                unk = {true, *m_unkId, length};
             }
         }
     }
-    if (pendingUnk)
-        add(pendingUnk->first, pendingUnk->second);
+    if (unk.pending)
+        add(unk.id, unk.length);
 
     struct Candidate {
         uint32_t rank;

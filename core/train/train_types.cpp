@@ -11,31 +11,15 @@ namespace tb::train {
 
 using nlohmann::json;
 
-void RunControl::pause() { m_pause = true; }
-
-void RunControl::resume()
+std::string_view trainStatusName(TrainStatus status)
 {
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_pause = false;
+    switch (status) {
+    case TrainStatus::Completed: return "completed";
+    case TrainStatus::EarlyStopped: return "early_stopped";
+    case TrainStatus::Cancelled: return "cancelled";
+    case TrainStatus::Failed: return "failed";
     }
-    m_cv.notify_all();
-}
-
-void RunControl::cancel()
-{
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_cancel = true;
-    }
-    m_cv.notify_all();
-}
-
-bool RunControl::waitWhilePaused()
-{
-    std::unique_lock<std::mutex> lock(m_mutex);
-    m_cv.wait(lock, [this] { return !m_pause.load() || m_cancel.load(); });
-    return !m_cancel.load();
+    return "failed";
 }
 
 using json_fields::read;

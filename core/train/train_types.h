@@ -1,12 +1,14 @@
 #pragma once
 // What a training run is told (TrainConfig), what it reports while it runs
-// (events through TrainObserver), how another thread steers it (RunControl),
-// and how it ended (TrainResult). No LibTorch: the GUI and CLI include this.
-#include <atomic>
-#include <condition_variable>
+// (events through TrainObserver) and how it ended (TrainResult). Another
+// thread steers it through tb::RunControl (common/run_control.h).
+// No LibTorch: the GUI and CLI include this.
+#include "common/run_control.h"
+
 #include <cstdint>
-#include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -78,12 +80,16 @@ struct ValidationEvent {
     bool improved = false;
 };
 
+// How a training run ended.
+enum class TrainStatus { Completed, EarlyStopped, Cancelled, Failed };
+std::string_view trainStatusName(TrainStatus status); // "completed", "early_stopped", "cancelled", "failed"
+
 struct TrainResult {
-    std::string status;      // completed, early_stopped, cancelled, failed
+    TrainStatus status = TrainStatus::Completed;
     std::string error;       // set when failed
     int64_t steps = 0;
     double finalLoss = 0;
-    double bestValidationLoss = 0; // 0 when never evaluated
+    std::optional<double> bestValidationLoss; // empty when never validated
     std::string lastCheckpoint;
 };
 
@@ -94,24 +100,6 @@ public:
     virtual void onValidation(const ValidationEvent&) {}
     virtual void onCheckpoint(int64_t /*step*/, const std::string& /*dir*/) {}
     virtual void onLog(const std::string& /*message*/) {}
-};
-
-// Pause, resume and cancel from any thread; the trainer checks at step boundaries.
-class RunControl {
-public:
-    void pause();
-    void resume();
-    void cancel();
-    bool cancelled() const { return m_cancel.load(); }
-    bool paused() const { return m_pause.load(); }
-    // Blocks while paused; returns false if cancelled.
-    bool waitWhilePaused();
-
-private:
-    std::atomic<bool> m_cancel{false};
-    std::atomic<bool> m_pause{false};
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
 };
 
 } // namespace tb::train

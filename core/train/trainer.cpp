@@ -14,6 +14,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 
 namespace fs = std::filesystem;
@@ -208,10 +209,217 @@ double Trainer::validate()
     return tokens ? total / static_cast<double>(tokens) : 0.0;
 }
 
-std::string Trainer::saveCheckpoint(int64_t step, double bestVal, int64_t badEvals, int64_t tokensSeen)
+// ------------------------------------------------------------ bookkeeping ---
+
+struct Trainer::RunState {
+    int64_t step = 0;                         // optimizer steps done
+    std::optional<double> bestValidationLoss; // empty until the first validation
+    int64_t badEvaluations = 0;               // validations since the best one
+    int64_t tokensSeen = 0;                   // input tokens of the examples, padding excluded
+    double lastLoss = 0;
+    std::string lastCheckpoint;
+    int64_t firstStep = 0;                    // where this run() began, for the ETA
+    Clock::time_point started;
+};
+
+struct Trainer::Batch {
+    std::vector<std::pair<torch::Tensor, torch::Tensor>> micro; // (ids, labels) per micro-batch
+    int64_t targetTokens = 0; // labels that count, over all micro-batches
+    int64_t inputTokens = 0;
+};
+
+struct Trainer::StepStats {
+    Clock::time_point started;
+    double learningRate = 0;
+    double loss = 0;
+    double gradNorm = 0;
+};
+
+TrainResult Trainer::run(TrainObserver& observer, RunControl& control, const std::string& resumeFrom)
+{
+    RunState state;
+    std::optional<TrainStatus> ended;
+    try {
+        begin(state, observer, resumeFrom);
+        while (!ended && state.step < m_config.maxSteps) {
+            if (!control.waitWhilePaused())
+                return finish(state, TrainStatus::Cancelled, {});
+            StepStats stats = startStep(state.step); // learning rate, zero grad, clock
+            const Batch batch = nextBatch(state.step);
+            stats.loss = forwardBackward(batch, state.step, stats.learningRate);
+            stats.gradNorm = clipGradients(state.step);
+            m_optimizer->step();
+            ended = afterStep(state, batch, stats, observer); // step, validation, checkpoint, early stop
+            if (!ended && control.cancelled())
+                ended = TrainStatus::Cancelled;
+        }
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        return finish(state, TrainStatus::Failed, what.substr(0, what.find('\n')));
+    }
+    return finish(state, ended.value_or(TrainStatus::Completed), {});
+}
+
+void Trainer::begin(RunState& state, TrainObserver& observer, const std::string& resumeFrom)
+{
+    torch::manual_seed(m_config.seed);
+    if (!resumeFrom.empty()) {
+        loadCheckpoint(resumeFrom, state);
+        observer.onLog("resumed from " + resumeFrom + " at step " + std::to_string(state.step));
+    }
+    m_model.base()->train();
+    state.firstStep = state.step;
+    state.started = Clock::now();
+}
+
+Trainer::StepStats Trainer::startStep(int64_t step)
+{
+    StepStats stats;
+    stats.started = Clock::now();
+    stats.learningRate = learningRateAt(m_config, step);
+    for (auto& group : m_optimizer->param_groups())
+        group.options().set_lr(stats.learningRate);
+    m_optimizer->zero_grad();
+    return stats;
+}
+
+Trainer::Batch Trainer::nextBatch(int64_t step) const
+{
+    // All micro-batches first, so each one's loss can be weighted by its share of the step's tokens.
+    Batch batch;
+    for (int64_t m = 0; m < m_config.gradAccumulation; ++m) {
+        const auto idx = microBatchIndices(m_train.size(), m_config, step * m_config.gradAccumulation + m);
+        batch.micro.push_back(collate(idx, m_train));
+        // Counted on the host: a device reduction here would synchronise every micro-batch.
+        for (size_t i : idx) {
+            const auto& labels = m_train[i].labels;
+            batch.targetTokens +=
+                std::count_if(labels.begin() + 1, labels.end(), [](int64_t l) { return l != kIgnoreIndex; });
+            batch.inputTokens += static_cast<int64_t>(m_train[i].ids.size());
+        }
+    }
+    return batch;
+}
+
+double Trainer::forwardBackward(const Batch& batch, int64_t step, double learningRate)
+{
+    // Each micro-batch's mean loss weighted by count / step tokens: the sum is
+    // the mean over all the step's target tokens, as one big batch would give.
+    double stepLoss = 0;
+    for (const auto& [ids, labels] : batch.micro) {
+        torch::Tensor loss;
+        int64_t count = 0;
+        {
+            AutocastScope autocast(m_config.precision == "bf16");
+            std::tie(loss, count) = causalLmLoss(m_model.forward(ids), labels);
+        }
+        if (count == 0)
+            continue;
+        const double weight = static_cast<double>(count) / static_cast<double>(std::max<int64_t>(1, batch.targetTokens));
+        const double value = loss.item<double>();
+        if (!std::isfinite(value))
+            throw Error("the loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") + " at step " +
+                        std::to_string(step + 1) + ": lower the learning rate (now " + std::to_string(learningRate) +
+                        "), keep gradient clipping on, add warm-up steps, or train in f32");
+        (loss * weight).backward();
+        stepLoss += value * weight;
+    }
+    return stepLoss;
+}
+
+double Trainer::clipGradients(int64_t step)
+{
+    double gradNorm = 0;
+    if (m_config.clipNorm > 0) {
+        gradNorm = torch::nn::utils::clip_grad_norm_(m_params, m_config.clipNorm);
+    } else {
+        double sq = 0;
+        for (auto& p : m_params)
+            if (p.grad().defined())
+                sq += p.grad().pow(2).sum().item<double>();
+        gradNorm = std::sqrt(sq);
+    }
+    if (!std::isfinite(gradNorm))
+        throw Error("the gradient norm became non-finite at step " + std::to_string(step + 1) +
+                    ": lower the learning rate, enable clip_norm, or train in f32");
+    return gradNorm; // before clipping
+}
+
+std::optional<TrainStatus> Trainer::afterStep(RunState& state, const Batch& batch, const StepStats& stats,
+                                              TrainObserver& observer)
+{
+    const auto& c = m_config;
+    ++state.step;
+    state.tokensSeen += batch.inputTokens;
+    state.lastLoss = stats.loss;
+
+    StepEvent ev;
+    ev.step = state.step;
+    ev.totalSteps = c.maxSteps;
+    ev.loss = stats.loss;
+    ev.learningRate = stats.learningRate;
+    ev.gradNorm = stats.gradNorm;
+    const double stepSeconds = std::chrono::duration<double>(Clock::now() - stats.started).count();
+    ev.tokensPerSecond = stepSeconds > 0 ? static_cast<double>(batch.inputTokens) / stepSeconds : 0;
+    ev.elapsedSeconds = std::chrono::duration<double>(Clock::now() - state.started).count();
+    ev.etaSeconds = ev.elapsedSeconds / static_cast<double>(state.step - state.firstStep) *
+                    static_cast<double>(c.maxSteps - state.step);
+    ev.tokensSeen = state.tokensSeen;
+    ev.epoch = static_cast<int64_t>(static_cast<uint64_t>(state.step * c.gradAccumulation * c.batchSize * c.worldSize) /
+                                    m_train.size());
+    ev.peakMemoryBytes = peakMemoryBytes();
+    observer.onStep(ev);
+
+    const bool last = state.step == c.maxSteps;
+    const auto due = [&](int64_t every) { return (every > 0 && state.step % every == 0) || last; };
+    const bool stopEarly = !m_val.empty() && due(c.evalEvery) && validateAndTrack(state, observer);
+    if (!m_outputDir.empty() && (due(c.checkpointEvery) || stopEarly)) {
+        state.lastCheckpoint = saveCheckpoint(state);
+        observer.onCheckpoint(state.step, state.lastCheckpoint);
+    }
+    return stopEarly ? std::optional(TrainStatus::EarlyStopped) : std::nullopt;
+}
+
+bool Trainer::validateAndTrack(RunState& state, TrainObserver& observer)
+{
+    ValidationEvent v;
+    v.step = state.step;
+    v.loss = validate();
+    v.perplexity = std::exp(v.loss);
+    v.improved = !state.bestValidationLoss || v.loss < *state.bestValidationLoss;
+    if (v.improved) {
+        state.bestValidationLoss = v.loss;
+        state.badEvaluations = 0;
+    } else {
+        ++state.badEvaluations;
+    }
+    observer.onValidation(v);
+    if (m_config.earlyStoppingPatience <= 0 || state.badEvaluations < m_config.earlyStoppingPatience)
+        return false;
+    observer.onLog("early stopping: validation loss has not improved for " + std::to_string(state.badEvaluations) +
+                   " evaluations");
+    return true;
+}
+
+TrainResult Trainer::finish(const RunState& state, TrainStatus status, std::string error)
+{
+    m_model.base()->eval();
+    TrainResult result;
+    result.status = status;
+    result.error = std::move(error);
+    result.steps = state.step;
+    result.finalLoss = state.lastLoss;
+    result.bestValidationLoss = state.bestValidationLoss;
+    result.lastCheckpoint = state.lastCheckpoint;
+    return result;
+}
+
+// ------------------------------------------------------------ checkpoints ---
+
+std::string Trainer::saveCheckpoint(const RunState& state)
 {
     char name[32];
-    std::snprintf(name, sizeof name, "step-%07lld", static_cast<long long>(step));
+    std::snprintf(name, sizeof name, "step-%07lld", static_cast<long long>(state.step));
     const fs::path final = fs::path(m_outputDir) / "checkpoints" / name;
     const fs::path tmp = fs::path(m_outputDir) / "checkpoints" / (std::string(name) + ".partial");
     fs::remove_all(tmp);
@@ -229,28 +437,35 @@ std::string Trainer::saveCheckpoint(int64_t step, double bestVal, int64_t badEva
     tensors.push_back({"__rng_state__", io::DType::U8, rng.sizes().vec(), rng.data_ptr(), static_cast<size_t>(rng.nbytes())});
     io::writeSafetensors((tmp / "trainable.safetensors").string(), tensors);
     torch::save(*m_optimizer, (tmp / "optimizer.pt").string());
-    json state = {{"step", step},          {"best_validation_loss", bestVal}, {"bad_evaluations", badEvals},
-                  {"tokens_seen", tokensSeen}, {"seed", m_config.seed},     {"train_config", toJson(m_config)}};
-    io::writeFileAtomic((tmp / "state.json").string(), state.dump(2));
+    // null = not validated yet.
+    const json best = state.bestValidationLoss ? json(*state.bestValidationLoss) : json(nullptr);
+    json out = {{"step", state.step},
+                {"best_validation_loss", best},
+                {"bad_evaluations", state.badEvaluations},
+                {"tokens_seen", state.tokensSeen},
+                {"seed", m_config.seed},
+                {"train_config", toJson(m_config)}};
+    io::writeFileAtomic((tmp / "state.json").string(), out.dump(2));
     // The folder appears under its final name only once complete.
     fs::remove_all(final);
     fs::rename(tmp, final);
     return final.string();
 }
 
-void Trainer::loadCheckpoint(const std::string& dir, int64_t& step, double& bestVal, int64_t& badEvals,
-                             int64_t& tokensSeen)
+void Trainer::loadCheckpoint(const std::string& dir, RunState& state)
 {
     const fs::path d(dir);
     if (!fs::exists(d / "state.json") || !fs::exists(d / "trainable.safetensors") || !fs::exists(d / "optimizer.pt"))
         throw Error(dir + ": not a complete checkpoint (expected state.json, trainable.safetensors, optimizer.pt)");
-    json state;
     try {
-        state = json::parse(io::readFile((d / "state.json").string()));
-        step = state.at("step").get<int64_t>();
-        bestVal = state.at("best_validation_loss").get<double>();
-        badEvals = state.at("bad_evaluations").get<int64_t>();
-        tokensSeen = state.at("tokens_seen").get<int64_t>();
+        const json in = json::parse(io::readFile((d / "state.json").string()));
+        state.step = in.at("step").get<int64_t>();
+        // null = never validated. Files written before that was possible say 0 for it.
+        const json& best = in.at("best_validation_loss");
+        if (!best.is_null() && best.get<double>() != 0.0)
+            state.bestValidationLoss = best.get<double>();
+        state.badEvaluations = in.at("bad_evaluations").get<int64_t>();
+        state.tokensSeen = in.at("tokens_seen").get<int64_t>();
     } catch (const json::exception& e) {
         throw Error((d / "state.json").string() + ": " + e.what());
     }
@@ -269,155 +484,6 @@ void Trainer::loadCheckpoint(const std::string& dir, int64_t& step, double& best
         gen.set_state(t);
     }
     torch::load(*m_optimizer, (d / "optimizer.pt").string());
-}
-
-TrainResult Trainer::run(TrainObserver& observer, RunControl& control, const std::string& resumeFrom)
-{
-    TrainResult result;
-    const auto& c = m_config;
-    int64_t step = 0, badEvals = 0, tokensSeen = 0;
-    double bestVal = 0;
-    try {
-        torch::manual_seed(c.seed);
-        if (!resumeFrom.empty()) {
-            loadCheckpoint(resumeFrom, step, bestVal, badEvals, tokensSeen);
-            observer.onLog("resumed from " + resumeFrom + " at step " + std::to_string(step));
-        }
-        auto base = m_model.base();
-        base->train();
-        const auto t0 = Clock::now();
-        const int64_t firstStep = step;
-        while (step < c.maxSteps) {
-            if (!control.waitWhilePaused()) {
-                result.status = "cancelled";
-                break;
-            }
-            const auto stepStart = Clock::now();
-            const double lr = learningRateAt(c, step);
-            for (auto& group : m_optimizer->param_groups())
-                group.options().set_lr(lr);
-            m_optimizer->zero_grad();
-
-            // Gather the micro-batches first so the loss can be weighted by tokens.
-            std::vector<std::pair<torch::Tensor, torch::Tensor>> micro;
-            int64_t stepTokens = 0, stepInputTokens = 0;
-            for (int64_t m = 0; m < c.gradAccumulation; ++m) {
-                const auto idx = microBatchIndices(m_train.size(), c, step * c.gradAccumulation + m);
-                micro.push_back(collate(idx, m_train));
-                // Counted on the host: a device reduction here would synchronise every micro-batch.
-                for (size_t i : idx) {
-                    const auto& labels = m_train[i].labels;
-                    stepTokens += std::count_if(labels.begin() + 1, labels.end(),
-                                                [](int64_t l) { return l != kIgnoreIndex; });
-                    stepInputTokens += static_cast<int64_t>(m_train[i].ids.size());
-                }
-            }
-            double stepLoss = 0;
-            for (auto& [ids, labels] : micro) {
-                torch::Tensor loss;
-                int64_t count = 0;
-                {
-                    AutocastScope autocast(c.precision == "bf16");
-                    std::tie(loss, count) = causalLmLoss(m_model.forward(ids), labels);
-                }
-                if (count == 0)
-                    continue;
-                const double weight = static_cast<double>(count) / static_cast<double>(std::max<int64_t>(1, stepTokens));
-                auto weighted = loss * weight;
-                const double value = loss.item<double>();
-                if (!std::isfinite(value)) {
-                    result.status = "failed";
-                    result.error = "the loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") +
-                                   " at step " + std::to_string(step + 1) +
-                                   ": lower the learning rate (now " + std::to_string(lr) +
-                                   "), keep gradient clipping on, add warm-up steps, or train in f32";
-                    break;
-                }
-                weighted.backward();
-                stepLoss += value * weight;
-            }
-            if (result.status == "failed")
-                break;
-            double gradNorm = 0;
-            if (c.clipNorm > 0) {
-                gradNorm = torch::nn::utils::clip_grad_norm_(m_params, c.clipNorm);
-            } else {
-                double sq = 0;
-                for (auto& p : m_params)
-                    if (p.grad().defined())
-                        sq += p.grad().pow(2).sum().item<double>();
-                gradNorm = std::sqrt(sq);
-            }
-            if (!std::isfinite(gradNorm)) {
-                result.status = "failed";
-                result.error = "the gradient norm became non-finite at step " + std::to_string(step + 1) +
-                               ": lower the learning rate, enable clip_norm, or train in f32";
-                break;
-            }
-            m_optimizer->step();
-            ++step;
-            tokensSeen += stepInputTokens;
-            result.finalLoss = stepLoss;
-
-            StepEvent ev;
-            ev.step = step;
-            ev.totalSteps = c.maxSteps;
-            ev.loss = stepLoss;
-            ev.learningRate = lr;
-            ev.gradNorm = gradNorm;
-            const double stepSeconds = std::chrono::duration<double>(Clock::now() - stepStart).count();
-            ev.tokensPerSecond = stepSeconds > 0 ? static_cast<double>(stepInputTokens) / stepSeconds : 0;
-            ev.elapsedSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
-            ev.etaSeconds = ev.elapsedSeconds / static_cast<double>(step - firstStep) * static_cast<double>(c.maxSteps - step);
-            ev.tokensSeen = tokensSeen;
-            ev.epoch = static_cast<int64_t>(static_cast<uint64_t>(step * c.gradAccumulation * c.batchSize * c.worldSize) /
-                                            m_train.size());
-            ev.peakMemoryBytes = peakMemoryBytes();
-            observer.onStep(ev);
-
-            const bool last = step == c.maxSteps;
-            if (!m_val.empty() && ((c.evalEvery > 0 && step % c.evalEvery == 0) || last)) {
-                ValidationEvent v;
-                v.step = step;
-                v.loss = validate();
-                v.perplexity = std::exp(v.loss);
-                v.improved = bestVal == 0 || v.loss < bestVal;
-                if (v.improved) {
-                    bestVal = v.loss;
-                    badEvals = 0;
-                } else {
-                    ++badEvals;
-                }
-                observer.onValidation(v);
-                if (c.earlyStoppingPatience > 0 && badEvals >= c.earlyStoppingPatience) {
-                    result.status = "early_stopped";
-                    observer.onLog("early stopping: validation loss has not improved for " +
-                                   std::to_string(badEvals) + " evaluations");
-                }
-            }
-            if (!m_outputDir.empty() && ((c.checkpointEvery > 0 && step % c.checkpointEvery == 0) || last ||
-                                         result.status == "early_stopped")) {
-                result.lastCheckpoint = saveCheckpoint(step, bestVal, badEvals, tokensSeen);
-                observer.onCheckpoint(step, result.lastCheckpoint);
-            }
-            if (result.status == "early_stopped")
-                break;
-            if (control.cancelled()) {
-                result.status = "cancelled";
-                break;
-            }
-        }
-        if (result.status.empty())
-            result.status = "completed";
-    } catch (const std::exception& e) {
-        result.status = "failed";
-        const std::string what = e.what();
-        result.error = what.substr(0, what.find('\n'));
-    }
-    m_model.base()->eval();
-    result.steps = step;
-    result.bestValidationLoss = bestVal;
-    return result;
 }
 
 } // namespace tb::train

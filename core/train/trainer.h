@@ -1,6 +1,7 @@
 #pragma once
-// The training loop. Each optimizer step reads as: next batch, forward, loss,
-// backward, update (with gradient accumulation, clipping and the schedule).
+// The training loop. Each optimizer step reads as: next batch, forward and
+// backward (token-weighted over micro-batches), clip, update, then the events
+// (step, validation, checkpoint, early stop).
 // The data order is a pure function of (seed, step, rank, world size), so a
 // resumed run replays exactly what an uninterrupted run would have seen and
 // every data-parallel rank can compute its own shard.
@@ -8,6 +9,7 @@
 #include "peft/peft_model.h"
 #include "train/train_types.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,17 +33,31 @@ public:
 
     // Runs until max_steps, early stopping, cancel or failure; from the
     // checkpoint folder `resumeFrom` when given. Never throws for training
-    // failures (NaN loss, bad data): they come back as status "failed".
+    // failures (NaN loss, bad data): they come back as status Failed.
     TrainResult run(TrainObserver& observer, RunControl& control, const std::string& resumeFrom = {});
 
     // Validation loss over the validation set (or evalBatches batches).
     double validate();
 
 private:
+    struct RunState;  // progress of one run(): what a checkpoint keeps, what the result reports
+    struct Batch;     // one optimizer step's micro-batches and token counts
+    struct StepStats; // what the step event reports
+
+    void begin(RunState& state, TrainObserver& observer, const std::string& resumeFrom);
+    StepStats startStep(int64_t step);
+    Batch nextBatch(int64_t step) const;
+    double forwardBackward(const Batch& batch, int64_t step, double learningRate);
+    double clipGradients(int64_t step);
+    std::optional<TrainStatus> afterStep(RunState& state, const Batch& batch, const StepStats& stats,
+                                         TrainObserver& observer);
+    bool validateAndTrack(RunState& state, TrainObserver& observer); // true = stop early
+    TrainResult finish(const RunState& state, TrainStatus status, std::string error);
+
     std::pair<torch::Tensor, torch::Tensor> collate(const std::vector<size_t>& indices,
                                                     const std::vector<Sequence>& data) const;
-    std::string saveCheckpoint(int64_t step, double bestVal, int64_t badEvals, int64_t tokensSeen);
-    void loadCheckpoint(const std::string& dir, int64_t& step, double& bestVal, int64_t& badEvals, int64_t& tokensSeen);
+    std::string saveCheckpoint(const RunState& state);
+    void loadCheckpoint(const std::string& dir, RunState& state);
 
     peft::PeftModel& m_model;
     TrainConfig m_config;

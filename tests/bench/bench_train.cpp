@@ -120,12 +120,12 @@ int main(int argc, char** argv)
 
         tb::train::Trainer trainer(model, tc, std::move(data), {}, /*outputDir=*/"");
         StepRecorder rec;
-        tb::train::RunControl control;
+        tb::RunControl control;
         const auto t0 = Clock::now();
         auto result = trainer.run(rec, control);
         const double totalS = std::chrono::duration<double>(Clock::now() - t0).count();
-        if (result.status != "completed" || static_cast<int64_t>(rec.steps.size()) != tc.maxSteps) {
-            std::cerr << "tb_bench_train: run " << result.status << ": " << result.error << "\n";
+        if (result.status != tb::train::TrainStatus::Completed || static_cast<int64_t>(rec.steps.size()) != tc.maxSteps) {
+            std::cerr << "tb_bench_train: run " << tb::train::trainStatusName(result.status) << ": " << result.error << "\n";
             return 1;
         }
         const double hwmMb = vmKb("VmHWM") / 1024.0;

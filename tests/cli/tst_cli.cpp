@@ -180,7 +180,11 @@ private Q_SLOTS:
         const json runs = json::parse(list.out.toStdString());
         QCOMPARE(runs.size(), size_t(1));
         QCOMPARE(runs[0]["status"].get<std::string>(), std::string("completed"));
-        const Run show = cli({"runs", "--db", db, "show", "--run", QString::number(id)});
+        // Options after the subcommand, as git-style tools accept: the same listing.
+        const Run listAfter = cli({"runs", "list", "--db", db});
+        QVERIFY2(listAfter.exitCode == 0, qPrintable(listAfter.err));
+        QCOMPARE(listAfter.out, list.out);
+        const Run show = cli({"runs", "show", "--run", QString::number(id), "--db", db});
         QCOMPARE(show.exitCode, 0);
         const json shown = json::parse(show.out.toStdString());
         QCOMPARE(shown["last_metrics"]["loss"]["step"].get<int>(), 10);

@@ -330,7 +330,7 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(tb::Error, demo::createDemoWorkspace(o));
         QCOMPARE(io::readFile(busy + "/notes.txt"), std::string("mine"));
 
-        train::RunControl control;
+        RunControl control;
         control.cancel();
         o.dir = (tmp.path() + "/cancelled").toStdString();
         o.control = &control;

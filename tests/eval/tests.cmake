@@ -1,14 +1,13 @@
 # Included by tests/CMakeLists.txt; tb_add_test() is defined there.
-tb_add_test(NAME tst_metrics SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_metrics.cpp LIBS tunebench_base)
-tb_add_test(NAME tst_forgetting SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_forgetting.cpp LIBS tunebench_base)
-tb_add_test(NAME tst_suite SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_suite.cpp LIBS tunebench_base)
+tb_add_test(NAME tst_metrics SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_metrics.cpp LIBS ${TB_API} LABELS unit threaded)
+tb_add_test(NAME tst_forgetting SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_forgetting.cpp LIBS ${TB_API})
+tb_add_test(NAME tst_suite SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_suite.cpp LIBS ${TB_API})
 # The evaluation engine on a tiny model, and the eval / forgetting commands as processes.
-tb_add_test(NAME tst_evaluator SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_evaluator.cpp LIBS tunebench_core TORCH)
-target_include_directories(tst_evaluator PRIVATE ${TB_TESTS_DIR})
+tb_add_test(NAME tst_evaluator SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_evaluator.cpp LIBS ${TB_ENGINE} TORCH)
 target_compile_definitions(tst_evaluator PRIVATE TB_CLI="$<TARGET_FILE:tunebench-cli>")
 add_dependencies(tst_evaluator tunebench-cli)
 
 # Timing and agreement against sacreBLEU / rouge_score on generated data; run
 # by tests/bench/bench_metrics.sh, not by ctest.
 add_executable(tb_bench_metrics ${CMAKE_CURRENT_LIST_DIR}/bench_metrics.cpp)
-target_link_libraries(tb_bench_metrics PRIVATE tunebench_base)
+target_link_libraries(tb_bench_metrics PRIVATE ${TB_API} tunebench_options)

@@ -8,10 +8,11 @@
 #include "data/csv.h"
 #include "demo/demo.h"
 #include "demo/suite.h"
-#include "eval/evaluator.h"
+#include "engine/evaluation.h"
 #include "io/atomic_file.h"
 #include "store/run_store.h"
-#include "train/run_job.h"
+#include "engine/export.h"
+#include "engine/run_job.h"
 
 #include <nlohmann/json.hpp>
 
@@ -137,11 +138,11 @@ private Q_SLOTS:
                                     {"template", "plain"},
                                     {"verbalizers", {{"yes", " positive"}, {"no", " negative review"}}}}}));
         const auto suite = eval::readSuite(suitePath);
-        eval::EvalOptions o;
+        engine::EvalOptions o;
         o.batchSize = 5; // options of different examples share batches
-        const auto r = eval::evaluate({m_model}, suite, o);
+        const auto r = engine::evaluate({m_model}, suite, o);
         o.batchSize = 1;
-        const auto alone = eval::evaluate({m_model}, suite, o);
+        const auto alone = engine::evaluate({m_model}, suite, o);
         QCOMPARE(r.tasks.size(), size_t(1));
         const auto data = eval::loadTask(suite.tasks[0]);
         QCOMPARE(r.tasks[0].examples.size(), data.examples.size());
@@ -191,9 +192,9 @@ private Q_SLOTS:
     {
         const auto suite = eval::readSuite(writeSuite(
             "ppl", json::array({{{"name", "lm"}, {"type", "perplexity"}, {"data", path("text.jsonl")}}})));
-        eval::EvalOptions o;
+        engine::EvalOptions o;
         o.batchSize = 4;
-        const auto r = eval::evaluate({m_model}, suite, o);
+        const auto r = engine::evaluate({m_model}, suite, o);
         const auto data = eval::loadTask(suite.tasks[0]);
         double nll = 0;
         int64_t count = 0;
@@ -221,12 +222,12 @@ private Q_SLOTS:
                                  {"template", "plain"},
                                  {"max_new_tokens", 10},
                                  {"metrics", {"exact_match", "rouge", "chrf"}}}})));
-        eval::EvalOptions o;
+        engine::EvalOptions o;
         o.batchSize = 3; // 7 prompts of different lengths: batches of 3, 3, 1
         o.dbPath = path("store.sqlite");
         std::vector<std::pair<int64_t, int64_t>> progress;
         o.progress = [&](const std::string&, int64_t done, int64_t total) { progress.emplace_back(done, total); };
-        const auto r = eval::evaluate({m_model}, suite, o);
+        const auto r = engine::evaluate({m_model}, suite, o);
         const auto& t = r.tasks[0];
         QCOMPARE(t.examples.size(), kPrompts.size());
         QCOMPARE(progress.back(), std::make_pair(int64_t(kPrompts.size()), int64_t(kPrompts.size())));
@@ -270,7 +271,7 @@ private Q_SLOTS:
         QCOMPARE(stored, 1);
 
         // Rescoring reads only the store: chrF of identical texts is 100, F1 is 1.
-        const auto re = eval::rescoreStored(o.dbPath, t.taskEvaluation, {"chrf", "f1"});
+        const auto re = engine::rescoreStored(o.dbPath, t.taskEvaluation, {"chrf", "f1"});
         QVERIFY(std::abs(re.at("chrf") - t.metrics.at("chrf")) < 1e-9);
         QVERIFY(std::abs(re.at("chrf") - 100.0) < 1e-9);
         QCOMPARE(re.at("f1"), 1.0);
@@ -308,12 +309,12 @@ private Q_SLOTS:
                                   {"template", "plain"},
                                   {"max_new_tokens", 6},
                                   {"metrics", {"exact_match"}}}})));
-        eval::EvalOptions o;
+        engine::EvalOptions o;
         o.batchSize = 4;
-        eval::ModelSpec spec;
+        engine::ModelSpec spec;
         spec.model = m_model;
         spec.adapterDir = adapter;
-        const auto r = eval::evaluate(spec, suite, o);
+        const auto r = engine::evaluate(spec, suite, o);
         QCOMPARE(r.modelLabel, adapter);
 
         auto lm = model::LanguageModel::load(m_model);
@@ -322,7 +323,7 @@ private Q_SLOTS:
         const auto eos = m_tok->eosId();
         torch::NoGradGuard g;
         bool differs = false;
-        const auto plain = eval::evaluate({m_model}, suite, o);
+        const auto plain = engine::evaluate({m_model}, suite, o);
         for (size_t i = 0; i < kPrompts.size(); ++i) {
             std::vector<int64_t> ids = m_tok->encode(kPrompts[i] + "\n", true);
             std::vector<int64_t> fresh;
@@ -351,7 +352,7 @@ private Q_SLOTS:
                           {"template", "plain"},
                           {"verbalizers", {{"yes", " positive"}, {"no", " negative"}}}}}),
             {{"perturbations", {"lowercase", "typos"}}, {"calibration_bins", 5}}));
-        const auto r = eval::evaluate({m_model}, suite, {});
+        const auto r = engine::evaluate({m_model}, suite, {});
         const auto& m = r.tasks[0].metrics;
         for (const char* k : {"robustness", "robustness_lowercase", "robustness_typos", "seconds", "tokens_per_s"})
             QVERIFY2(m.count(k), k);
@@ -369,9 +370,9 @@ private Q_SLOTS:
             sum += worst;
         }
         QVERIFY(std::abs(m.at("robustness") - sum / double(r.tasks[0].examples.size())) < 1e-12);
-        eval::EvalOptions off;
+        engine::EvalOptions off;
         off.helm = false;
-        QVERIFY(!eval::evaluate({m_model}, suite, off).tasks[0].metrics.count("robustness"));
+        QVERIFY(!engine::evaluate({m_model}, suite, off).tasks[0].metrics.count("robustness"));
     }
 
     // The demo workspace's suite runs every format offline: its generated
@@ -409,10 +410,10 @@ private Q_SLOTS:
             QCOMPARE(bigbench["examples"][i]["target_scores"][classify.test[i].response].get<int>(), 1);
 
         const auto suite = eval::readSuite(ws.suites[0]);
-        eval::EvalOptions eo;
+        engine::EvalOptions eo;
         eo.limit = 2;
         eo.dbPath = path("demo.sqlite");
-        const auto r = eval::evaluate({ws.baseModel}, suite, eo);
+        const auto r = engine::evaluate({ws.baseModel}, suite, eo);
         std::map<std::string, std::vector<std::string>> expected = {
             {"summarize", {"rougeL", "robustness"}},       {"translate", {"bleu", "chrf", "robustness_typos"}},
             {"classify", {"accuracy", "ece", "robustness"}}, {"lm", {"perplexity", "nll"}},
@@ -430,24 +431,25 @@ private Q_SLOTS:
     {
         const auto suite = eval::readSuite(writeSuite(
             "c", json::array({{{"name", "lm"}, {"type", "perplexity"}, {"data", path("text.jsonl")}}})));
-        std::atomic<bool> cancel{true};
-        eval::EvalOptions o;
-        o.cancel = &cancel;
-        QVERIFY_THROWS_EXCEPTION(Error, eval::evaluate({m_model}, suite, o));
-        eval::EvalOptions bad;
+        RunControl control;
+        control.cancel();
+        engine::EvalOptions o;
+        o.control = &control;
+        QVERIFY_THROWS_EXCEPTION(Error, engine::evaluate({m_model}, suite, o));
+        engine::EvalOptions bad;
         bad.tasks = {"nope"};
         try {
-            eval::evaluate({m_model}, suite, bad);
+            engine::evaluate({m_model}, suite, bad);
             QFAIL("expected an error");
         } catch (const Error& e) {
             QVERIFY(std::string(e.what()).find("no task named 'nope'") != std::string::npos);
         }
-        eval::ModelSpec run;
+        engine::ModelSpec run;
         run.run = 42;
-        eval::EvalOptions withDb;
+        engine::EvalOptions withDb;
         withDb.dbPath = path("errors.sqlite");
         try {
-            eval::evaluate(run, suite, withDb);
+            engine::evaluate(run, suite, withDb);
             QFAIL("expected an error");
         } catch (const Error& e) {
             QVERIFY(std::string(e.what()).find("no run with id 42") != std::string::npos);
@@ -466,10 +468,10 @@ private Q_SLOTS:
                               {"validation_fraction", 0.3}, {"max_length", 64}}},
                     {"method", {{"method", "lora"}, {"lora", {{"rank", 2}, {"alpha", 4}, {"dropout", 0.0}}}}},
                     {"training", {{"max_steps", 2}, {"batch_size", 2}, {"learning_rate", 1e-2}, {"seed", 1}}}};
-        struct Quiet : train::JobObserver {} quiet;
-        train::RunControl control;
-        const auto job = train::runJob(train::parseRunConfig(cfg, "RUN.json"), {db, std::nullopt}, quiet, control);
-        QCOMPARE(job.train.status, std::string("completed"));
+        struct Quiet : engine::JobObserver {} quiet;
+        RunControl control;
+        const auto job = engine::runJob(train::parseRunConfig(cfg, "RUN.json"), {db, std::nullopt}, quiet, control);
+        QCOMPARE(job.train.status, train::TrainStatus::Completed);
         const QString runId = QString::number(job.runId);
         const QString suite = QString::fromStdString(path("gen.json"));
 
@@ -502,13 +504,13 @@ private Q_SLOTS:
         // A sequential chain: stage 2 fine-tunes run 1's merged export. The
         // matrix then has the first base, stage 1 and stage 2 as rows.
         const std::string merged = path("stage1-merged");
-        train::exportRun(db, job.runId, "", merged);
+        engine::exportRun(db, job.runId, "", merged);
         json cfg2 = cfg;
         cfg2["name"] = "cli-stage2";
         cfg2["model"] = merged;
         cfg2["tokenizer"] = m_model;
-        const auto job2 = train::runJob(train::parseRunConfig(cfg2, "RUN.json"), {db, std::nullopt}, quiet, control);
-        QCOMPARE(job2.train.status, std::string("completed"));
+        const auto job2 = engine::runJob(train::parseRunConfig(cfg2, "RUN.json"), {db, std::nullopt}, quiet, control);
+        QCOMPARE(job2.train.status, train::TrainStatus::Completed);
         r = cli({"forgetting", "--suite", suite, "--runs", runId + "," + QString::number(job2.runId), "--db",
                  QString::fromStdString(db), "--json"});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
@@ -521,7 +523,7 @@ private Q_SLOTS:
         json cfg3 = cfg;
         cfg3["name"] = "cli-other";
         cfg3["model"] = other;
-        const auto job3 = train::runJob(train::parseRunConfig(cfg3, "RUN.json"), {db, std::nullopt}, quiet, control);
+        const auto job3 = engine::runJob(train::parseRunConfig(cfg3, "RUN.json"), {db, std::nullopt}, quiet, control);
         r = cli({"forgetting", "--suite", suite, "--runs", runId + "," + QString::number(job3.runId), "--db",
                  QString::fromStdString(db)});
         QCOMPARE(r.exitCode, 1);

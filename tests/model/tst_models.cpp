@@ -1,12 +1,14 @@
 // Model families against independent reference values: small random
 // Hugging Face models whose logits a separate PyTorch implementation computed
-// (tests/fixtures/models/README.md), and the real stories260K checkpoint
-// against llama2.c's own run.c (tests/fixtures/llama2c/README.md).
+// (tests/fixtures/models/README.md). The real stories260K checkpoint is
+// checked in tst_llama2c_reference (label `model`: it needs ../shared).
 #include "common/error.h"
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
 #include "model/causal_lm.h"
 #include "model/language_model.h"
+
+#include "common/reference.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,26 +18,14 @@
 #include <filesystem>
 
 using nlohmann::json;
+using tb::test::maxError;
+using tb::test::readJson;
 using namespace tb::model;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kModels = std::string(TB_FIXTURES_DIR) + "/models/";
-const std::string kStories = std::string(TB_SHARED_DIR) + "/models/stories260K.bin";
-
-json readJson(const std::string& path) { return json::parse(tb::io::readFile(path)); }
-
-// Largest |ours - reference| relative to max(1, |reference|).
-double maxError(const std::vector<float>& ours, const json& ref)
-{
-    double worst = 0;
-    for (size_t i = 0; i < ours.size(); ++i) {
-        const double r = ref[i].get<double>();
-        worst = std::max(worst, std::abs(ours[i] - r) / std::max(1.0, std::abs(r)));
-    }
-    return worst;
-}
 
 QString loadError(const std::string& path)
 {
@@ -200,35 +190,6 @@ private Q_SLOTS:
         const auto full = lm->generate({longPrompt}, many)[0];
         QCOMPARE(full.ids.size(), size_t(1));
         QCOMPARE(full.stopReason, std::string("context_full"));
-    }
-
-    void stories260KMatchesLlama2cRunC()
-    {
-        if (!fs::exists(kStories))
-            QSKIP("../shared/models/stories260K.bin is absent; skipping the llama2.c reference check");
-        auto lm = LanguageModel::load(kStories);
-        const auto info = lm->info();
-        QCOMPARE(info.vocabSize, int64_t(512));
-        QCOMPARE(info.layers, int64_t(5));
-        QCOMPARE(info.kvHeads, int64_t(4));
-        const json expected = readJson(std::string(TB_FIXTURES_DIR) + "/llama2c/stories260K_expected.json");
-        for (const auto& c : expected["cases"]) {
-            const auto rows = lm->logits(c["ids"].get<std::vector<int64_t>>());
-            const auto positions = c["positions"].get<std::vector<int64_t>>();
-            for (size_t i = 0; i < positions.size(); ++i) {
-                const double err = maxError(rows[positions[i]], c["logits"][i]);
-                QVERIFY2(err < 1e-4, qPrintable(QString("position %1: error %2").arg(positions[i]).arg(err)));
-            }
-        }
-        // run.c's greedy loop stops only when it samples BOS (1).
-        const auto& g = expected["greedy"][0];
-        auto want = g["new_ids"].get<std::vector<int64_t>>();
-        GenerationOptions o;
-        o.maxNewTokens = static_cast<int64_t>(want.size());
-        o.stopAtEos = false;
-        o.stopIds = {1};
-        const auto out = lm->generate({g["prompt_ids"].get<std::vector<int64_t>>()}, o)[0];
-        QCOMPARE(out.ids, want);
     }
 
     void badModelsGiveActionableErrors()

@@ -1,2 +1,2 @@
 # Included by tests/CMakeLists.txt; tb_add_test() is defined there.
-tb_add_test(NAME tst_store SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_store.cpp LIBS tunebench_base)
+tb_add_test(NAME tst_store SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_store.cpp LIBS ${TB_API} LABELS unit threaded)

@@ -1,4 +1,4 @@
-// The torch-free estimate (peft/estimate.h) against the real thing: every
+// The torch-free estimate (train/estimate.h, peft/targets.h) against the real thing: every
 // method is applied to a loaded model with PeftModel and its own parameter
 // count (summing numel over the live modules) must equal the estimate read
 // from config.json alone. Plus counts and memory figures worked out by hand.
@@ -6,7 +6,7 @@
 #include "common/tiny_model.h"
 #include "model/causal_lm.h"
 #include "model/language_model.h"
-#include "peft/estimate.h"
+#include "train/estimate.h"
 #include "peft/peft_model.h"
 
 #include <QTemporaryDir>
@@ -76,13 +76,13 @@ std::vector<Case> allMethods(bool untiedHead)
 // The estimate must equal PeftModel's count on a freshly loaded model for every method.
 void checkAgainstPeft(const std::string& path)
 {
-    const auto config = peft::readModelConfig(path);
+    const auto config = model::readModelConfig(path);
     for (const auto& c : allMethods(!config.tieEmbeddings)) {
         auto lm = model::LanguageModel::load(path);
         const std::string what = path + ": " + c.label;
-        std::optional<peft::Estimate> maybe;
+        std::optional<train::Estimate> maybe;
         try {
-            maybe = peft::estimate(config, c.config);
+            maybe = train::estimate(config, c.config);
         } catch (const Error&) {
             // Nothing to train (BitFit on a model without biases): PeftModel must refuse too.
             QVERIFY2(c.label == "selective biases" && !config.qkvBias && config.family == model::Family::Llama,
@@ -104,7 +104,7 @@ void checkAgainstPeft(const std::string& path)
 // The listed names and shapes equal the live module's, in the same order.
 void checkParameterList(const std::string& path)
 {
-    const auto config = peft::readModelConfig(path);
+    const auto config = model::readModelConfig(path);
     const auto listed = peft::parameterList(config);
     auto lm = model::LanguageModel::load(path);
     const auto real = lm->module()->named_parameters();
@@ -168,30 +168,30 @@ private Q_SLOTS:
         // Total 3200 + 2048 + 64 + 25408 = 30720.
         // LoRA r = 4 on the fused c_attn (in 32, out 96): A 4·32 = 128, B 96·4 = 384 → 512
         // per layer, 1024 for both layers. Total with LoRA 31744.
-        const auto config = peft::readModelConfig(kModels + "gpt2_plain");
+        const auto config = model::readModelConfig(kModels + "gpt2_plain");
         auto c = method(peft::Method::Lora);
         c.lora.rank = 4;
-        auto e = peft::estimate(config, c);
+        auto e = train::estimate(config, c);
         QCOMPARE(e.trainable, int64_t(1024));
         QCOMPARE(e.total, int64_t(31744));
         QCOMPARE(e.share(), 1024.0 / 31744.0);
 
         // Tiny llama: d = 32, 4 heads × 8 = q out 32, 2 KV heads × 8 = v out 16, 2 layers.
         // r = 4 on q_proj and v_proj: q 4·32 + 32·4 = 256, v 4·32 + 16·4 = 192 → 448 per layer, 896.
-        const auto tiny = peft::readModelConfig(m_tinyLlama);
-        QCOMPARE(peft::estimate(tiny, c).trainable, int64_t(896));
+        const auto tiny = model::readModelConfig(m_tinyLlama);
+        QCOMPARE(train::estimate(tiny, c).trainable, int64_t(896));
     }
 
     void memoryByHand()
     {
         // gpt2_plain with LoRA r = 4 (1024 trainable of 31744, see above), AdamW,
         // batch 2, 16 tokens, float32.
-        const auto config = peft::readModelConfig(kModels + "gpt2_plain");
+        const auto config = model::readModelConfig(kModels + "gpt2_plain");
         auto c = method(peft::Method::Lora);
         c.lora.rank = 4;
         train::TrainConfig t;
         t.batchSize = 2;
-        auto e = peft::estimate(config, c, t, 16);
+        auto e = train::estimate(config, c, t, 16);
         QCOMPARE(e.memory.weights, int64_t(31744 * 4));
         QCOMPARE(e.memory.gradients, int64_t(1024 * 4));
         QCOMPARE(e.memory.optimizer, int64_t(1024 * 2 * 4)); // two AdamW moments
@@ -202,34 +202,34 @@ private Q_SLOTS:
 
         // bf16 autocast halves the per-layer part only: 79872 + 25600 = 105472.
         t.precision = "bf16";
-        QCOMPARE(peft::estimate(config, c, t, 16).memory.activations, int64_t(105472));
+        QCOMPARE(train::estimate(config, c, t, 16).memory.activations, int64_t(105472));
         // Plain SGD keeps no optimiser state.
         t.optimizer = "sgd";
-        QCOMPARE(peft::estimate(config, c, t, 16).memory.optimizer, int64_t(0));
+        QCOMPARE(train::estimate(config, c, t, 16).memory.optimizer, int64_t(0));
     }
 
     void storedDtypeComesFromTheWeights()
     {
         // gpt2_plain's weights are F16 (config.json says float16 too); llama_gqa BF16 sharded.
-        QCOMPARE(QString::fromStdString(peft::readModelConfig(kModels + "gpt2_plain").storageDType), QString("f16"));
-        QCOMPARE(QString::fromStdString(peft::readModelConfig(kModels + "llama_gqa").storageDType), QString("bf16"));
-        QCOMPARE(QString::fromStdString(peft::readModelConfig(m_tinyLlama).storageDType), QString("f32"));
+        QCOMPARE(QString::fromStdString(model::readModelConfig(kModels + "gpt2_plain").storageDType), QString("f16"));
+        QCOMPARE(QString::fromStdString(model::readModelConfig(kModels + "llama_gqa").storageDType), QString("bf16"));
+        QCOMPARE(QString::fromStdString(model::readModelConfig(m_tinyLlama).storageDType), QString("f32"));
     }
 
     void choicesThatSelectNothingFailLikePeftModel()
     {
-        const auto config = peft::readModelConfig(kModels + "gpt2_plain");
+        const auto config = model::readModelConfig(kModels + "gpt2_plain");
         auto lora = method(peft::Method::Lora);
         lora.lora.targets = {"q_proj"}; // a Llama name on GPT-2
-        QVERIFY_THROWS_EXCEPTION(Error, peft::estimate(config, lora));
+        QVERIFY_THROWS_EXCEPTION(Error, train::estimate(config, lora));
         auto lm = model::LanguageModel::load(kModels + "gpt2_plain");
         QVERIFY_THROWS_EXCEPTION(Error, peft::PeftModel(lm->module(), lora));
 
         auto sel = method(peft::Method::Selective); // nothing ticked
-        QVERIFY_THROWS_EXCEPTION(Error, peft::estimate(config, sel));
+        QVERIFY_THROWS_EXCEPTION(Error, train::estimate(config, sel));
         sel.selective.patterns = {"("};
-        QVERIFY_THROWS_EXCEPTION(Error, peft::estimate(config, sel));
-        QVERIFY_THROWS_EXCEPTION(Error, peft::readModelConfig(kModels + "no_such_model"));
+        QVERIFY_THROWS_EXCEPTION(Error, train::estimate(config, sel));
+        QVERIFY_THROWS_EXCEPTION(Error, model::readModelConfig(kModels + "no_such_model"));
     }
 };
 

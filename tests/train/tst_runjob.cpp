@@ -6,7 +6,8 @@
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
 #include "store/run_store.h"
-#include "train/run_job.h"
+#include "engine/export.h"
+#include "engine/run_job.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,13 +20,13 @@ using nlohmann::json;
 
 namespace {
 
-struct Collect : train::JobObserver {
+struct Collect : engine::JobObserver {
     std::vector<double> losses;
-    train::DataSummary summary;
+    engine::DataSummary summary;
     int64_t trainable = 0, total = 0;
     int64_t cancelAfter = 0;
-    train::RunControl* control = nullptr;
-    void onPrepared(const train::DataSummary& d, int64_t t, int64_t all) override
+    RunControl* control = nullptr;
+    void onPrepared(const engine::DataSummary& d, int64_t t, int64_t all) override
     {
         summary = d;
         trainable = t;
@@ -88,10 +89,10 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const auto config = makeConfig(dir.path(), "lora");
         const std::string db = dir.filePath("runs.sqlite").toStdString();
-        train::RunControl control;
+        RunControl control;
         Collect obs;
-        const auto r = train::runJob(config, {db, std::nullopt}, obs, control);
-        QVERIFY2(r.train.status == "completed", r.train.error.c_str());
+        const auto r = engine::runJob(config, {db, std::nullopt}, obs, control);
+        QVERIFY2(r.train.status == train::TrainStatus::Completed, r.train.error.c_str());
         // 40 records, 25% (stratified: 7 of 30 upper... computed by the split) held out; equal mixing
         // to 40 items gives each task 20 training items.
         QCOMPARE(obs.summary.perTask.at("upper"), size_t(20));
@@ -117,7 +118,7 @@ private Q_SLOTS:
 
         // Export: the merged model loads on its own and equals base + adapter.
         const std::string merged = dir.filePath("merged").toStdString();
-        train::exportRun(db, r.runId, {}, merged);
+        engine::exportRun(db, r.runId, {}, merged);
         auto plain = model::LanguageModel::load(merged);
         auto base = model::LanguageModel::load(config.model);
         auto adapted = peft::PeftModel::loadAdapter(artifacts[0].path, base->module());
@@ -138,22 +139,22 @@ private Q_SLOTS:
         const std::string db = dir.filePath("runs.sqlite").toStdString();
         Collect full;
         {
-            train::RunControl control;
-            QCOMPARE(train::runJob(config, {db, std::nullopt}, full, control).train.status, std::string("completed"));
+            RunControl control;
+            QCOMPARE(engine::runJob(config, {db, std::nullopt}, full, control).train.status, train::TrainStatus::Completed);
         }
-        train::RunControl control;
+        RunControl control;
         Collect first;
         first.cancelAfter = 3;
         first.control = &control;
-        const auto r = train::runJob(config, {db, std::nullopt}, first, control);
-        QCOMPARE(r.train.status, std::string("cancelled"));
+        const auto r = engine::runJob(config, {db, std::nullopt}, first, control);
+        QCOMPARE(r.train.status, train::TrainStatus::Cancelled);
         QCOMPARE(store::RunStore(db).run(r.runId).status, store::RunStatus::Cancelled);
 
-        train::RunControl again;
+        RunControl again;
         Collect second;
-        const auto resumed = train::runJob({}, {db, r.runId}, second, again);
+        const auto resumed = engine::runJob({}, {db, r.runId}, second, again);
         QCOMPARE(resumed.runId, r.runId);
-        QCOMPARE(resumed.train.status, std::string("completed"));
+        QCOMPARE(resumed.train.status, train::TrainStatus::Completed);
         QCOMPARE(second.losses.size(), size_t(3));
         for (size_t i = 0; i < 3; ++i)
             QCOMPARE(second.losses[i], full.losses[3 + i]);
@@ -166,10 +167,10 @@ private Q_SLOTS:
         auto config = makeConfig(dir.path(), "lora");
         config.data.train[0].path = dir.filePath("missing.jsonl").toStdString();
         const std::string db = dir.filePath("runs.sqlite").toStdString();
-        train::RunControl control;
+        RunControl control;
         Collect obs;
-        const auto r = train::runJob(config, {db, std::nullopt}, obs, control);
-        QCOMPARE(r.train.status, std::string("failed"));
+        const auto r = engine::runJob(config, {db, std::nullopt}, obs, control);
+        QCOMPARE(r.train.status, train::TrainStatus::Failed);
         QVERIFY2(QString::fromStdString(r.train.error).contains("missing.jsonl"), r.train.error.c_str());
         const auto run = store::RunStore(db).run(r.runId);
         QCOMPARE(run.status, store::RunStatus::Failed);

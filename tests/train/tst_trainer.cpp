@@ -2,12 +2,15 @@
 // computations, data order sharding, exact resume, pause/cancel from another
 // thread, NaN handling, frozen weights left bit-for-bit unchanged.
 #include "common/error.h"
+#include "io/atomic_file.h"
 #include "model/language_model.h"
 #include "peft/peft_model.h"
 #include "train/trainer.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -141,9 +144,9 @@ private Q_SLOTS:
             peft::PeftModel m(loadBase("llama_tied"), method(peft::Method::Full));
             train::Trainer t(m, quickConfig(30), corpus(8), {}, "");
             Recorder r;
-            train::RunControl control;
+            RunControl control;
             auto result = t.run(r, control);
-            QCOMPARE(result.status, std::string("completed"));
+            QCOMPARE(result.status, train::TrainStatus::Completed);
             QCOMPARE(r.losses.size(), size_t(30));
             QVERIFY2(r.losses.back() < 0.5 * r.losses.front(),
                      qPrintable(QString("%1 -> %2").arg(r.losses.front()).arg(r.losses.back())));
@@ -153,8 +156,8 @@ private Q_SLOTS:
         peft::PeftModel m(base, method(peft::Method::Lora));
         train::Trainer t(m, quickConfig(5), corpus(8), {}, "");
         Recorder r;
-        train::RunControl control;
-        QCOMPARE(t.run(r, control).status, std::string("completed"));
+        RunControl control;
+        QCOMPARE(t.run(r, control).status, train::TrainStatus::Completed);
         auto before = pristine->named_parameters();
         for (const auto& item : base->named_parameters()) {
             if (item.key().find("lora_") != std::string::npos)
@@ -171,13 +174,13 @@ private Q_SLOTS:
             c.precision = precision;
             train::Trainer t(m, c, corpus(8), {}, "");
             Recorder r;
-            train::RunControl control;
+            RunControl control;
             const auto result = t.run(r, control);
             return std::make_pair(result.status, r.losses);
         };
         const auto [s32, l32] = run("f32");
         const auto [s16, l16] = run("bf16");
-        QCOMPARE(s16, std::string("completed"));
+        QCOMPARE(s16, train::TrainStatus::Completed);
         // bf16 keeps ~3 significant digits: the first loss agrees to 2%, and it learns as f32 does.
         QVERIFY2(std::abs(l16.front() - l32.front()) < 0.02 * l32.front(),
                  qPrintable(QString("%1 vs %2").arg(l16.front()).arg(l32.front())));
@@ -193,16 +196,16 @@ private Q_SLOTS:
         {
             peft::PeftModel m(loadBase("llama_gqa"), method(peft::Method::Lora));
             train::Trainer t(m, config, corpus(10), {}, dir.filePath("a").toStdString());
-            train::RunControl control;
-            QCOMPARE(t.run(full, control).status, std::string("completed"));
+            RunControl control;
+            QCOMPARE(t.run(full, control).status, train::TrainStatus::Completed);
         }
         QCOMPARE(full.checkpoints.size(), size_t(2));
         Recorder resumed;
         {
             peft::PeftModel m(loadBase("llama_gqa"), method(peft::Method::Lora));
             train::Trainer t(m, config, corpus(10), {}, dir.filePath("b").toStdString());
-            train::RunControl control;
-            QCOMPARE(t.run(resumed, control, full.checkpoints[0]).status, std::string("completed"));
+            RunControl control;
+            QCOMPARE(t.run(resumed, control, full.checkpoints[0]).status, train::TrainStatus::Completed);
         }
         QCOMPARE(resumed.losses.size(), size_t(3));
         for (size_t i = 0; i < 3; ++i)
@@ -213,7 +216,7 @@ private Q_SLOTS:
     {
         peft::PeftModel m(loadBase("llama_tied"), method(peft::Method::Lora));
         train::Trainer t(m, quickConfig(50), corpus(8), {}, "");
-        train::RunControl control;
+        RunControl control;
         Recorder r;
         r.hook = [&](const train::StepEvent& e) {
             if (e.step == 2)
@@ -228,7 +231,7 @@ private Q_SLOTS:
         QCOMPARE(r.losses.size(), size_t(2));
         control.cancel();
         worker.join();
-        QCOMPARE(result.status, std::string("cancelled"));
+        QCOMPARE(result.status, train::TrainStatus::Cancelled);
         QCOMPARE(result.steps, int64_t(2));
     }
 
@@ -241,9 +244,9 @@ private Q_SLOTS:
         c.clipNorm = 0;
         train::Trainer t(m, c, corpus(8), {}, "");
         Recorder r;
-        train::RunControl control;
+        RunControl control;
         auto result = t.run(r, control);
-        QCOMPARE(result.status, std::string("failed"));
+        QCOMPARE(result.status, train::TrainStatus::Failed);
         QVERIFY2(QString::fromStdString(result.error).contains("lower the learning rate"), result.error.c_str());
         QVERIFY(result.steps < 20);
     }
@@ -257,13 +260,47 @@ private Q_SLOTS:
         c.earlyStoppingPatience = 2;
         train::Trainer t(m, c, corpus(8), corpus(4, 3), "");
         Recorder r;
-        train::RunControl control;
+        RunControl control;
         auto result = t.run(r, control);
-        QCOMPARE(result.status, std::string("early_stopped"));
+        QCOMPARE(result.status, train::TrainStatus::EarlyStopped);
         QCOMPARE(result.steps, int64_t(3));
         QCOMPARE(r.validation.size(), size_t(3));
         // Perplexity bookkeeping: the reported best is the first evaluation.
-        QCOMPARE(result.bestValidationLoss, r.validation[0]);
+        QVERIFY(result.bestValidationLoss.has_value());
+        QCOMPARE(*result.bestValidationLoss, r.validation[0]);
+    }
+    void neverValidatedIsNullInTheCheckpointAndOldFilesStillLoad()
+    {
+        QTemporaryDir dir;
+        auto config = quickConfig(2);
+        config.checkpointEvery = 1;
+        Recorder r;
+        {
+            peft::PeftModel m(loadBase("llama_tied"), method(peft::Method::Lora));
+            train::Trainer t(m, config, corpus(8), {}, dir.filePath("a").toStdString());
+            RunControl control;
+            const auto result = t.run(r, control);
+            QCOMPARE(result.status, train::TrainStatus::Completed);
+            QVERIFY(!result.bestValidationLoss.has_value());
+        }
+        const std::string statePath = r.checkpoints[0] + "/state.json";
+        auto state = nlohmann::json::parse(io::readFile(statePath));
+        QVERIFY(state.at("best_validation_loss").is_null());
+
+        // Resume (no validation set, so nothing re-validates) with the field as older versions wrote it.
+        auto resumeWith = [&](const nlohmann::json& best) {
+            state["best_validation_loss"] = best;
+            io::writeFileAtomic(statePath, state.dump(2));
+            peft::PeftModel m(loadBase("llama_tied"), method(peft::Method::Lora));
+            train::Trainer t(m, config, corpus(8), {}, dir.filePath("b").toStdString());
+            Recorder again;
+            RunControl control;
+            return t.run(again, control, r.checkpoints[0]);
+        };
+        const auto measured = resumeWith(1.25);
+        QCOMPARE(measured.status, train::TrainStatus::Completed);
+        QCOMPARE(measured.bestValidationLoss, std::optional<double>(1.25));
+        QVERIFY(!resumeWith(0.0).bestValidationLoss.has_value()); // 0 was the old "never validated"
     }
 };
 

@@ -1,6 +1,6 @@
 // The Dataset panel driven through its widgets, offscreen, on real files.
-#include "dataset/dataset_panel.h"
-#include "dataset/preview_model.h"
+#include "ui/dataset/dataset_panel.h"
+#include "ui/dataset/preview_model.h"
 #include "tokenizer/tokenizer.h"
 
 #include <QBarSet>
@@ -259,6 +259,8 @@ private Q_SLOTS:
         QVERIFY(panel.truncatedBars() == nullptr); // no tokenizer yet
         panel.setTokenizerPath(tokenizerDir);
         QVERIFY2(panel.message().isEmpty(), qPrintable(panel.message()));
+        // Counted on a worker: nothing shown until the result is back.
+        QTRY_VERIFY(!panel.lengthsPending());
 
         // Lengths straight from the tokenizer: the plain template's "prompt\nresponse",
         // encoded with the tokenizer's own specials (Llama: BOS first), plus the EOS
@@ -302,6 +304,21 @@ private Q_SLOTS:
             shownCut += cut->at(b);
         }
         QCOMPARE(shownCut, 15.0);
+
+        // A template changed while counting restarts the count; the older
+        // result, for a template no longer chosen, is never shown.
+        QSignalSpy lengthsChanged(&panel, &DatasetPanel::tokenLengthsChanged);
+        panel.templateCombo()->setCurrentIndex(panel.templateCombo()->findData("chatml"));
+        QVERIFY(panel.lengthsPending());
+        QVERIFY(panel.tokenLengths().empty());
+        QVERIFY(panel.truncatedBars() == nullptr);
+        QCOMPARE(panel.findChild<QLabel*>("truncatedLabel")->text(), QString("Counting token lengths…"));
+        panel.templateCombo()->setCurrentIndex(panel.templateCombo()->findData("plain"));
+        QTRY_VERIFY(!panel.lengthsPending());
+        QCOMPARE(panel.tokenLengths(), lengths);
+        QTest::qWait(50); // a late chatml result, if any, would land here
+        QCOMPARE(panel.tokenLengths(), lengths);
+        QCOMPARE(lengthsChanged.count(), 3); // two restarts, one result
 
         // A bad tokenizer path is a message, not a crash.
         panel.setTokenizerPath(dir.filePath("nowhere"));

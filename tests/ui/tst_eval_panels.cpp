@@ -1,8 +1,8 @@
 // The evaluation comparison and forgetting panels on a real SQLite run store
 // filled with hand-chosen scores and outputs (no model involved).
-#include "eval/evaluation_panel.h"
-#include "eval/example_view.h"
-#include "eval/forgetting_panel.h"
+#include "ui/eval/evaluation_panel.h"
+#include "ui/eval/example_view.h"
+#include "ui/eval/forgetting_panel.h"
 #include "store/run_store.h"
 
 #include <QBarSeries>

@@ -1,14 +1,14 @@
 // The window as a person uses it, offscreen: open a RUN.json, press Start,
 // see points arrive on the loss chart, find the finished run in the history.
-#include "common/recent_files.h"
-#include "common/theme.h"
+#include "ui/common/recent_files.h"
+#include "ui/common/theme.h"
 #include "common/tiny_model.h"
-#include "history/run_details_dialog.h"
-#include "history/run_history_panel.h"
+#include "ui/history/run_details_dialog.h"
+#include "ui/history/run_history_panel.h"
 #include "io/atomic_file.h"
-#include "main_window.h"
+#include "ui/main_window.h"
 #include "store/run_store.h"
-#include "training/training_panel.h"
+#include "ui/training/training_panel.h"
 
 #include <nlohmann/json.hpp>
 

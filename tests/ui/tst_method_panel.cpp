@@ -1,13 +1,15 @@
 // The Method panel driven through its widgets: model facts from a real
 // Hugging Face folder, trainable counts against hand computation, RUN.json
-// saved and loaded back losslessly, invalid input blocking Start.
-#include "method/method_panel.h"
+// saved and loaded back losslessly, invalid input blocking Start with
+// train::validate()'s message shown at the field it is about.
+#include "ui/method/method_panel.h"
 #include "train/run_config.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -182,9 +184,72 @@ private Q_SLOTS:
         QVERIFY(child<QLabel>(p, "problemLabel")->text().contains("Learning rate"));
         typeInto(lr, "-1e-4");
         QVERIFY(!start->isEnabled());
+        // validate()'s rule and wording; the number as the field would show it.
+        QCOMPARE(p.problem(), QString("Learning rate: expected a number > 0, found -1e-04"));
         typeInto(lr, "3e-4");
         QVERIFY(start->isEnabled());
         QCOMPARE(p.runConfig().training.learningRate, 3e-4);
+    }
+
+    void problemsAreShownAtTheirFieldsAndListed()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        p.setDataConfig(m_data);
+        chooseMethod(p, MethodPanel::Lora);
+        auto* start = child<QPushButton>(p, "startButton");
+        auto* list = child<QListWidget>(p, "problemList");
+        auto* warmup = child<QSpinBox>(p, "warmupSteps");
+        const QString warmupTip = warmup->toolTip();
+        QVERIFY(start->isEnabled());
+        QVERIFY(!list->isVisibleTo(&p));
+
+        child<QSpinBox>(p, "maxSteps")->setValue(10);
+        warmup->setValue(20);
+        const QString warmupProblem("Warm-up: expected 0 to 10 steps (the length of the run), found 20");
+        QCOMPARE(child<QLabel>(p, "warmupStepsError")->text(), warmupProblem);
+        QCOMPARE(warmup->toolTip(), warmupProblem);
+        QVERIFY(!warmup->styleSheet().isEmpty()); // highlighted
+        QCOMPARE(p.problem(), warmupProblem);
+        QVERIFY(!start->isEnabled());
+
+        typeInto(child<QLineEdit>(p, "loraDropout"), "1");
+        const QString dropoutProblem("LoRA dropout: expected a value in [0, 1), found 1");
+        QCOMPARE(child<QLabel>(p, "loraDropoutError")->text(), dropoutProblem);
+        QVERIFY(!p.estimate()); // the LoRA settings are not valid: no estimate for them
+        // Both are listed, in RUN.json order (method before training).
+        QVERIFY(list->isVisibleTo(&p));
+        QCOMPARE(list->count(), 2);
+        QCOMPARE(list->item(0)->text(), dropoutProblem);
+        QCOMPARE(list->item(1)->text(), warmupProblem);
+
+        // A problem on another method's page blocks Start too: RUN.json keeps every section.
+        child<QComboBox>(p, "promptInit")->setCurrentText("text");
+        QCOMPARE(child<QLabel>(p, "promptTextError")->text(),
+                 QString("Prompt text: initialisation \"text\" needs a non-empty text"));
+        QCOMPARE(list->count(), 3);
+
+        // Fixed: marks, tooltips and the list are gone, Start is back.
+        typeInto(child<QLineEdit>(p, "promptText"), "Answer:");
+        typeInto(child<QLineEdit>(p, "loraDropout"), "0.1");
+        warmup->setValue(5);
+        QVERIFY2(start->isEnabled(), qPrintable(p.problem()));
+        QCOMPARE(warmup->toolTip(), warmupTip);
+        QVERIFY(warmup->styleSheet().isEmpty());
+        QVERIFY(!child<QLabel>(p, "warmupStepsError")->isVisibleTo(&p));
+        QVERIFY(!list->isVisibleTo(&p));
+        QVERIFY(p.estimate());
+    }
+
+    void missingDataIsAProblemWithoutAField()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        QCOMPARE(p.problem(), QString("Training data: give at least one training file"));
+        QVERIFY(!child<QPushButton>(p, "startButton")->isEnabled());
+        QVERIFY(p.estimate()); // the estimate does not need the data files
+        p.setDataConfig(m_data);
+        QVERIFY2(p.problem().isEmpty(), qPrintable(p.problem()));
     }
 
     void saveAndLoadRoundTrip()

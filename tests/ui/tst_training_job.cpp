@@ -3,7 +3,7 @@
 #include "common/tiny_model.h"
 #include "io/atomic_file.h"
 #include "train/run_config.h"
-#include "training/training_job.h"
+#include "ui/training/training_job.h"
 
 #include <nlohmann/json.hpp>
 

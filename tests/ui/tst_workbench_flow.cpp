@@ -5,15 +5,15 @@
 // heatmap's cells. Values shown are checked against the run store, which
 // the evaluation engine wrote independently of the panels.
 #include "common/tiny_model.h"
-#include "dataset/dataset_panel.h"
-#include "eval/eval_results.h"
-#include "eval/evaluation_panel.h"
-#include "eval/forgetting_panel.h"
+#include "ui/dataset/dataset_panel.h"
+#include "ui/eval/eval_results.h"
+#include "ui/eval/evaluation_panel.h"
+#include "ui/eval/forgetting_panel.h"
 #include "io/atomic_file.h"
-#include "main_window.h"
-#include "method/method_panel.h"
+#include "ui/main_window.h"
+#include "ui/method/method_panel.h"
 #include "store/run_store.h"
-#include "training/training_panel.h"
+#include "ui/training/training_panel.h"
 
 #include <nlohmann/json.hpp>
 

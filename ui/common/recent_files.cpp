@@ -1,4 +1,4 @@
-#include "common/recent_files.h"
+#include "ui/common/recent_files.h"
 
 #include <QAction>
 #include <QDir>

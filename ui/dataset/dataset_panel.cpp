@@ -1,16 +1,8 @@
-#include "dataset/dataset_panel.h"
+#include "ui/dataset/dataset_panel.h"
 
-#include "data/mixing.h"
-#include "data/stats.h"
-#include "data/template.h"
-#include "data/tokenized.h"
-#include "dataset/preview_model.h"
-#include "tokenizer/tokenizer.h"
+#include "ui/dataset/length_histogram.h"
+#include "ui/dataset/preview_model.h"
 
-#include <QBarCategoryAxis>
-#include <QBarSet>
-#include <QChart>
-#include <QChartView>
 #include <QComboBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -26,30 +18,32 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QStackedBarSeries>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTextCursor>
 #include <QTextEdit>
+#include <QThreadPool>
 #include <QUrl>
-#include <QValueAxis>
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <set>
 
 namespace tb::ui {
 
 namespace {
 
-// Names core's readers understand (data::ReadOptions::fieldMap targets).
-const QStringList kTargets = {"prompt", "response", "instruction", "input", "output",
-                              "text", "task", "messages", "completion"};
-const QString kIgnore = QStringLiteral("ignore");
 constexpr size_t kBinCount = 20;
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+QStringList qsList(const std::vector<std::string>& list)
+{
+    QStringList out;
+    for (const auto& s : list)
+        out << qs(s);
+    return out;
+}
 
 QString messagesText(const data::Record& r)
 {
@@ -148,6 +142,8 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent)
     m_maxLength->setRange(1, 1 << 20);
     m_maxLength->setValue(static_cast<int>(train::DataConfig{}.maxLength));
     m_maxLength->setToolTip(tr("Examples longer than this many tokens are truncated"));
+    m_session.setMaxLength(size_t(m_maxLength->value()));
+    m_session.setTemplateKind(data::templateFromName(m_template->currentData().toString().toStdString()));
     auto* settings = new QHBoxLayout;
     auto* templateLabel = new QLabel(tr("&Template:"));
     templateLabel->setBuddy(m_template);
@@ -208,19 +204,9 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent)
     m_taskTable = makeTable({tr("Task"), tr("Records"), tr("Share")}, "taskTable");
     m_taskTable->setSortingEnabled(true);
 
-    // Token lengths.
-    m_chart = new QChart;
-    m_chart->setTitle(tr("Token lengths"));
-    auto* chartView = new QChartView(m_chart);
-    chartView->setObjectName("lengthChart");
-    chartView->setRenderHint(QPainter::Antialiasing);
-    chartView->setMinimumHeight(220);
-    m_truncatedLabel = new QLabel;
-    m_truncatedLabel->setObjectName("truncatedLabel");
-    auto* lengthTab = new QWidget;
-    auto* lengthLayout = new QVBoxLayout(lengthTab);
-    lengthLayout->addWidget(chartView, 1);
-    lengthLayout->addWidget(m_truncatedLabel);
+    m_histogram = new LengthHistogram;
+    m_pool = new QThreadPool(this);
+    m_pool->setMaxThreadCount(1);
 
     // Problems.
     m_issueTable = makeTable({tr("File"), tr("Line"), tr("Field"), tr("Problem")}, "issueTable");
@@ -231,7 +217,7 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent)
     m_tabs->addTab(previewTab, tr("Pre&view"));
     m_tabs->addTab(templateTab, tr("Te&mplate"));
     m_tabs->addTab(m_taskTable, tr("Tas&ks"));
-    m_tabs->addTab(lengthTab, tr("Token &lengths"));
+    m_tabs->addTab(m_histogram, tr("Token &lengths"));
     m_tabs->addTab(m_issueTable, tr("Pro&blems"));
 
     auto* top = new QSplitter(Qt::Horizontal);
@@ -256,12 +242,13 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent)
             setTokenizerPath(m_tokenizerEdit->text());
     });
     connect(m_template, &QComboBox::currentIndexChanged, this, [this] {
+        m_session.setTemplateKind(data::templateFromName(m_template->currentData().toString().toStdString()));
         refreshTemplate();
-        computeLengths();
-        refreshHistogram();
+        measureLengths();
         Q_EMIT dataConfigChanged();
     });
     connect(m_maxLength, &QSpinBox::valueChanged, this, [this] {
+        m_session.setMaxLength(size_t(m_maxLength->value()));
         refreshHistogram();
         Q_EMIT dataConfigChanged();
     });
@@ -274,47 +261,42 @@ DatasetPanel::DatasetPanel(QWidget* parent) : QWidget(parent)
     reload();
 }
 
-DatasetPanel::~DatasetPanel() = default;
+DatasetPanel::~DatasetPanel()
+{
+    // The worker posts its result to this panel: it must be done before the panel goes.
+    if (m_lengthControl)
+        m_lengthControl->cancel();
+    m_pool->waitForDone();
+}
 
 // --- Files -----------------------------------------------------------------
 
 void DatasetPanel::addFiles(const QStringList& paths)
 {
-    bool added = false;
+    std::vector<std::string> absolute;
     for (const QString& p : paths) {
-        const QString path = QFileInfo(p).absoluteFilePath();
-        const bool known =
-            std::any_of(m_files.begin(), m_files.end(), [&](const LoadedFile& f) { return f.path == path; });
-        if (!known && !p.isEmpty()) {
-            m_files.push_back({path, {}});
-            added = true;
-        }
+        if (!p.isEmpty())
+            absolute.push_back(QFileInfo(p).absoluteFilePath().toStdString());
     }
-    if (added)
+    if (m_session.addFiles(absolute))
         reload();
 }
 
 void DatasetPanel::clearFiles()
 {
-    m_files.clear();
-    m_sourceFields.clear();
+    m_session.clearFiles();
     reload();
 }
 
-QStringList DatasetPanel::files() const
-{
-    QStringList out;
-    for (const auto& f : m_files)
-        out << f.path;
-    return out;
-}
+QStringList DatasetPanel::files() const { return qsList(m_session.files()); }
 
-int DatasetPanel::recordCount() const
+QStringList DatasetPanel::sourceFields() const { return qsList(m_session.sourceFields()); }
+
+int DatasetPanel::recordCount() const { return static_cast<int>(m_session.recordCount()); }
+
+QString DatasetPanel::fileName(size_t file) const
 {
-    size_t n = 0;
-    for (const auto& f : m_files)
-        n += f.result.records.size();
-    return static_cast<int>(n);
+    return QFileInfo(qs(m_session.loaded()[file].path)).fileName();
 }
 
 void DatasetPanel::chooseFiles()
@@ -348,15 +330,15 @@ void DatasetPanel::dropEvent(QDropEvent* event)
 
 // --- Field mapping -----------------------------------------------------------
 
-QString DatasetPanel::fieldMapping(const QString& sourceField) const { return m_choice.value(sourceField); }
+QString DatasetPanel::fieldMapping(const QString& sourceField) const
+{
+    return qs(m_session.fieldMapping(sourceField.toStdString()));
+}
 
 void DatasetPanel::setFieldMapping(const QString& sourceField, const QString& target)
 {
-    if (!m_choice.contains(sourceField) || m_choice.value(sourceField) == target)
+    if (!m_session.setFieldMapping(sourceField.toStdString(), target.toStdString()))
         return;
-    if (target != kIgnore && !kTargets.contains(target))
-        return;
-    m_choice[sourceField] = target;
     if (QComboBox* combo = fieldCombo(sourceField)) {
         const QSignalBlocker block(combo);
         combo->setCurrentIndex(combo->findData(target));
@@ -373,36 +355,19 @@ QComboBox* DatasetPanel::fieldCombo(const QString& sourceField) const
     return nullptr;
 }
 
-// The choices in core's terms: a field chosen as itself needs no entry; a
-// field core would read by its own name but that is ignored maps to "ignore".
-std::map<std::string, std::string> DatasetPanel::coreFieldMap() const
-{
-    std::map<std::string, std::string> map;
-    for (auto it = m_choice.begin(); it != m_choice.end(); ++it) {
-        const QString& source = it.key();
-        const QString& target = it.value();
-        if (target == source)
-            continue;
-        if (target == kIgnore && !kTargets.contains(source))
-            continue;
-        map[source.toStdString()] = target.toStdString();
-    }
-    return map;
-}
-
 void DatasetPanel::rebuildFieldTable()
 {
     m_fieldTable->setRowCount(0);
-    m_fieldTable->setRowCount(int(m_sourceFields.size()));
-    for (int row = 0; row < m_sourceFields.size(); ++row) {
-        const QString source = m_sourceFields[row];
+    m_fieldTable->setRowCount(int(m_shownFields.size()));
+    for (int row = 0; row < m_shownFields.size(); ++row) {
+        const QString source = m_shownFields[row];
         m_fieldTable->setItem(row, 0, item(source));
         auto* combo = new QComboBox;
         combo->setObjectName(QStringLiteral("fieldCombo_") + source);
-        for (const QString& t : kTargets)
-            combo->addItem(t, t);
-        combo->addItem(tr("(ignore)"), kIgnore);
-        combo->setCurrentIndex(combo->findData(m_choice.value(source)));
+        for (const std::string& t : data::mappingTargets())
+            combo->addItem(qs(t), qs(t));
+        combo->addItem(tr("(ignore)"), qs(data::kIgnoreField));
+        combo->setCurrentIndex(combo->findData(fieldMapping(source)));
         connect(combo, &QComboBox::currentIndexChanged, this,
                 [this, source, combo] { setFieldMapping(source, combo->currentData().toString()); });
         m_fieldTable->setCellWidget(row, 1, combo);
@@ -411,34 +376,18 @@ void DatasetPanel::rebuildFieldTable()
 
 // --- Reading -------------------------------------------------------------
 
+// Reading is synchronous: callers (the main window, tests) read the records
+// right after addFiles(). The session's readFiles()/adopt() would let it move
+// to a worker later; token lengths, the slower part, already run on one.
 void DatasetPanel::reload()
 {
     showMessage({});
-    data::ReadOptions options;
-    options.fieldMap = coreFieldMap();
-    QStringList fields;
-    for (auto& f : m_files) {
-        try {
-            f.result = data::validateDataset(f.path.toStdString(), options);
-        } catch (const std::exception& e) { // validate reports problems itself; this is the unforeseen
-            f.result = {};
-            f.result.issues.push_back({f.path.toStdString(), 0, {}, e.what()});
-        }
-        for (const auto& name : f.result.fields) {
-            if (!fields.contains(qs(name)))
-                fields << qs(name);
-        }
-    }
-    // Fields keep their choice; a new one starts as itself when core knows
-    // the name, else ignored.
-    for (const QString& name : fields) {
-        if (!m_choice.contains(name))
-            m_choice[name] = kTargets.contains(name) ? name : kIgnore;
-    }
+    m_session.reload();
     // The combo that changed a mapping must survive its own signal: rebuild
     // only when the set of fields changes (mapping never changes it).
-    if (fields != m_sourceFields) {
-        m_sourceFields = fields;
+    const QStringList fields = sourceFields();
+    if (fields != m_shownFields) {
+        m_shownFields = fields;
         rebuildFieldTable();
     }
     refreshFiles();
@@ -446,37 +395,25 @@ void DatasetPanel::reload()
     refreshTasks();
     refreshIssues();
     refreshTemplate();
-    computeLengths();
-    refreshHistogram();
+    measureLengths();
     Q_EMIT dataConfigChanged();
 }
 
 void DatasetPanel::refreshFiles()
 {
-    m_fileTable->setRowCount(int(m_files.size()));
-    for (int row = 0; row < int(m_files.size()); ++row) {
-        const auto& f = m_files[size_t(row)];
-        std::set<std::string> shapes;
-        std::set<std::string> tasks;
-        for (const auto& r : f.result.records) {
-            shapes.insert(data::shapeName(r.shape));
-            tasks.insert(r.task);
-        }
-        QStringList shapeList, taskList;
-        for (const auto& s : shapes)
-            shapeList << qs(s);
-        for (const auto& t : tasks)
-            taskList << qs(t);
-        auto* name = item(QFileInfo(f.path).fileName());
-        name->setToolTip(f.path);
+    const auto summaries = m_session.fileSummaries();
+    m_fileTable->setRowCount(int(summaries.size()));
+    for (int row = 0; row < int(summaries.size()); ++row) {
+        const data::FileSummary& f = summaries[size_t(row)];
+        auto* name = item(fileName(size_t(row)));
+        name->setToolTip(qs(m_session.loaded()[size_t(row)].path));
         m_fileTable->setItem(row, 0, name);
-        m_fileTable->setItem(row, 1, item(f.result.format == data::FileFormat::Auto
-                                              ? tr("unknown")
-                                              : qs(data::formatName(f.result.format))));
-        m_fileTable->setItem(row, 2, numberItem(qlonglong(f.result.records.size())));
-        m_fileTable->setItem(row, 3, numberItem(qlonglong(f.result.issues.size())));
-        m_fileTable->setItem(row, 4, item(shapeList.join(QStringLiteral(", "))));
-        m_fileTable->setItem(row, 5, item(taskList.join(QStringLiteral(", "))));
+        m_fileTable->setItem(row, 1, item(f.format == data::FileFormat::Auto ? tr("unknown")
+                                                                             : qs(data::formatName(f.format))));
+        m_fileTable->setItem(row, 2, numberItem(qlonglong(f.records)));
+        m_fileTable->setItem(row, 3, numberItem(qlonglong(f.problems)));
+        m_fileTable->setItem(row, 4, item(qsList(f.shapes).join(QStringLiteral(", "))));
+        m_fileTable->setItem(row, 5, item(qsList(f.tasks).join(QStringLiteral(", "))));
     }
     m_fileTable->resizeColumnsToContents();
 }
@@ -484,35 +421,25 @@ void DatasetPanel::refreshFiles()
 void DatasetPanel::refreshPreview()
 {
     std::vector<PreviewRow> rows;
-    for (int fi = 0; fi < int(m_files.size()); ++fi) {
-        const auto& f = m_files[size_t(fi)];
-        const QString name = QFileInfo(f.path).fileName();
-        std::vector<PreviewRow> fileRows;
-        for (size_t i = 0; i < f.result.records.size(); ++i) {
-            const data::Record& r = f.result.records[i];
-            PreviewRow row{fi, qint64(f.result.lines[i]), int(i), {}};
+    for (const data::PreviewEntry& e : m_session.previewEntries()) {
+        const auto& result = m_session.loaded()[e.file].result;
+        PreviewRow row{int(e.file), qint64(e.line), e.record ? int(*e.record) : -1, {}};
+        const QString name = fileName(e.file);
+        if (e.record) {
+            const data::Record& r = result.records[*e.record];
             row.cells = QStringList{name, QString::number(row.line), qs(r.task), qs(data::shapeName(r.shape)),
                                     qs(r.instruction), qs(r.input), qs(r.output), qs(r.prompt), qs(r.response),
                                     qs(r.text), messagesText(r), QString()};
-            fileRows.push_back(std::move(row));
-        }
-        // Records that did not read are rows too, so a problem can be found in place.
-        for (const auto& issue : f.result.issues) {
-            if (issue.line == 0)
-                continue;
-            const bool taken = std::any_of(fileRows.begin(), fileRows.end(),
-                                           [&](const PreviewRow& r) { return r.line == qint64(issue.line); });
-            if (taken)
-                continue;
-            PreviewRow row{fi, qint64(issue.line), -1, {}};
+        } else {
             row.cells = QStringList{name, QString::number(row.line), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
-            row.cells[PreviewModel::Problem] =
-                issue.field.empty() ? qs(issue.message) : tr("field '%1': %2").arg(qs(issue.field), qs(issue.message));
-            fileRows.push_back(std::move(row));
+            if (e.issue) {
+                const data::ValidationIssue& issue = result.issues[*e.issue];
+                row.cells[PreviewModel::Problem] = issue.field.empty()
+                                                       ? qs(issue.message)
+                                                       : tr("field '%1': %2").arg(qs(issue.field), qs(issue.message));
+            }
         }
-        std::stable_sort(fileRows.begin(), fileRows.end(),
-                         [](const PreviewRow& a, const PreviewRow& b) { return a.line < b.line; });
-        std::move(fileRows.begin(), fileRows.end(), std::back_inserter(rows));
+        rows.push_back(std::move(row));
     }
     m_model->setRows(std::move(rows));
     updatePageControls();
@@ -539,46 +466,34 @@ void DatasetPanel::previousPage() { m_model->setPage(m_model->page() - 1); }
 
 void DatasetPanel::refreshTasks()
 {
-    std::vector<std::string> taskOfRecord;
-    for (const auto& f : m_files) {
-        for (const auto& r : f.result.records)
-            taskOfRecord.push_back(r.task);
-    }
-    const auto counts = data::countTasks(taskOfRecord);
+    const auto counts = m_session.taskCounts();
     m_taskTable->setSortingEnabled(false);
     m_taskTable->setRowCount(int(counts.size()));
-    int row = 0;
-    for (const auto& [task, n] : counts) {
-        m_taskTable->setItem(row, 0, item(qs(task)));
-        m_taskTable->setItem(row, 1, numberItem(qlonglong(n)));
-        m_taskTable->setItem(
-            row, 2, item(QStringLiteral("%1%").arg(100.0 * double(n) / double(taskOfRecord.size()), 0, 'f', 1)));
-        ++row;
+    for (int row = 0; row < int(counts.size()); ++row) {
+        const data::TaskCount& t = counts[size_t(row)];
+        m_taskTable->setItem(row, 0, item(qs(t.task)));
+        m_taskTable->setItem(row, 1, numberItem(qlonglong(t.records)));
+        m_taskTable->setItem(row, 2, item(QStringLiteral("%1%").arg(100.0 * t.share, 0, 'f', 1)));
     }
     m_taskTable->setSortingEnabled(true);
 }
 
 void DatasetPanel::refreshIssues()
 {
-    int total = 0;
-    for (const auto& f : m_files)
-        total += int(f.result.issues.size());
-    m_issueTable->setRowCount(total);
-    int row = 0;
-    for (int fi = 0; fi < int(m_files.size()); ++fi) {
-        for (const auto& issue : m_files[size_t(fi)].result.issues) {
-            auto* file = item(QFileInfo(m_files[size_t(fi)].path).fileName());
-            file->setData(Qt::UserRole, fi);
-            file->setToolTip(m_files[size_t(fi)].path);
-            m_issueTable->setItem(row, 0, file);
-            m_issueTable->setItem(row, 1, numberItem(qlonglong(issue.line)));
-            m_issueTable->setItem(row, 2, item(qs(issue.field)));
-            m_issueTable->setItem(row, 3, item(qs(issue.message)));
-            ++row;
-        }
+    const auto problems = m_session.problems();
+    m_issueTable->setRowCount(int(problems.size()));
+    for (int row = 0; row < int(problems.size()); ++row) {
+        const data::Problem& p = problems[size_t(row)];
+        auto* file = item(fileName(p.file));
+        file->setData(Qt::UserRole, int(p.file));
+        file->setToolTip(qs(m_session.loaded()[p.file].path));
+        m_issueTable->setItem(row, 0, file);
+        m_issueTable->setItem(row, 1, numberItem(qlonglong(p.issue.line)));
+        m_issueTable->setItem(row, 2, item(qs(p.issue.field)));
+        m_issueTable->setItem(row, 3, item(qs(p.issue.message)));
     }
     m_tabs->setTabText(m_tabs->indexOf(m_issueTable),
-                       total ? tr("Pro&blems (%1)").arg(total) : tr("Pro&blems"));
+                       problems.empty() ? tr("Pro&blems") : tr("Pro&blems (%1)").arg(problems.size()));
 }
 
 void DatasetPanel::jumpToIssue(int row)
@@ -600,43 +515,38 @@ void DatasetPanel::jumpToIssue(int row)
 
 // --- Template ------------------------------------------------------------
 
-const data::Record* DatasetPanel::currentRecord(QString* where) const
+std::optional<data::RecordRef> DatasetPanel::currentRecord(QString* where) const
 {
     const QModelIndex current = m_preview->selectionModel()->currentIndex();
     if (current.isValid() && current.row() < m_model->rowCount()) {
         const PreviewRow& row = m_model->rowAt(current.row());
         if (row.record >= 0) {
-            *where = tr("%1, line %2").arg(QFileInfo(m_files[size_t(row.file)].path).fileName()).arg(row.line);
-            return &m_files[size_t(row.file)].result.records[size_t(row.record)];
+            *where = tr("%1, line %2").arg(fileName(size_t(row.file))).arg(row.line);
+            return data::RecordRef{size_t(row.file), size_t(row.record)};
         }
     }
-    for (const auto& f : m_files) {
-        if (!f.result.records.empty()) {
-            *where = tr("%1, line %2 (select a record in the preview to see another)")
-                         .arg(QFileInfo(f.path).fileName())
-                         .arg(f.result.lines.front());
-            return &f.result.records.front();
-        }
+    const auto first = m_session.firstRecord();
+    if (first) {
+        *where = tr("%1, line %2 (select a record in the preview to see another)")
+                     .arg(fileName(first->file))
+                     .arg(m_session.lineOf(*first));
     }
-    return nullptr;
+    return first;
 }
 
 void DatasetPanel::refreshTemplate()
 {
     m_rendered->clear();
     QString where;
-    const data::Record* record = currentRecord(&where);
+    const auto record = currentRecord(&where);
     if (!record) {
         m_templateSource->setText(tr("No record to show."));
         return;
     }
     m_templateSource->setText(tr("Record: %1").arg(where));
-    std::vector<data::Segment> segments;
-    try {
-        const auto kind = data::templateFromName(m_template->currentData().toString().toStdString());
-        segments = data::renderRecord(*record, kind);
-    } catch (const std::exception& e) {
-        m_rendered->setPlainText(QString::fromStdString(e.what()));
+    const data::RenderedRecord rendered = m_session.render(*record);
+    if (!rendered.error.empty()) {
+        m_rendered->setPlainText(qs(rendered.error));
         return;
     }
     QTextCursor cursor(m_rendered->document());
@@ -644,7 +554,7 @@ void DatasetPanel::refreshTemplate()
     QTextCharFormat response;
     response.setBackground(QColor(255, 230, 140));
     response.setForeground(QColor(20, 20, 20));
-    for (const auto& s : segments)
+    for (const auto& s : rendered.segments)
         cursor.insertText(qs(s.text), s.loss ? response : prompt);
 }
 
@@ -664,8 +574,7 @@ void DatasetPanel::setTokenizerPath(const QString& path)
             showMessage(tr("Tokenizer: %1").arg(QString::fromStdString(e.what())));
         }
     }
-    computeLengths();
-    refreshHistogram();
+    measureLengths();
 }
 
 void DatasetPanel::chooseTokenizer()
@@ -675,101 +584,76 @@ void DatasetPanel::chooseTokenizer()
         setTokenizerPath(dir);
 }
 
-void DatasetPanel::computeLengths()
+// Starts counting the token lengths on the worker, on a snapshot of the
+// records and the tokenizer (both immutable and shared, so a reload or a new
+// tokenizer meanwhile does not touch what it reads). An older count still
+// running is cancelled and its result, should it arrive, ignored.
+void DatasetPanel::measureLengths()
 {
+    if (m_lengthControl)
+        m_lengthControl->cancel();
+    m_lengthControl.reset();
+    const quint64 generation = ++m_lengthsGeneration;
     m_lengths.clear();
-    if (!m_tokenizer)
-        return;
-    data::TokenizeOptions options;
-    options.templateKind = data::templateFromName(m_template->currentData().toString().toStdString());
-    options.maxLength = 0; // whole lengths: the truncation point is drawn on them
-    options.dropWithoutLoss = false;
-    try {
-        for (const auto& f : m_files) {
-            const data::TokenizedSet set = data::tokenizeRecords(f.result.records, *m_tokenizer, options);
-            for (const auto& ex : set.examples)
-                m_lengths.push_back(ex.ids.size());
-        }
-    } catch (const std::exception& e) {
-        m_lengths.clear();
-        showMessage(tr("Token lengths: %1").arg(QString::fromStdString(e.what())));
+    m_lengthsPending = bool(m_tokenizer);
+    if (m_lengthsPending) {
+        auto control = std::make_shared<RunControl>();
+        m_lengthControl = control;
+        m_pool->start([this, generation, control, files = m_session.loadedShared(), tokenizer = m_tokenizer,
+                       kind = m_session.templateKind()] {
+            data::TokenLengths result = data::measureTokenLengths(*files, *tokenizer, kind, control.get());
+            if (result.cancelled)
+                return;
+            QMetaObject::invokeMethod(
+                this,
+                [this, generation, result = std::move(result)]() mutable {
+                    takeLengths(generation, std::move(result));
+                },
+                Qt::QueuedConnection);
+        });
     }
+    refreshHistogram();
+    Q_EMIT tokenLengthsChanged();
+}
+
+void DatasetPanel::takeLengths(quint64 generation, data::TokenLengths result)
+{
+    if (generation != m_lengthsGeneration)
+        return; // counted for records, a template or a tokenizer no longer shown
+    m_lengthsPending = false;
+    m_lengthControl.reset();
+    m_lengths = std::move(result.lengths);
+    if (!result.error.empty())
+        showMessage(tr("Token lengths: %1").arg(qs(result.error)));
+    refreshHistogram();
+    Q_EMIT tokenLengthsChanged();
 }
 
 void DatasetPanel::refreshHistogram()
 {
-    m_chart->removeAllSeries(); // deletes the bar sets too
-    for (QAbstractAxis* axis : m_chart->axes()) {
-        m_chart->removeAxis(axis);
-        delete axis;
-    }
-    m_keptBars = nullptr;
-    m_truncatedBars = nullptr;
-    m_binWidth = 0;
     const size_t limit = size_t(m_maxLength->value());
-    m_truncated = int(std::count_if(m_lengths.begin(), m_lengths.end(), [&](size_t n) { return n > limit; }));
-    if (!m_tokenizer) {
-        m_truncatedLabel->setText(tr("Choose a tokenizer to see token lengths."));
-        return;
-    }
-    m_truncatedLabel->setText(tr("%n record(s) longer than %1 tokens would be truncated", nullptr, m_truncated)
-                                  .arg(limit));
-    if (m_lengths.empty())
-        return;
-
-    // Bins as core's statistics draw them (data/stats.h), each split into
-    // the part that fits and the part past the truncation point.
-    data::TokenizedSet set;
-    for (size_t n : m_lengths)
-        set.examples.push_back({std::vector<tok::TokenId>(n), {}, {}, false});
-    const data::DatasetStats stats = data::computeStats(set, kBinCount);
-    m_binWidth = stats.histogram.front().hi - stats.histogram.front().lo;
-
-    m_keptBars = new QBarSet(tr("fits"));
-    m_truncatedBars = new QBarSet(tr("truncated"));
-    m_keptBars->setColor(QColor(66, 133, 244));
-    m_truncatedBars->setColor(QColor(219, 68, 55));
-    QStringList categories;
-    for (const auto& bin : stats.histogram) {
-        const size_t over = size_t(std::count_if(m_lengths.begin(), m_lengths.end(), [&](size_t n) {
-            return n >= bin.lo && n < bin.hi && n > limit;
-        }));
-        m_keptBars->append(double(bin.count - over));
-        m_truncatedBars->append(double(over));
-        categories << QStringLiteral("%1–%2").arg(bin.lo).arg(bin.hi - 1);
-    }
-    auto* series = new QStackedBarSeries;
-    series->append(m_keptBars);
-    series->append(m_truncatedBars);
-    m_chart->addSeries(series);
-    auto* x = new QBarCategoryAxis;
-    x->append(categories);
-    x->setTitleText(tr("tokens"));
-    auto* y = new QValueAxis;
-    y->setTitleText(tr("records"));
-    y->setLabelFormat(QStringLiteral("%d"));
-    double top = 0;
-    for (const auto& bin : stats.histogram)
-        top = std::max(top, double(bin.count));
-    y->setRange(0, std::max(1.0, top));
-    m_chart->addAxis(x, Qt::AlignBottom);
-    m_chart->addAxis(y, Qt::AlignLeft);
-    series->attachAxis(x);
-    series->attachAxis(y);
-    m_chart->setTitle(tr("Token lengths (%1 template); truncation at %2 tokens")
-                          .arg(m_template->currentText())
-                          .arg(limit));
+    m_histogramData = data::lengthHistogram(m_lengths, limit, kBinCount);
+    if (!m_tokenizer)
+        m_histogram->showNote(tr("Choose a tokenizer to see token lengths."));
+    else if (m_lengthsPending)
+        m_histogram->showNote(tr("Counting token lengths…"));
+    else
+        m_histogram->showHistogram(m_histogramData, limit, m_template->currentText());
 }
+
+QBarSet* DatasetPanel::keptBars() const { return m_histogram->keptBars(); }
+
+QBarSet* DatasetPanel::truncatedBars() const { return m_histogram->truncatedBars(); }
 
 // --- Output ----------------------------------------------------------------
 
 train::DataConfig DatasetPanel::dataConfig() const
 {
     train::DataConfig config;
-    const auto map = coreFieldMap();
-    for (const auto& f : m_files) {
+    const auto map = m_session.coreFieldMap();
+    for (const auto& f : m_session.loaded()) {
         train::DataFile file;
-        file.path = f.path.toStdString();
+        file.path = f.path;
         file.format = data::formatName(f.result.format); // "auto" when it could not be told
         file.fields = map;
         config.train.push_back(std::move(file));

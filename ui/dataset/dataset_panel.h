@@ -3,19 +3,21 @@
 // their records, map source fields, see a record in the chosen template, the
 // tasks, the token lengths against the truncation point, and every problem.
 // What it ends with is a tb::train::DataConfig for the method panel.
-#include <QMap>
+// The work (reading, validating, tokenising) is data::DatasetSession's; the
+// panel shows it. Token lengths are counted on a worker thread.
 #include <QStringList>
 #include <QWidget>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "data/validate.h"
+#include "data/dataset_session.h"
 #include "train/run_config.h"
 
 class QBarSet;
-class QChart;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -25,13 +27,11 @@ class QTabWidget;
 class QTableView;
 class QTableWidget;
 class QTextEdit;
-
-namespace tb::tok {
-class Tokenizer;
-}
+class QThreadPool;
 
 namespace tb::ui {
 
+class LengthHistogram;
 class PreviewModel;
 
 class DatasetPanel : public QWidget {
@@ -54,7 +54,7 @@ public:
 
     // For tests and the lead's integration.
     QStringList files() const;
-    QStringList sourceFields() const { return m_sourceFields; }
+    QStringList sourceFields() const;
     int recordCount() const;
     QTableWidget* fileTable() const { return m_fileTable; }
     QTableWidget* fieldTable() const { return m_fieldTable; }
@@ -66,18 +66,23 @@ public:
     QTextEdit* templateView() const { return m_rendered; }
     QTableWidget* taskTable() const { return m_taskTable; }
     QSpinBox* maxLengthSpin() const { return m_maxLength; }
-    QBarSet* keptBars() const { return m_keptBars; }
-    QBarSet* truncatedBars() const { return m_truncatedBars; }
-    // Token lengths (BOS and EOS included, untruncated) of the records that read, in preview order.
+    QBarSet* keptBars() const;
+    QBarSet* truncatedBars() const;
+    // Token lengths (BOS and EOS included, untruncated) of the records that read, in preview order;
+    // empty while they are being counted (lengthsPending()).
     const std::vector<size_t>& tokenLengths() const { return m_lengths; }
-    size_t binWidth() const { return m_binWidth; }
-    int truncatedCount() const { return m_truncated; }
+    bool lengthsPending() const { return m_lengthsPending; }
+    size_t binWidth() const { return m_histogramData.binWidth; }
+    int truncatedCount() const { return int(m_histogramData.truncated); }
     QTableWidget* issueTable() const { return m_issueTable; }
     QTabWidget* tabs() const { return m_tabs; }
     QString message() const;
+    const data::DatasetSession& session() const { return m_session; }
 
 Q_SIGNALS:
     void dataConfigChanged();
+    // New token lengths are shown (counted, or cleared).
+    void tokenLengthsChanged();
 
 public Q_SLOTS:
     void chooseFiles();
@@ -93,12 +98,6 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
-    struct LoadedFile {
-        QString path;
-        data::ValidationResult result;
-    };
-
-    std::map<std::string, std::string> coreFieldMap() const;
     void reload();
     void rebuildFieldTable();
     void refreshFiles();
@@ -106,20 +105,26 @@ private:
     void refreshTasks();
     void refreshIssues();
     void refreshTemplate();
-    void computeLengths();
+    void measureLengths();
+    void takeLengths(quint64 generation, data::TokenLengths result);
     void refreshHistogram();
     void updatePageControls();
     void showMessage(const QString& text);
-    const data::Record* currentRecord(QString* where) const;
+    std::optional<data::RecordRef> currentRecord(QString* where) const;
+    QString fileName(size_t file) const;
 
-    std::vector<LoadedFile> m_files;
-    QStringList m_sourceFields;
-    QMap<QString, QString> m_choice; // source field -> target or "ignore"
-    std::unique_ptr<tok::Tokenizer> m_tokenizer;
+    data::DatasetSession m_session;
+    QStringList m_shownFields; // the fields the mapping table has rows for
+    // Shared with the worker counting token lengths, which may outlive a change of tokenizer.
+    std::shared_ptr<const tok::Tokenizer> m_tokenizer;
     QString m_tokenizerPath;
     std::vector<size_t> m_lengths;
-    size_t m_binWidth = 0;
-    int m_truncated = 0;
+    data::LengthHistogram m_histogramData;
+    // One count at a time; a newer one cancels the older, whose result is dropped by generation.
+    QThreadPool* m_pool = nullptr;
+    std::shared_ptr<RunControl> m_lengthControl;
+    quint64 m_lengthsGeneration = 0;
+    bool m_lengthsPending = false;
 
     QTableWidget* m_fileTable = nullptr;
     QTableWidget* m_fieldTable = nullptr;
@@ -136,10 +141,7 @@ private:
     QLabel* m_templateSource = nullptr;
     QTextEdit* m_rendered = nullptr;
     QTableWidget* m_taskTable = nullptr;
-    QChart* m_chart = nullptr;
-    QBarSet* m_keptBars = nullptr;
-    QBarSet* m_truncatedBars = nullptr;
-    QLabel* m_truncatedLabel = nullptr;
+    LengthHistogram* m_histogram = nullptr;
     QTableWidget* m_issueTable = nullptr;
 };
 

@@ -1,4 +1,4 @@
-#include "dataset/preview_model.h"
+#include "ui/dataset/preview_model.h"
 
 #include <QBrush>
 #include <QColor>

@@ -1,4 +1,4 @@
-#include "eval/bar_chart_svg.h"
+#include "ui/eval/bar_chart_svg.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,9 +1,11 @@
-#include "eval/eval_results.h"
+#include "ui/eval/eval_results.h"
 
 #include "store/run_store.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -85,31 +87,29 @@ SuiteScores loadSuiteScores(const store::RunStore& db, const QString& suite, con
     if (suite.isEmpty() || models.empty())
         return out;
 
-    store::EvaluationFilter filter;
-    filter.suite = suite.toStdString();
-    std::map<int64_t, std::map<QString, double>> byEvaluation;
-    for (const auto& e : db.evaluations(filter))
-        if (e.taskEvaluation != 0)
-            byEvaluation[e.taskEvaluation][QString::fromStdString(e.metric)] = e.value;
-
     std::set<QString> tasks;
     std::set<QString> metrics;
-    // Listed newest first: the first one met for a model and task wins.
-    for (const auto& t : db.taskEvaluations(filter)) {
-        const QString task = QString::fromStdString(t.task);
-        for (size_t m = 0; m < models.size(); ++m) {
-            const ModelKey& key = models[m];
-            const bool match = key.run != 0 ? t.run == key.run
-                                            : t.run == 0 && t.adapter.empty()
-                                                  && QString::fromStdString(t.baseModel) == key.baseModel;
-            if (!match || out.scores[m].count(task))
-                continue;
+    for (size_t m = 0; m < models.size(); ++m) {
+        const ModelKey& key = models[m];
+        store::EvaluationFilter filter;
+        filter.suite = suite.toStdString();
+        filter.run = key.run;
+        if (key.run == 0)
+            filter.baseModel = key.baseModel.toStdString();
+        for (const auto& scored : db.latestScores(filter)) {
+            const QString task = QString::fromStdString(scored.evaluation.task);
             TaskScores s;
-            s.taskEvaluation = t.id;
-            s.kind = QString::fromStdString(t.kind);
-            s.metrics = byEvaluation[t.id];
-            for (const auto& [name, value] : s.metrics)
-                metrics.insert(name);
+            s.taskEvaluation = scored.evaluation.id;
+            s.kind = QString::fromStdString(scored.evaluation.kind);
+            const auto settings = nlohmann::json::parse(scored.evaluation.settingsJson, nullptr, false);
+            if (settings.is_object() && settings.contains("metrics") && settings["metrics"].is_array())
+                for (const auto& name : settings["metrics"])
+                    if (name.is_string())
+                        s.requested.push_back(name.get<std::string>());
+            for (const auto& [name, value] : scored.metrics) {
+                s.metrics[QString::fromStdString(name)] = value;
+                metrics.insert(QString::fromStdString(name));
+            }
             out.scores[m][task] = std::move(s);
             tasks.insert(task);
         }
@@ -119,16 +119,12 @@ SuiteScores loadSuiteScores(const store::RunStore& db, const QString& suite, con
     return out;
 }
 
-QString primaryMetric(const QString& kind, const std::map<QString, double>& metrics)
+QString primaryMetric(const TaskScores& scores)
 {
-    if (kind == QLatin1String("perplexity"))
-        return QStringLiteral("perplexity");
-    if (kind == QLatin1String("multiple_choice") || kind == QLatin1String("classification"))
-        return QStringLiteral("accuracy");
-    for (const char* name : {"rougeL", "bleu", "chrf", "exact_match", "f1", "accuracy", "perplexity"})
-        if (metrics.count(QString::fromLatin1(name)))
-            return QString::fromLatin1(name);
-    return metrics.empty() ? QString() : metrics.begin()->first;
+    std::vector<std::string> available;
+    for (const auto& [name, value] : scores.metrics)
+        available.push_back(name.toStdString());
+    return QString::fromStdString(eval::primaryMetric(scores.kind.toStdString(), scores.requested, available));
 }
 
 QStringList metricOrder(QStringList metrics)

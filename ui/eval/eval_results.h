@@ -2,11 +2,14 @@
 // Stored evaluation results as the evaluation and forgetting panels show
 // them: which models can be compared (base models and runs), and for one
 // suite the newest task evaluation of every model x task with its scores.
+#include "eval/metric_info.h"
+
 #include <QList>
 #include <QString>
 #include <QStringList>
 
 #include <map>
+#include <string>
 #include <vector>
 
 namespace tb::store {
@@ -28,6 +31,7 @@ struct TaskScores {
     qint64 taskEvaluation = 0; // 0: not evaluated
     QString kind;              // generate, multiple_choice, classification, perplexity
     std::map<QString, double> metrics;
+    std::vector<std::string> requested; // the metrics the task asked for, in its order
 };
 
 struct SuiteScores {
@@ -48,11 +52,8 @@ QStringList storedSuites(const store::RunStore& db);
 // The newest task evaluation of each model x task of `suite`.
 SuiteScores loadSuiteScores(const store::RunStore& db, const QString& suite, const std::vector<ModelKey>& models);
 
-// The metric a task is judged by (as eval::primaryMetric does for a loaded
-// task, but from what was stored): perplexity for perplexity tasks, accuracy
-// for choice tasks, else the first of rougeL, bleu, chrf, exact_match, f1,
-// accuracy that is present.
-QString primaryMetric(const QString& kind, const std::map<QString, double>& metrics);
+// The metric a stored task result is judged by (eval::primaryMetric).
+QString primaryMetric(const TaskScores& scores);
 // Headline metrics first (ROUGE, BLEU, chrF, accuracy), the rest by name.
 QStringList metricOrder(QStringList metrics);
 QString metricDisplayName(const QString& metric); // "rougeL" -> "ROUGE-L"

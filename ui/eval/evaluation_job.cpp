@@ -1,4 +1,4 @@
-#include "eval/evaluation_job.h"
+#include "ui/eval/evaluation_job.h"
 
 #include "eval/suite.h"
 
@@ -12,7 +12,7 @@ EvaluationJob::EvaluationJob(EvaluationRequest request, QObject* parent)
 EvaluationJob::~EvaluationJob()
 {
     if (m_worker.joinable()) {
-        m_cancel = true;
+        m_control.cancel();
         m_worker.join();
     }
 }
@@ -28,27 +28,27 @@ void EvaluationJob::start()
         const int count = static_cast<int>(m_request.models.size());
         try {
             const eval::SuiteSpec suite = eval::readSuite(m_request.suitePath.toStdString());
-            eval::EvalOptions options;
+            engine::EvalOptions options;
             options.dbPath = m_request.dbPath.toStdString();
             options.batchSize = m_request.batchSize;
             options.threads = m_request.threads;
             options.limit = m_request.limit;
             for (const QString& t : m_request.tasks)
                 options.tasks.push_back(t.toStdString());
-            options.cancel = &m_cancel;
-            for (int i = 0; i < count && !m_cancel; ++i) {
+            options.control = &m_control;
+            for (int i = 0; i < count && !m_control.cancelled(); ++i) {
                 const QString label = i < m_request.labels.size() ? m_request.labels[i] : QString::number(i + 1);
                 options.progress = [this, i, count, label](const std::string& task, int64_t done, int64_t total) {
                     Q_EMIT progress(i, count, label, QString::fromStdString(task), done, total);
                 };
-                eval::evaluate(m_request.models[size_t(i)], suite, options);
+                engine::evaluate(m_request.models[size_t(i)], suite, options);
                 Q_EMIT modelFinished(i, label);
             }
-            if (m_cancel)
+            if (m_control.cancelled())
                 status = QStringLiteral("cancelled");
         } catch (const std::exception& e) {
             // The evaluator ends a cancelled run by throwing; the flag tells it from a failure.
-            if (m_cancel) {
+            if (m_control.cancelled()) {
                 status = QStringLiteral("cancelled");
             } else {
                 status = QStringLiteral("failed");
@@ -61,6 +61,6 @@ void EvaluationJob::start()
     });
 }
 
-void EvaluationJob::cancel() { m_cancel = true; }
+void EvaluationJob::cancel() { m_control.cancel(); }
 
 } // namespace tb::ui

@@ -4,13 +4,13 @@
 // signals, which Qt queues to receivers in the GUI thread. Every score and
 // output lands in the run store as the evaluator writes it, so the panels
 // only need to refresh when the job ends.
-#include "eval/evaluator.h"
+#include "common/run_control.h"
+#include "engine/evaluation.h"
 
 #include <QObject>
 #include <QString>
 #include <QStringList>
 
-#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -18,7 +18,7 @@
 namespace tb::ui {
 
 struct EvaluationRequest {
-    std::vector<tb::eval::ModelSpec> models; // evaluated one after the other
+    std::vector<tb::engine::ModelSpec> models; // evaluated one after the other
     QStringList labels;                      // one per model, for progress messages
     QString suitePath;                       // SUITE.json
     QString dbPath;                          // where results are recorded
@@ -48,7 +48,7 @@ Q_SIGNALS:
 
 private:
     EvaluationRequest m_request;
-    std::atomic<bool> m_cancel{false};
+    RunControl m_control;
     std::thread m_worker;
     bool m_running = false;
 };

@@ -1,8 +1,8 @@
-#include "eval/evaluation_panel.h"
+#include "ui/eval/evaluation_panel.h"
 
-#include "eval/bar_chart_svg.h"
-#include "eval/evaluation_job.h"
-#include "eval/example_view.h"
+#include "ui/eval/bar_chart_svg.h"
+#include "ui/eval/evaluation_job.h"
+#include "ui/eval/example_view.h"
 #include "eval/suite.h"
 #include "store/run_store.h"
 
@@ -392,7 +392,7 @@ void EvaluationPanel::rebuildChart()
             if (metric.isEmpty()) // each task by its own primary metric
                 for (size_t m = 0; m < m_scores.models.size() && metric.isEmpty(); ++m)
                     if (const TaskScores* s = m_scores.find(m, task))
-                        metric = primaryMetric(s->kind, s->metrics);
+                        metric = primaryMetric(*s);
             const bool present = [&] {
                 for (size_t m = 0; m < m_scores.models.size(); ++m)
                     if (std::isfinite(m_scores.value(m, task, metric)))
@@ -557,7 +557,7 @@ void EvaluationPanel::evaluate()
     if (m_taskFilter->currentIndex() > 0)
         request.tasks << m_taskFilter->currentData().toString();
     for (const auto& key : models) {
-        eval::ModelSpec spec;
+        engine::ModelSpec spec;
         if (key.run != 0)
             spec.run = key.run;
         else

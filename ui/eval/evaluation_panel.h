@@ -5,7 +5,7 @@
 // per model, the per-example view, and "Evaluate…" which runs the suite on
 // the checked models in the background. Everything shown is read back from
 // the run store, so results recorded by the CLI appear here too.
-#include "eval/eval_results.h"
+#include "ui/eval/eval_results.h"
 
 #include <QWidget>
 

@@ -1,4 +1,4 @@
-#include "eval/example_view.h"
+#include "ui/eval/example_view.h"
 
 #include "store/run_store.h"
 

@@ -2,7 +2,7 @@
 // The per-example view: for one task of a suite, every example's prompt and
 // reference beside each model's output and per-example scores, read from
 // the run store (RunStore::taskGenerations). Examples line up by their id.
-#include "eval/eval_results.h"
+#include "ui/eval/eval_results.h"
 
 #include <QDialog>
 #include <QWidget>

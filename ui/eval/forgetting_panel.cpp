@@ -1,7 +1,8 @@
-#include "eval/forgetting_panel.h"
+#include "ui/eval/forgetting_panel.h"
 
-#include "eval/evaluator.h"
-#include "eval/example_view.h"
+#include "engine/evaluation.h"
+#include "eval/metric_info.h"
+#include "ui/eval/example_view.h"
 #include "eval/suite.h"
 #include "store/run_store.h"
 
@@ -455,7 +456,7 @@ void ForgettingPanel::compute()
         QString metric;
         for (size_t m = 0; m < models.size() && metric.isEmpty(); ++m)
             if (const TaskScores* s = scores.find(m, task))
-                metric = primaryMetric(s->kind, s->metrics);
+                metric = primaryMetric(*s);
         metrics << metric;
         input.tasks.push_back(task.toStdString());
     }

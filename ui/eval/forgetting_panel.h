@@ -5,7 +5,7 @@
 // and forgetting measure of eval/forgetting.h. Each task is judged by its
 // primary metric (loss-like ones negated, so higher is always better).
 // Clicking a cell asks for that cell's per-example view.
-#include "eval/eval_results.h"
+#include "ui/eval/eval_results.h"
 #include "eval/forgetting.h"
 
 #include <QWidget>

@@ -1,6 +1,6 @@
-#include "history/run_details_dialog.h"
+#include "ui/history/run_details_dialog.h"
 
-#include "history/run_history_panel.h"
+#include "ui/history/run_history_panel.h"
 #include "store/run_store.h"
 
 #include <nlohmann/json.hpp>

@@ -9,25 +9,29 @@
 // writes data.loss_on_prompt = false (loss on the response only) with the
 // chosen template. Loading maps them back the same way.
 //
+// Which settings are allowed is train::validate()'s (core/train/validate.h):
+// the panel highlights the field of each problem it reports, lists them all
+// and keeps Start off while there are any. Filling the widgets from a
+// RunConfig and reading one back is RunConfigForm's (run_config_form.h).
+//
 // Start always saves the current settings first: into the file last loaded or
 // saved, else into the runs folder given to the constructor (default: the
 // app's data folder/runs) as <name>-<date-time>.json, without asking.
 #include "model/model_config.h"
-#include "peft/estimate.h"
+#include "train/estimate.h"
 #include "train/run_config.h"
+#include "train/validate.h"
+#include "ui/method/run_config_form.h"
 
 #include <QWidget>
 
 #include <map>
 #include <optional>
+#include <vector>
 
-class QCheckBox;
-class QComboBox;
 class QLabel;
-class QLineEdit;
-class QPlainTextEdit;
+class QListWidget;
 class QPushButton;
-class QSpinBox;
 class QStackedWidget;
 class QTreeWidget;
 class QTreeWidgetItem;
@@ -60,7 +64,7 @@ public:
     // Why Start is disabled; empty when the configuration is complete.
     QString problem() const { return m_problem; }
     // The estimate for the current settings; empty when it cannot be computed.
-    std::optional<tb::peft::Estimate> estimate() const { return m_estimate; }
+    std::optional<tb::train::Estimate> estimate() const { return m_estimate; }
     QStringList recentModels() const;
 
 Q_SIGNALS:
@@ -83,7 +87,8 @@ private:
     void onParameterToggled(QTreeWidgetItem* item, int column);
     void refresh();
     void rememberModel(const QString& path);
-    void setError(const QString& field, const QString& message);
+    void showProblems(const std::vector<tb::train::ConfigProblem>& problems);
+    void clearMarks();
     QString autoConfigPath() const;
 
     QString m_runsDir;
@@ -91,69 +96,25 @@ private:
     tb::train::RunConfig m_base; // what the widgets do not show (betas, eps, data files) travels through here
     std::optional<tb::model::ModelConfig> m_model;
     QString m_modelError;
-    std::optional<tb::peft::Estimate> m_estimate;
+    std::optional<tb::train::Estimate> m_estimate;
     QString m_problem;
     bool m_filling = false;
 
-    // Model
-    QComboBox* m_modelPath = nullptr;
-    QLabel* m_modelStatus = nullptr;
+    // The widgets that show RunConfig values, and the mapping both ways.
+    RunConfigForm m_form;
     std::map<QString, QLabel*> m_facts;
-    QLineEdit* m_name = nullptr;
-    QLineEdit* m_tokenizer = nullptr;
-    QLineEdit* m_outputDir = nullptr;
-
-    // Method
-    QComboBox* m_method = nullptr;
     QStackedWidget* m_pages = nullptr;
-    QComboBox* m_template = nullptr;
-    QCheckBox* m_biases = nullptr;
-    QCheckBox* m_norms = nullptr;
-    QCheckBox* m_embeddings = nullptr;
-    QCheckBox* m_head = nullptr;
-    QLineEdit* m_layers = nullptr;
-    QPlainTextEdit* m_patterns = nullptr;
     QTreeWidget* m_tree = nullptr;
-    QSpinBox* m_rank = nullptr;
-    QLineEdit* m_alpha = nullptr;
-    QLineEdit* m_dropout = nullptr;
-    QLineEdit* m_targets = nullptr;
-    QCheckBox* m_rsLora = nullptr;
     QLabel* m_projections = nullptr;
-    QSpinBox* m_adapterSize = nullptr;
-    QComboBox* m_adapterActivation = nullptr;
-    QSpinBox* m_promptTokens = nullptr;
-    QComboBox* m_promptInit = nullptr;
-    QLineEdit* m_promptText = nullptr;
-
-    // Training
-    QComboBox* m_optimizer = nullptr;
-    QLineEdit* m_learningRate = nullptr;
-    QSpinBox* m_maxSteps = nullptr;
-    QSpinBox* m_batchSize = nullptr;
-    QSpinBox* m_accumulation = nullptr;
-    QComboBox* m_schedule = nullptr;
-    QSpinBox* m_warmup = nullptr;
-    QLineEdit* m_minLrRatio = nullptr;
-    QLineEdit* m_weightDecay = nullptr;
-    QLineEdit* m_momentum = nullptr;
-    QLineEdit* m_clipNorm = nullptr;
-    QSpinBox* m_maxLength = nullptr;
-    QSpinBox* m_evalEvery = nullptr;
-    QSpinBox* m_evalBatches = nullptr;
-    QSpinBox* m_patience = nullptr;
-    QSpinBox* m_checkpointEvery = nullptr;
-    QLineEdit* m_seed = nullptr;
-    QComboBox* m_precision = nullptr;
-    QComboBox* m_device = nullptr;
-    QSpinBox* m_threads = nullptr;
 
     // Estimate and actions
     QLabel* m_trainable = nullptr;
     QLabel* m_memory = nullptr;
     QLabel* m_problemLabel = nullptr;
+    QListWidget* m_problemList = nullptr; // every problem; activating one focuses its field
     QPushButton* m_start = nullptr;
     std::map<QString, QLabel*> m_errors; // field object name -> error label beside it
+    std::vector<QWidget*> m_marked;      // fields highlighted by the last refresh()
 };
 
 } // namespace tb::ui

@@ -1,19 +1,19 @@
-#include "training/training_job.h"
+#include "ui/training/training_job.h"
 
-#include "train/run_job.h"
+#include "engine/run_job.h"
 
 namespace tb::ui {
 
 namespace {
 
-class Forwarder : public train::JobObserver {
+class Forwarder : public engine::JobObserver {
 public:
     explicit Forwarder(TrainingJob* job) : m_job(job) {}
     void onRunCreated(int64_t runId, const std::string& dir) override
     {
         Q_EMIT m_job->runCreated(runId, QString::fromStdString(dir));
     }
-    void onPrepared(const train::DataSummary& d, int64_t trainable, int64_t total) override
+    void onPrepared(const engine::DataSummary& d, int64_t trainable, int64_t total) override
     {
         Q_EMIT m_job->prepared(static_cast<qint64>(d.trainExamples), static_cast<qint64>(d.validationExamples),
                                trainable, total);
@@ -56,7 +56,7 @@ struct TrainingJob::Impl {
     train::RunConfig config;
     QString dbPath;
     qint64 resumeRun = 0;
-    train::RunControl control;
+    RunControl control;
     std::thread worker;
 };
 
@@ -89,20 +89,21 @@ void TrainingJob::start()
     m_running = true;
     m->worker = std::thread([this] {
         Forwarder forwarder(this);
-        train::JobOptions options{m->dbPath.toStdString(), std::nullopt};
+        engine::JobOptions options{m->dbPath.toStdString(), std::nullopt};
         if (m->resumeRun > 0)
             options.resumeRun = m->resumeRun;
-        train::JobResult result;
+        engine::JobResult result;
         try {
-            result = train::runJob(m->config, options, forwarder, m->control);
+            result = engine::runJob(m->config, options, forwarder, m->control);
         } catch (const std::exception& e) {
-            result.train.status = "failed";
+            result.train.status = train::TrainStatus::Failed;
             result.train.error = e.what();
         }
         // Queued to the job's own thread, where m_running is read.
         QMetaObject::invokeMethod(this, [this] { m_running = false; }, Qt::QueuedConnection);
-        Q_EMIT finished(QString::fromStdString(result.train.status), QString::fromStdString(result.train.error),
-                        result.runId);
+        Q_EMIT finished(QString::fromUtf8(train::trainStatusName(result.train.status).data(),
+                                         static_cast<int>(train::trainStatusName(result.train.status).size())),
+                        QString::fromStdString(result.train.error), result.runId);
     });
 }
 

@@ -10,9 +10,11 @@
 #include <memory>
 #include <thread>
 
+namespace tb {
+class RunControl;
+}
 namespace tb::train {
 struct RunConfig;
-class RunControl;
 }
 
 namespace tb::ui {

@@ -1,9 +1,9 @@
-#include "training/training_panel.h"
+#include "ui/training/training_panel.h"
 
 #include "common/error.h"
 #include "store/run_store.h"
 #include "train/run_config.h"
-#include "training/training_job.h"
+#include "ui/training/training_job.h"
 
 #include <QChart>
 #include <QChartView>

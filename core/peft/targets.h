@@ -1,12 +1,11 @@
 #pragma once
-// What a fine-tuning method costs before anything is loaded: parameter names
-// and shapes from a model's config alone, the trainable count and share each
-// method gives, and a rough memory estimate. No LibTorch: the GUI shows these
-// live. The name rules here are the ones PeftModel applies, so the counts
-// equal what a real run reports.
+// Where a fine-tuning method attaches, from a model's config alone: parameter
+// names and shapes, the projections LoRA can target, which parameters
+// selective tuning picks, and the trainable count each method gives. No
+// LibTorch: the GUI shows these live. PeftModel applies the same rules, so
+// the counts equal what a real run reports.
 #include "model/model_config.h"
 #include "peft/method_config.h"
-#include "train/train_types.h"
 
 #include <cstdint>
 #include <regex>
@@ -53,33 +52,15 @@ private:
 // Block index in names like model.layers.3.x or transformer.h.3.x; -1 when none.
 int64_t layerIndexOf(const std::string& name);
 
-// Bytes a training run holds. All of it is an estimate: allocator slack,
-// temporaries and the framework's own buffers are not modelled.
-struct MemoryEstimate {
-    int64_t weights = 0;     // every parameter, float32 (the engine trains in float32 master weights)
-    int64_t gradients = 0;   // float32 per trainable parameter
-    int64_t optimizer = 0;   // AdamW: two float32 moments per trainable; SGD: one with momentum
-    int64_t activations = 0; // rough, see estimate.cpp
-    int64_t total() const { return weights + gradients + optimizer + activations; }
-};
-
-struct Estimate {
-    int64_t total = 0;     // base + added parameters (PeftModel::summary().total)
-    int64_t trainable = 0; // PeftModel::summary().trainable
-    double share() const { return total ? static_cast<double>(trainable) / static_cast<double>(total) : 0.0; }
-    MemoryEstimate memory;
+struct TrainableCount {
+    int64_t total = 0;       // base + added parameters (PeftModel::summary().total)
+    int64_t trainable = 0;   // PeftModel::summary().trainable
+    int64_t extraTokens = 0; // virtual tokens prompt tuning puts in front of every sequence
 };
 
 // Throws tb::Error with the message PeftModel would give when the method
 // selects nothing (LoRA targets matching no module, an empty selective subset)
-// or a setting is out of range. `sequenceLength` is tokens per example
-// (data.max_length); the batch, optimiser and precision come from `training`.
-Estimate estimate(const model::ModelConfig& model, const MethodConfig& method,
-                  const train::TrainConfig& training = {}, int64_t sequenceLength = 512);
-
-// A model's facts without reading its weights: config.json of a Hugging Face
-// folder (the stored dtype taken from the safetensors headers, as the loader
-// does) or a llama2.c .bin header. Throws tb::Error naming the file.
-model::ModelConfig readModelConfig(const std::string& path);
+// or a setting is out of range.
+TrainableCount countTrainable(const model::ModelConfig& model, const MethodConfig& method);
 
 } // namespace tb::peft

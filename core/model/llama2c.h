@@ -11,14 +11,14 @@
 
 #include <string>
 
-namespace tb::io {
+namespace tb::model {
 
 struct Llama2cCheckpoint {
-    model::ModelConfig config;
-    WeightSet weights;
+    ModelConfig config;
+    io::WeightSet weights;
 };
 
 bool looksLikeLlama2c(const std::string& path);
 Llama2cCheckpoint readLlama2c(const std::string& path);
 
-} // namespace tb::io
+} // namespace tb::model

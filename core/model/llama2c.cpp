@@ -1,4 +1,4 @@
-#include "io/llama2c.h"
+#include "model/llama2c.h"
 
 #include "common/error.h"
 
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace tb::io {
+namespace tb::model {
 
 namespace {
 
@@ -84,8 +84,8 @@ Llama2cCheckpoint readLlama2c(const std::string& path)
                         std::to_string(h[i]) + ", expected a positive size (not a llama2.c checkpoint?)");
     }
 
-    model::ModelConfig c;
-    c.family = model::Family::Llama;
+    ModelConfig c;
+    c.family = Family::Llama;
     c.modelType = "llama2c";
     c.hiddenSize = h[0];
     c.intermediateSize = h[1];
@@ -128,7 +128,7 @@ Llama2cCheckpoint readLlama2c(const std::string& path)
 
     Llama2cCheckpoint ck;
     ck.config = c;
-    WeightSet& w = ck.weights;
+    io::WeightSet& w = ck.weights;
     w.keep(map);
     const float* cursor = reinterpret_cast<const float*>(bytes + kHeader);
     std::map<std::string, const float*> at;
@@ -137,7 +137,7 @@ Llama2cCheckpoint readLlama2c(const std::string& path)
         cursor += p.count;
     }
     auto view = [&](const float* data, std::vector<int64_t> shape) {
-        return WeightView{DType::F32, std::move(shape), data, path};
+        return io::WeightView{io::DType::F32, std::move(shape), data, path};
     };
     w.add("model.embed_tokens.weight", view(at["tok"], {V, d}));
     for (int64_t l = 0; l < L; ++l) {
@@ -160,4 +160,4 @@ Llama2cCheckpoint readLlama2c(const std::string& path)
     return ck;
 }
 
-} // namespace tb::io
+} // namespace tb::model

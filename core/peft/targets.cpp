@@ -1,13 +1,8 @@
-#include "peft/estimate.h"
+#include "peft/targets.h"
 
 #include "common/error.h"
-#include "io/llama2c.h"
-#include "io/weight_set.h"
 
 #include <algorithm>
-#include <filesystem>
-
-namespace fs = std::filesystem;
 
 namespace tb::peft {
 
@@ -194,15 +189,13 @@ bool SelectiveMatcher::selects(const std::string& name) const
     return on;
 }
 
-Estimate estimate(const model::ModelConfig& c, const MethodConfig& method, const train::TrainConfig& training,
-                  int64_t sequenceLength)
+TrainableCount countTrainable(const model::ModelConfig& c, const MethodConfig& method)
 {
-    Estimate e;
+    TrainableCount e;
     const auto params = parameterList(c);
     for (const auto& p : params)
         e.total += p.numel();
     const int64_t d = c.hiddenSize;
-    int64_t extraTokens = 0; // prompt tuning lengthens every sequence
 
     switch (method.method) {
     case Method::Full:
@@ -254,65 +247,12 @@ Estimate estimate(const model::ModelConfig& c, const MethodConfig& method, const
             throw Error("prompt_tuning.num_virtual_tokens: expected a positive integer");
         e.trainable = p * d;
         e.total += e.trainable;
-        extraTokens = p;
+        e.extraTokens = p;
         break;
     }
     }
 
-    constexpr int64_t f32 = 4;
-    e.memory.weights = e.total * f32;
-    e.memory.gradients = e.trainable * f32;
-    if (training.optimizer == "sgd")
-        e.memory.optimizer = training.momentum > 0 ? e.trainable * f32 : 0;
-    else
-        e.memory.optimizer = 2 * e.trainable * f32;
-
-    // Activations kept for the backward pass, a rough estimate after
-    // Korthikanti et al. 2022 (https://arxiv.org/abs/2205.05198, section 4.1):
-    // per layer about s·b·h·(34 + 5·a·s/h) bytes with 16-bit activations
-    // (a = heads, s = sequence, b = micro-batch, h = hidden size), doubled for
-    // float32; plus the float32 logits and their gradient (2·b·s·V·4 bytes).
-    // It ignores the MLP width of the actual model, and gradient accumulation
-    // does not add to it (one micro-batch at a time).
-    const double b = static_cast<double>(std::max<int64_t>(training.batchSize, 1));
-    const double s = static_cast<double>(std::max<int64_t>(sequenceLength, 1) + extraTokens);
-    const double h = static_cast<double>(d), a = static_cast<double>(c.numHeads);
-    const double bytesFactor = training.precision == "bf16" ? 1.0 : 2.0;
-    const double perLayer = s * b * h * (34.0 + 5.0 * a * s / h) * bytesFactor;
-    const double logits = 2.0 * b * s * static_cast<double>(c.vocabSize) * f32;
-    e.memory.activations = static_cast<int64_t>(perLayer * static_cast<double>(c.numLayers) + logits);
     return e;
-}
-
-model::ModelConfig readModelConfig(const std::string& path)
-{
-    std::error_code ec;
-    if (!fs::exists(path, ec))
-        throw Error(path + ": no such file or folder");
-    if (!fs::is_directory(path, ec)) {
-        if (io::looksLikeLlama2c(path))
-            return io::readLlama2c(path).config;
-        throw Error(path + ": expected a Hugging Face model folder (with config.json) or a llama2.c .bin");
-    }
-    const fs::path cfg = fs::path(path) / "config.json";
-    if (!fs::exists(cfg, ec))
-        throw Error(path + ": no config.json in the folder (expected a Hugging Face model folder)");
-    model::ModelConfig config = model::readHfConfig(cfg.string());
-    // The stored dtype wins over config.json's torch_dtype, which is often
-    // stale; the files are mapped, so only their headers are read.
-    try {
-        const auto weights = io::WeightSet::fromHfFolder(path);
-        for (const auto& name : weights.names()) {
-            const auto dt = weights.find(name)->dtype;
-            if (dt == io::DType::BF16 || dt == io::DType::F16 || dt == io::DType::F32) {
-                config.storageDType = dt == io::DType::BF16 ? "bf16" : dt == io::DType::F16 ? "f16" : "f32";
-                break;
-            }
-        }
-    } catch (const Error&) {
-        // No or unreadable weights: keep config.json's dtype; loading reports the problem.
-    }
-    return config;
 }
 
 } // namespace tb::peft

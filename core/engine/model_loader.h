@@ -1,0 +1,35 @@
+#pragma once
+// Loads what a ModelSpec names (engine/model_source.h): the model, the
+// method a run or adapter folder applies, and the tokenizer, ready for
+// inference (eval mode, no gradients). The evaluation engine and every
+// command that runs a stored run use this one loader.
+// Heavy header (LibTorch): engine code only.
+#include "common/run_control.h"
+#include "engine/model_source.h"
+#include "eval/scoring_model.h"
+
+#include <memory>
+#include <string>
+
+namespace tb::engine {
+
+struct LoadedModel {
+    std::unique_ptr<model::LanguageModel> lm;
+    std::unique_ptr<peft::PeftModel> peft; // null for a model alone
+    std::unique_ptr<tok::Tokenizer> tokenizer;
+    std::string baseModel;                 // recorded as the base model path
+    std::string adapter;                   // the adapter folder evaluated without a run
+    int64_t run = 0;
+    std::string label;                     // "base", "run 12 (name)", "<adapter dir>"
+
+    eval::ScoringModel scoring() const { return {lm.get(), peft.get(), tokenizer.get()}; }
+};
+
+// `dbPath` is needed when spec.run is set. Throws tb::Error naming what is
+// missing or wrong, and "cancelled" when `control` is cancelled in between.
+LoadedModel loadModel(const ModelSpec& spec, const std::string& dbPath, const RunControl* control = nullptr);
+
+// The tokenizer files beside a model (its folder, or the folder of a .bin).
+std::unique_ptr<tok::Tokenizer> tokenizerNear(const std::string& modelPath);
+
+} // namespace tb::engine

@@ -1,0 +1,184 @@
+#include "engine/run_job.h"
+
+#include "common/error.h"
+#include "engine/sampler.h"
+#include "model/language_model.h"
+#include "peft/peft_model.h"
+#include "store/run_store.h"
+#include "store/run_writer.h"
+#include "tokenizer/tokenizer.h"
+#include "train/trainer.h"
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace tb::engine {
+
+// The run job drives the training layer: its configs, data and trainer throughout.
+using train::RunConfig;
+using train::StepEvent;
+using train::Trainer;
+using train::TrainObserver;
+using train::ValidationEvent;
+
+namespace {
+
+store::RunStatus storeStatus(train::TrainStatus s)
+{
+    switch (s) {
+    case train::TrainStatus::Completed:
+    case train::TrainStatus::EarlyStopped:
+        return store::RunStatus::Completed;
+    case train::TrainStatus::Cancelled:
+        return store::RunStatus::Cancelled;
+    case train::TrainStatus::Failed:
+        break;
+    }
+    return store::RunStatus::Failed;
+}
+
+std::unique_ptr<tok::Tokenizer> tokenizerFor(const RunConfig& c)
+{
+    if (!c.tokenizer.empty())
+        return tok::loadTokenizer(c.tokenizer);
+    const fs::path m(c.model);
+    const fs::path folder = fs::is_directory(m) ? m : m.parent_path();
+    if (!tok::hasTokenizer(folder.string()))
+        throw Error(c.model + ": no tokenizer in the model folder; set \"tokenizer\" in the run configuration");
+    return tok::loadTokenizer(folder.string());
+}
+
+// Forwards trainer events to the caller and into the run store.
+class Recorder : public TrainObserver {
+public:
+    Recorder(JobObserver& out, store::RunWriter& writer, int64_t run, Sampler sampler = {})
+        : m_out(out), m_writer(writer), m_run(run), m_sampler(std::move(sampler))
+    {
+    }
+    void onStep(const StepEvent& e) override
+    {
+        m_writer.appendMetric(m_run, e.step, "loss", e.loss);
+        m_writer.appendMetric(m_run, e.step, "learning_rate", e.learningRate);
+        m_writer.appendMetric(m_run, e.step, "grad_norm", e.gradNorm);
+        m_writer.appendMetric(m_run, e.step, "tokens_per_second", e.tokensPerSecond);
+        m_out.onStep(e);
+        if (m_sampler.every > 0 && e.step % m_sampler.every == 0 && !m_sampler.prompts.empty()) {
+            std::vector<std::string> outputs;
+            try {
+                outputs = m_sampler.generate();
+            } catch (const std::exception& ex) {
+                // Samples are a view on the run, not part of it: training goes on without them.
+                const std::string what = ex.what();
+                m_out.onLog("sample generation failed, no more samples in this run: " + what.substr(0, what.find('\n')));
+                m_sampler.every = 0;
+            }
+            for (size_t i = 0; i < outputs.size(); ++i)
+                m_out.onSample(e.step, m_sampler.prompts[i].text, outputs[i]);
+        }
+    }
+    void onValidation(const ValidationEvent& v) override
+    {
+        m_writer.appendMetric(m_run, v.step, "val_loss", v.loss);
+        m_writer.appendMetric(m_run, v.step, "val_perplexity", v.perplexity);
+        m_out.onValidation(v);
+    }
+    void onCheckpoint(int64_t step, const std::string& dir) override
+    {
+        m_writer.addCheckpoint(m_run, step, dir, true);
+        m_writer.flush(); // a checkpoint on disk is only useful once the store knows it
+        m_out.onCheckpoint(step, dir);
+    }
+    void onLog(const std::string& message) override { m_out.onLog(message); }
+
+private:
+    JobObserver& m_out;
+    store::RunWriter& m_writer;
+    int64_t m_run;
+    Sampler m_sampler;
+};
+
+} // namespace
+
+JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObserver& observer, RunControl& control)
+{
+    JobResult result;
+    RunConfig config = requested;
+    std::string resumeFrom;
+    {
+        store::RunStore store(options.dbPath);
+        if (options.resumeRun) {
+            const auto run = store.run(*options.resumeRun);
+            config = train::parseRunConfig(json::parse(run.configJson), "run " + std::to_string(run.id) + " configuration");
+            auto ck = store.lastCheckpoint(run.id);
+            if (!ck)
+                throw Error("run " + std::to_string(run.id) + " has no resumable checkpoint; start it again instead");
+            resumeFrom = ck->path;
+            result.runId = run.id;
+        } else {
+            result.runId = store.createRun({config.name, config.model, peft::methodName(config.method.method),
+                                            toJson(config).dump()});
+        }
+    }
+    // Without an explicit output folder a run writes beside the store, under its id.
+    if (config.outputDir.empty())
+        config.outputDir = (fs::path(options.dbPath).parent_path() / "runs" / std::to_string(result.runId)).string();
+    result.outputDir = config.outputDir;
+    store::RunWriter writer(options.dbPath);
+    writer.setStatus(result.runId, store::RunStatus::Running);
+    writer.flush();
+    observer.onRunCreated(result.runId, config.outputDir);
+
+    try {
+        fs::create_directories(config.outputDir);
+        auto tokenizer = tokenizerFor(config);
+        auto prepared = prepareData(config, *tokenizer);
+        auto lm = model::LanguageModel::load(config.model, {config.training.device});
+        peft::PeftModel peftModel(lm->module(), config.method, tokenizer.get(), config.training.seed);
+        const auto summary = peftModel.summary();
+        observer.onPrepared(prepared.summary, summary.trainable, summary.total);
+
+        Sampler sampler;
+        if (config.training.sampleEvery > 0) {
+            sampler = {&peftModel, tokenizer.get(), samplePrompts(config, *tokenizer, prepared.validation),
+                       config.training.sampleEvery, config.training.sampleMaxNewTokens};
+            if (sampler.prompts.empty())
+                observer.onLog("sample_every is set but there is no prompt to sample: give training.sample_prompts");
+        }
+        Trainer trainer(peftModel, config.training, std::move(prepared.train), std::move(prepared.validation),
+                        config.outputDir);
+        Recorder recorder(observer, writer, result.runId, std::move(sampler));
+        result.train = trainer.run(recorder, control, resumeFrom);
+
+        if (result.train.status == train::TrainStatus::Completed || result.train.status == train::TrainStatus::EarlyStopped) {
+            const bool full = config.method.method == peft::Method::Full;
+            result.savedDir = (fs::path(config.outputDir) / (full ? "model" : "adapter")).string();
+            if (full)
+                peftModel.exportMerged(result.savedDir, config.model);
+            else
+                peftModel.saveAdapter(result.savedDir, config.model);
+            store::Artifact a;
+            a.run = result.runId;
+            a.kind = full ? "model" : "adapter";
+            a.path = result.savedDir;
+            a.metadataJson = json({{"trainable_parameters", summary.trainable},
+                                   {"total_parameters", summary.total},
+                                   {"final_loss", result.train.finalLoss},
+                                   {"best_validation_loss", result.train.bestValidationLoss
+                                                                ? json(*result.train.bestValidationLoss)
+                                                                : json(nullptr)}})
+                                 .dump();
+            writer.addArtifact(a);
+        }
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        result.train.status = train::TrainStatus::Failed;
+        result.train.error = what.substr(0, what.find('\n'));
+    }
+    writer.setStatus(result.runId, storeStatus(result.train.status), result.train.error);
+    writer.flush();
+    return result;
+}
+
+} // namespace tb::engine

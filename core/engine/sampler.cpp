@@ -1,0 +1,74 @@
+#include "engine/sampler.h"
+
+#include "data/template.h"
+#include "tokenizer/tokenizer.h"
+
+namespace tb::engine {
+
+std::vector<SamplePrompt> samplePrompts(const train::RunConfig& config, const tok::Tokenizer& tokenizer,
+                                        const std::vector<train::Sequence>& validation)
+{
+    constexpr size_t kDefaultSamples = 2;
+    std::vector<SamplePrompt> out;
+    const auto bos = tokenizer.bosId();
+    if (!config.training.samplePrompts.empty()) {
+        const std::vector<int64_t> probe = tokenizer.encode("a", true);
+        const bool addsBos = bos && !probe.empty() && probe.front() == *bos;
+        const auto kind = data::templateFromName(config.data.templateName);
+        for (const auto& p : config.training.samplePrompts) {
+            data::Record r;
+            r.shape = data::RecordShape::PromptResponse;
+            r.prompt = p;
+            SamplePrompt s;
+            s.ids = tokenizer.encode(data::renderPrompt(r, kind), false);
+            if (addsBos)
+                s.ids.insert(s.ids.begin(), *bos);
+            s.text = p;
+            if (!s.ids.empty())
+                out.push_back(std::move(s));
+        }
+        return out;
+    }
+    for (const auto& seq : validation) {
+        if (out.size() == kDefaultSamples)
+            break;
+        size_t end = 0;
+        while (end < seq.labels.size() && seq.labels[end] == train::kIgnoreIndex)
+            ++end;
+        SamplePrompt s;
+        s.ids.assign(seq.ids.begin(), seq.ids.begin() + static_cast<std::ptrdiff_t>(end));
+        // Only a real prompt: some token besides BOS, and a response after it.
+        const bool onlyBos = s.ids.empty() || (s.ids.size() == 1 && bos && s.ids[0] == *bos);
+        if (onlyBos || end == seq.ids.size())
+            continue;
+        s.text = tokenizer.decode(s.ids, true);
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::vector<std::string> Sampler::generate() const
+{
+    auto base = model->base();
+    const bool wasTraining = base->is_training();
+    base->eval();
+    torch::NoGradGuard noGrad;
+    std::vector<std::string> out;
+    try {
+        // One batch; greedy rows equal generating each alone (model/generation.h).
+        std::vector<std::vector<int64_t>> batch;
+        for (const auto& p : prompts)
+            batch.push_back(p.ids);
+        model::GenerationOptions o;
+        o.maxNewTokens = maxNewTokens;
+        for (auto& r : model->generate(batch, o, tokenizer))
+            out.push_back(std::move(r.text));
+    } catch (...) {
+        base->train(wasTraining);
+        throw;
+    }
+    base->train(wasTraining);
+    return out;
+}
+
+} // namespace tb::engine
