@@ -19,5 +19,6 @@ void addDemoCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& co
 void addMetricCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 void addEvalCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
+void addCompareCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands);
 
 } // namespace tb::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv)
     tb::cli::addDemoCommand(app, commands);
     tb::cli::addMetricCommand(app, commands);
     tb::cli::addEvalCommands(app, commands);
+    tb::cli::addCompareCommand(app, commands);
 
     try {
         app.parse(argc, argv);

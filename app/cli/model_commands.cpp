@@ -2,17 +2,18 @@
 #include "cli/commands.h"
 #include "cli/json_lines.h"
 #include "common/error.h"
+#include "engine/model_loader.h"
+#include "model/generation.h"
 #include "model/language_model.h"
+#include "store/run_store.h"
 #include "tokenizer/tokenizer.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace tb::cli {
@@ -20,18 +21,6 @@ namespace tb::cli {
 namespace {
 
 void printJson(const json& j) { std::cout << j.dump() << '\n' << std::flush; }
-
-// A tokenizer named on the command line, else one inside (or beside) the model.
-std::unique_ptr<tok::Tokenizer> findTokenizer(const std::string& explicitPath, const std::string& modelPath)
-{
-    if (!explicitPath.empty())
-        return tok::loadTokenizer(explicitPath);
-    const fs::path model(modelPath);
-    const fs::path folder = fs::is_directory(model) ? model : model.parent_path();
-    if (!folder.empty() && tok::hasTokenizer(folder.string()))
-        return tok::loadTokenizer(folder.string());
-    return nullptr;
-}
 
 json infoJson(const model::ModelInfo& i)
 {
@@ -57,11 +46,37 @@ struct TokenizeArgs {
     bool noSpecial = false;
     bool textGiven = false;
 };
+// What forward and generate run: a model alone, a model with a PEFT adapter
+// folder (Tunebench's or Hugging Face PEFT's), or a stored run.
+struct ModelChoice {
+    engine::ModelSpec spec;
+    std::string db = store::defaultStorePath();
+};
+
+void addModelChoice(CLI::App* cmd, ModelChoice& c)
+{
+    cmd->add_option("--model", c.spec.model, "Hugging Face folder or llama2.c .bin file (with --run: default its base)");
+    auto* adapter = cmd->add_option("--adapter", c.spec.adapterDir, "a PEFT adapter folder applied to --model");
+    auto* run = cmd->add_option("--run", c.spec.run, "a run in the store: what it saved, on its base model");
+    adapter->excludes(run);
+    cmd->add_option("--db", c.db, "run store for --run (SQLite)")->capture_default_str();
+    cmd->add_option("--device", c.spec.device, "cpu or cuda")->capture_default_str();
+}
+
+engine::LoadedModel loadChoice(const ModelChoice& c, const std::string& command)
+{
+    if (c.spec.model.empty() && c.spec.run == 0)
+        throw Error(command + ": give --model PATH (optionally with --adapter DIR) or --run ID");
+    return engine::loadModel(c.spec, c.db, nullptr, engine::TokenizerNeed::Optional);
+}
+
 struct ForwardArgs {
-    std::string model, ids, device = "cpu";
+    ModelChoice model;
+    std::string ids;
 };
 struct GenerateArgs {
-    std::string model, tokenizer, promptIds, device = "cpu";
+    ModelChoice model;
+    std::string tokenizer, promptIds;
     std::vector<std::string> prompts, stops;
     model::GenerationOptions gen;
     bool noEos = false;
@@ -111,23 +126,32 @@ void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
     {
         auto args = std::make_shared<ForwardArgs>();
         auto* cmd = app.add_subcommand("forward", "Logits at the last position and the arg-max at every position");
-        cmd->add_option("--model", args->model, "Hugging Face folder or llama2.c .bin file")->required();
+        addModelChoice(cmd, args->model);
         cmd->add_option("--ids", args->ids, "comma-separated token ids, e.g. 5,17,42")->required();
-        cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
         commands.emplace_back(cmd, [args] {
             const auto ids = parseIdList(args->ids, "--ids");
-            auto lm = model::LanguageModel::load(args->model, {args->device});
-            const auto rows = lm->logits(ids);
-            std::vector<int64_t> argmax;
-            for (const auto& row : rows)
-                argmax.push_back(std::max_element(row.begin(), row.end()) - row.begin());
-            printJson({{"logits_last", rows.back()}, {"argmax", argmax}});
+            auto loaded = loadChoice(args->model, "forward");
+            const auto& config = loaded.lm->config();
+            model::checkTokenIds(ids, config.vocabSize, "forward");
+            const auto scoring = loaded.scoring();
+            if (static_cast<int64_t>(ids.size()) + scoring.softPromptLength() > config.maxPositions)
+                throw Error("forward: " + std::to_string(ids.size()) + " tokens exceed the model's context of " +
+                            std::to_string(config.maxPositions - scoring.softPromptLength()));
+            torch::NoGradGuard noGrad;
+            const auto input = torch::tensor(ids, torch::kLong).unsqueeze(0).to(scoring.device());
+            const auto logits = scoring.forward(input)[0].to(torch::kCPU, torch::kFloat32).contiguous();
+            const auto last = logits[logits.size(0) - 1];
+            const std::vector<float> lastRow(last.data_ptr<float>(), last.data_ptr<float>() + last.numel());
+            const auto argmaxTensor = logits.argmax(-1);
+            const std::vector<int64_t> argmax(argmaxTensor.data_ptr<int64_t>(),
+                                              argmaxTensor.data_ptr<int64_t>() + argmaxTensor.numel());
+            printJson({{"logits_last", lastRow}, {"argmax", argmax}});
         });
     }
     {
         auto args = std::make_shared<GenerateArgs>();
         auto* cmd = app.add_subcommand("generate", "Continue prompts (greedy, or sampled with temperature/top-k/top-p)");
-        cmd->add_option("--model", args->model, "Hugging Face folder or llama2.c .bin file")->required();
+        addModelChoice(cmd, args->model);
         cmd->add_option("--tokenizer", args->tokenizer, "tokenizer (default: the one in the model folder)");
         auto* prompt = cmd->add_option("--prompt", args->prompts, "prompt text; repeat for a batch (one JSON line each)");
         auto* promptIds = cmd->add_option("--prompt-ids", args->promptIds, "prompt as comma-separated token ids");
@@ -143,16 +167,16 @@ void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
         cmd->add_option("--seed", args->gen.seed, "random seed for sampling")->capture_default_str();
         cmd->add_option("--stop", args->stops, "stop when the output contains this string (repeatable)");
         cmd->add_flag("--ignore-eos", args->noEos, "keep generating after the end-of-sequence token");
-        cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
         commands.emplace_back(cmd, [args] {
-            auto lm = model::LanguageModel::load(args->model, {args->device});
-            auto tokenizer = findTokenizer(args->tokenizer, args->model);
+            args->model.spec.tokenizer = args->tokenizer;
+            auto loaded = loadChoice(args->model, "generate");
+            const tok::Tokenizer* tokenizer = loaded.tokenizer.get();
             std::vector<std::vector<int64_t>> prompts;
             if (!args->promptIds.empty()) {
                 prompts.push_back(parseIdList(args->promptIds, "--prompt-ids"));
             } else if (!args->prompts.empty()) {
                 if (!tokenizer)
-                    throw Error("generate: --prompt needs a tokenizer: none found in '" + args->model +
+                    throw Error("generate: --prompt needs a tokenizer: none found beside '" + loaded.baseModel +
                                 "'; pass --tokenizer PATH or use --prompt-ids");
                 for (const auto& p : args->prompts)
                     prompts.push_back(tokenizer->encode(p, true));
@@ -163,7 +187,7 @@ void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
             args->gen.stopAtEos = !args->noEos;
             if (!args->stops.empty() && !tokenizer)
                 throw Error("generate: --stop needs a tokenizer (pass --tokenizer PATH)");
-            const auto results = lm->generate(prompts, args->gen, tokenizer.get());
+            const auto results = loaded.scoring().generate(prompts, args->gen);
             for (const auto& r : results) {
                 json out = {{"ids", r.ids}, {"stop_reason", r.stopReason}};
                 if (tokenizer)

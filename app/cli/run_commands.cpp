@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "store/run_store.h"
 #include "engine/export.h"
+#include "engine/run_inspection.h"
 #include "engine/run_job.h"
 
 #include <CLI/CLI.hpp>
@@ -224,7 +225,45 @@ void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& co
         });
         auto* show = runs->add_subcommand("show", "One run: configuration, last metrics, checkpoints, artifacts");
         show->add_option("--run", *runId, "run id")->required();
-        commands.emplace_back(show, [db, runId] {
+        auto inspect = std::make_shared<bool>(false);
+        show->add_flag("--inspect", *inspect,
+                       "add what the run learned: LoRA update norms, adapter norms, soft-prompt neighbours, "
+                       "most-changed tensors");
+        const auto inspectionJson = [](const engine::RunInspection& r) {
+            json j = {{"method", r.method}, {"weights", {{"kind", r.weightsKind}, {"path", r.weightsPath}}},
+                      {"base_model", r.baseModel}};
+            if (!r.lora.empty()) {
+                j["lora"] = json::array();
+                for (const auto& u : r.lora)
+                    j["lora"].push_back({{"module", u.path}, {"projection", u.projection}, {"layer", u.layer},
+                                         {"update_norm", u.updateNorm}, {"weight_norm", u.weightNorm},
+                                         {"ratio", u.ratio}});
+            }
+            if (!r.adapters.empty()) {
+                j["adapters"] = json::array();
+                for (const auto& a : r.adapters)
+                    j["adapters"].push_back({{"module", a.path}, {"layer", a.layer}, {"up_norm", a.upNorm},
+                                             {"down_norm", a.downNorm}});
+            }
+            if (!r.prompt.empty()) {
+                j["virtual_tokens"] = json::array();
+                for (const auto& v : r.prompt) {
+                    json nearest = json::array();
+                    for (const auto& t : v.nearest)
+                        nearest.push_back({{"id", t.id}, {"text", t.text}, {"similarity", t.similarity}});
+                    j["virtual_tokens"].push_back({{"index", v.index}, {"norm", v.norm}, {"nearest", nearest}});
+                }
+            }
+            if (r.tensorsCompared > 0) {
+                j["changes"] = {{"tensors_compared", r.tensorsCompared}, {"tensors_changed", r.tensorsChanged},
+                                {"top", json::array()}};
+                for (const auto& c : r.changes)
+                    j["changes"]["top"].push_back({{"name", c.name}, {"layer", c.layer}, {"change_norm", c.changeNorm},
+                                                   {"base_norm", c.baseNorm}, {"relative", c.relative}});
+            }
+            return j;
+        };
+        commands.emplace_back(show, [db, runId, inspect, inspectionJson] {
             store::RunStore store(*db);
             const auto run = store.run(*runId);
             json out = runJson(run);
@@ -242,7 +281,10 @@ void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& co
             out["artifacts"] = json::array();
             for (const auto& a : store.artifacts(run.id))
                 out["artifacts"].push_back({{"kind", a.kind}, {"path", a.path}, {"metadata", json::parse(a.metadataJson)}});
-            std::cout << out.dump() << '\n';
+            if (*inspect)
+                out["inspection"] = inspectionJson(engine::inspectRun(store, run.id));
+            // A lone byte-fallback token decodes to a partial UTF-8 sequence: print U+FFFD for it.
+            std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
         });
         auto* del = runs->add_subcommand("delete", "Remove a run and its metrics from the store (files stay)");
         del->add_option("--run", *runId, "run id")->required();

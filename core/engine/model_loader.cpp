@@ -8,16 +8,32 @@ namespace fs = std::filesystem;
 
 namespace tb::engine {
 
-std::unique_ptr<tok::Tokenizer> tokenizerNear(const std::string& modelPath)
+namespace {
+
+fs::path folderOf(const std::string& modelPath)
 {
     const fs::path m(modelPath);
-    const fs::path folder = fs::is_directory(m) ? m : m.parent_path();
+    return fs::is_directory(m) ? m : m.parent_path();
+}
+
+bool hasTokenizerNear(const std::string& modelPath)
+{
+    const fs::path folder = folderOf(modelPath);
+    return !folder.empty() && tok::hasTokenizer(folder.string());
+}
+
+} // namespace
+
+std::unique_ptr<tok::Tokenizer> tokenizerNear(const std::string& modelPath, const std::string& hint)
+{
+    const fs::path folder = folderOf(modelPath);
     if (!tok::hasTokenizer(folder.string()))
-        throw Error(modelPath + ": no tokenizer in the model folder; give one with --tokenizer");
+        throw Error(modelPath + ": no tokenizer in the model folder; " + hint);
     return tok::loadTokenizer(folder.string());
 }
 
-LoadedModel loadModel(const ModelSpec& spec, const std::string& dbPath, const RunControl* control)
+LoadedModel loadModel(const ModelSpec& spec, const std::string& dbPath, const RunControl* control,
+                      TokenizerNeed need)
 {
     LoadedModel l;
     model::LoadOptions lo;
@@ -57,7 +73,10 @@ LoadedModel loadModel(const ModelSpec& spec, const std::string& dbPath, const Ru
             l.label = "base";
         }
     }
-    l.tokenizer = tokenizerPath.empty() ? tokenizerNear(l.baseModel) : tok::loadTokenizer(tokenizerPath);
+    if (!tokenizerPath.empty())
+        l.tokenizer = tok::loadTokenizer(tokenizerPath);
+    else if (need == TokenizerNeed::Required || hasTokenizerNear(l.baseModel))
+        l.tokenizer = tokenizerNear(l.baseModel);
     // Modules PEFT added after loading start in training mode (dropout on).
     l.lm->module()->eval();
     for (auto& p : l.lm->module()->parameters())

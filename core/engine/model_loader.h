@@ -25,11 +25,18 @@ struct LoadedModel {
     eval::ScoringModel scoring() const { return {lm.get(), peft.get(), tokenizer.get()}; }
 };
 
+enum class TokenizerNeed { Required, Optional };
+
 // `dbPath` is needed when spec.run is set. Throws tb::Error naming what is
 // missing or wrong, and "cancelled" when `control` is cancelled in between.
-LoadedModel loadModel(const ModelSpec& spec, const std::string& dbPath, const RunControl* control = nullptr);
+// With TokenizerNeed::Optional a model without tokenizer files loads with a
+// null tokenizer (token ids in, token ids out).
+LoadedModel loadModel(const ModelSpec& spec, const std::string& dbPath, const RunControl* control = nullptr,
+                      TokenizerNeed tokenizer = TokenizerNeed::Required);
 
-// The tokenizer files beside a model (its folder, or the folder of a .bin).
-std::unique_ptr<tok::Tokenizer> tokenizerNear(const std::string& modelPath);
+// The tokenizer files beside a model (its folder, or the folder of a .bin);
+// `hint` says how to name one instead when there are none.
+std::unique_ptr<tok::Tokenizer> tokenizerNear(const std::string& modelPath,
+                                              const std::string& hint = "give one with --tokenizer");
 
 } // namespace tb::engine

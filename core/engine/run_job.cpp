@@ -1,6 +1,7 @@
 #include "engine/run_job.h"
 
 #include "common/error.h"
+#include "engine/model_loader.h"
 #include "engine/sampler.h"
 #include "model/language_model.h"
 #include "peft/peft_model.h"
@@ -43,11 +44,7 @@ std::unique_ptr<tok::Tokenizer> tokenizerFor(const RunConfig& c)
 {
     if (!c.tokenizer.empty())
         return tok::loadTokenizer(c.tokenizer);
-    const fs::path m(c.model);
-    const fs::path folder = fs::is_directory(m) ? m : m.parent_path();
-    if (!tok::hasTokenizer(folder.string()))
-        throw Error(c.model + ": no tokenizer in the model folder; set \"tokenizer\" in the run configuration");
-    return tok::loadTokenizer(folder.string());
+    return tokenizerNear(c.model, "set \"tokenizer\" in the run configuration");
 }
 
 // Forwards trainer events to the caller and into the run store.

@@ -11,3 +11,6 @@ add_dependencies(tst_evaluator tunebench-cli)
 # by tests/bench/bench_metrics.sh, not by ctest.
 add_executable(tb_bench_metrics ${CMAKE_CURRENT_LIST_DIR}/bench_metrics.cpp)
 target_link_libraries(tb_bench_metrics PRIVATE ${TB_API} tunebench_options)
+tb_add_test(NAME tst_significance SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_significance.cpp LIBS ${TB_API})
+target_compile_definitions(tst_significance PRIVATE TB_CLI="$<TARGET_FILE:tunebench-cli>")
+add_dependencies(tst_significance tunebench-cli)

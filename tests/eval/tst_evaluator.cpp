@@ -505,6 +505,39 @@ private Q_SLOTS:
         // matrix then has the first base, stage 1 and stage 2 as rows.
         const std::string merged = path("stage1-merged");
         engine::exportRun(db, job.runId, "", merged);
+
+        // forward and generate take an adapter folder or a run: the adapter
+        // applied at run time gives the logits of the merged export (W + s·B·A
+        // folded in on copies), and differs from the base model.
+        const auto forward = [&](QStringList args) {
+            const auto out = cli(QStringList{"forward", "--ids", "1,5,9,14,3"} + args);
+            return out.exitCode == 0 ? json::parse(out.out.toStdString()) : json(out.err.toStdString());
+        };
+        const QString dbQ = QString::fromStdString(db);
+        const json viaRun = forward({"--run", runId, "--db", dbQ});
+        const json viaAdapter = forward({"--model", QString::fromStdString(m_model), "--adapter",
+                                         QString::fromStdString(job.savedDir)});
+        const json viaMerged = forward({"--model", QString::fromStdString(merged)});
+        const json base = forward({"--model", QString::fromStdString(m_model)});
+        for (const json* j : {&viaRun, &viaAdapter, &viaMerged, &base})
+            QVERIFY2(j->is_object(), j->dump().c_str());
+        const auto maxDiff = [](const json& a, const json& b) {
+            double worst = 0;
+            for (size_t i = 0; i < a.at("logits_last").size(); ++i)
+                worst = std::max(worst, std::abs(a["logits_last"][i].get<double>() - b["logits_last"][i].get<double>()));
+            return worst;
+        };
+        QCOMPARE(maxDiff(viaRun, viaAdapter), 0.0);
+        QVERIFY2(maxDiff(viaRun, viaMerged) < 1e-4, qPrintable(QString::number(maxDiff(viaRun, viaMerged))));
+        QVERIFY(maxDiff(viaRun, base) > 1e-4);
+        QCOMPARE(viaRun.at("argmax"), viaMerged.at("argmax"));
+        const auto generated = [&](QStringList args) {
+            const auto out = cli(QStringList{"generate", "--prompt-ids", "1,5,9", "--max-new-tokens", "6"} + args);
+            return out.exitCode == 0 ? json::parse(out.out.toStdString()).at("ids") : json(out.err.toStdString());
+        };
+        QCOMPARE(generated({"--run", runId, "--db", dbQ}), generated({"--model", QString::fromStdString(merged)}));
+        const auto both = cli({"forward", "--ids", "1", "--run", runId, "--adapter", "x"});
+        QVERIFY2(both.exitCode != 0 && both.err.contains("excludes"), qPrintable(both.err));
         json cfg2 = cfg;
         cfg2["name"] = "cli-stage2";
         cfg2["model"] = merged;
