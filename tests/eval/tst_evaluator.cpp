@@ -550,6 +550,28 @@ private Q_SLOTS:
         const auto chain = json::parse(r.out.toStdString());
         QCOMPARE(chain.at("report").at("scores").size(), size_t(3));
         QCOMPARE(chain.at("report").at("scores")[0][0].get<double>(), 1.0); // row 0: the first run's base
+
+        // compare --runs: both runs' stored generations rescored and paired;
+        // each run's score equals the rougeL that `eval` stored for it.
+        const QString run2 = QString::number(job2.runId);
+        r = cli({"eval", "--run", run2, "--suite", suite, "--db", dbQ, "--json"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        r = cli({"compare", "--runs", runId + "," + run2, "--suite", suite, "--metric", "rouge", "--db", dbQ});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const auto compared = json::parse(r.out.toStdString()).at("tasks").at(0);
+        QCOMPARE(compared.at("systems").size(), size_t(2));
+        QVERIFY(compared.at("systems")[0].at("p_value").is_null()); // the baseline
+        QVERIFY(compared.at("systems")[1].at("p_value").is_number());
+        for (const auto& system : compared.at("systems")) {
+            store::EvaluationFilter f;
+            f.run = system.at("run").get<int64_t>();
+            f.task = compared.at("task").get<std::string>();
+            const auto stored = store.latestScores(f);
+            QCOMPARE(stored.size(), size_t(1));
+            QCOMPARE(stored[0].evaluation.id, system.at("task_evaluation").get<int64_t>());
+            QVERIFY2(std::abs(stored[0].metrics.at("rougeL") - system.at("score").get<double>()) < 1e-9,
+                     qPrintable(QString("%1 vs %2").arg(stored[0].metrics.at("rougeL")).arg(system.at("score").get<double>())));
+        }
         // A run on an unrelated copy of the base is not a stage of this chain.
         const std::string other = path("other-base");
         std::filesystem::copy(m_model, other, std::filesystem::copy_options::recursive);
