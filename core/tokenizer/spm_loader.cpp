@@ -13,6 +13,15 @@ namespace fs = std::filesystem;
 namespace tb::tok {
 
 namespace {
+// RTLD_DEEPBIND keeps the module's protobuf apart from LibTorch's. The
+// sanitizer runtimes refuse DEEPBIND (google/sanitizers#611); sanitizer
+// builds load without it, which is safe where LibTorch is not loaded (the
+// torch-free tests) and may clash where it is.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kBindFlags = 0;
+#else
+constexpr int kBindFlags = RTLD_DEEPBIND;
+#endif
 
 using CreateFn = SpmProcessor* (*)();
 
@@ -45,7 +54,7 @@ CreateFn loadModule()
                 tried += (tried.empty() ? "" : ", ") + path;
                 continue;
             }
-            void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+            void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | kBindFlags);
             if (!handle) {
                 failure = std::string("cannot load ") + path + ": " + ::dlerror();
                 return;
