@@ -99,7 +99,7 @@ private Q_SLOTS:
         QTest::mouseClick(start, Qt::LeftButton);
         QVERIFY(!start->isEnabled());
         QVERIFY(finished.wait(120000));
-        QCOMPARE(finished.at(0).at(1).toString(), QString("completed"));
+        QCOMPARE(finished.at(0).at(1).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Completed);
         QCOMPARE(panel->lossSeries()->count(), 30);
         QCOMPARE(panel->validationSeries()->count(), 3);
         QCOMPARE(panel->lossSeries()->at(29).x(), 30.0);
@@ -285,7 +285,7 @@ private Q_SLOTS:
         });
         panel->start();
         QVERIFY(finished.wait(120000));
-        QCOMPARE(finished.at(0).at(1).toString(), QString("cancelled"));
+        QCOMPARE(finished.at(0).at(1).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Cancelled);
         disconnect(panel->lossSeries(), nullptr, this, nullptr);
         const qint64 id = finished.at(0).at(0).toLongLong();
         const auto checkpoint = tb::store::RunStore(db.toStdString()).lastCheckpoint(id);
@@ -300,7 +300,7 @@ private Q_SLOTS:
         QCOMPARE(window.tabs()->currentWidget(), panel);
         QVERIFY(finished.wait(120000));
         QCOMPARE(finished.at(1).at(0).toLongLong(), id);
-        QCOMPARE(finished.at(1).at(1).toString(), QString("completed"));
+        QCOMPARE(finished.at(1).at(1).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Completed);
         // The resumed run drew only the steps after its checkpoint.
         QCOMPARE(panel->lossSeries()->at(0).x(), double(checkpoint->step + 1));
         QCOMPARE(panel->lossSeries()->at(panel->lossSeries()->count() - 1).x(), 120.0);

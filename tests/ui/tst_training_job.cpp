@@ -84,7 +84,7 @@ private Q_SLOTS:
         QVERIFY(finished.wait(120000));
         beat.stop();
 
-        QCOMPARE(finished.at(0).at(0).toString(), QString("completed"));
+        QCOMPARE(finished.at(0).at(0).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Completed);
         QCOMPARE(steps.size(), size_t(120));
         for (size_t i = 0; i < steps.size(); ++i)
             QCOMPARE(steps[i], qint64(i + 1));
@@ -113,7 +113,7 @@ private Q_SLOTS:
         });
         job.start();
         QVERIFY(finished.wait(60000));
-        QCOMPARE(finished.at(0).at(0).toString(), QString("cancelled"));
+        QCOMPARE(finished.at(0).at(0).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Cancelled);
     }
 
     // Greedy samples at every sample_every-th step; the last one equals what
@@ -141,7 +141,7 @@ private Q_SLOTS:
         QSignalSpy finished(&job, &tb::ui::TrainingJob::finished);
         job.start();
         QVERIFY(finished.wait(120000));
-        QCOMPARE(finished.at(0).at(0).toString(), QString("completed"));
+        QCOMPARE(finished.at(0).at(0).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Completed);
 
         // Steps 3 and 6, both prompts each time, in order.
         QCOMPARE(samples.size(), size_t(4));
@@ -207,7 +207,7 @@ private Q_SLOTS:
                              [&](qint64 step, const QString& p, const QString& o) { samples.push_back({step, p, o}); });
             QSignalSpy finished(&job, &tb::ui::TrainingJob::finished);
             job.start();
-            if (!finished.wait(120000) || finished.at(0).at(0).toString() != "completed")
+            if (!finished.wait(120000) || finished.at(0).at(0).value<tb::train::TrainStatus>() != tb::train::TrainStatus::Completed)
                 qWarning() << "run did not complete" << finished;
             return samples;
         };

@@ -133,7 +133,7 @@ private Q_SLOTS:
                 return 0;
             if (!finished.wait(120000))
                 return 0;
-            if (finished.at(0).at(1).toString() != "completed")
+            if (finished.at(0).at(1).value<tb::train::TrainStatus>() != tb::train::TrainStatus::Completed)
                 return 0;
             return finished.at(0).at(0).toLongLong();
         };

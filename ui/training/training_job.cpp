@@ -101,9 +101,7 @@ void TrainingJob::start()
         }
         // Queued to the job's own thread, where m_running is read.
         QMetaObject::invokeMethod(this, [this] { m_running = false; }, Qt::QueuedConnection);
-        Q_EMIT finished(QString::fromUtf8(train::trainStatusName(result.train.status).data(),
-                                         static_cast<int>(train::trainStatusName(result.train.status).size())),
-                        QString::fromStdString(result.train.error), result.runId);
+        Q_EMIT finished(result.train.status, QString::fromStdString(result.train.error), result.runId);
     });
 }
 

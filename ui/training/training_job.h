@@ -3,6 +3,8 @@
 // observer interface on that thread; TrainingJob re-emits each event as a Qt
 // signal, which Qt queues to receivers living in the GUI thread, so the window
 // never waits on training.
+#include "train/train_types.h"
+
 #include <QObject>
 #include <QString>
 #include <QVariantMap>
@@ -56,8 +58,7 @@ Q_SIGNALS:
     // A greedy generation with the model after `step` (training.sample_every).
     void sampleGenerated(qint64 step, const QString& prompt, const QString& output);
     void logMessage(const QString& message);
-    // status: completed, early_stopped, cancelled, failed
-    void finished(const QString& status, const QString& error, qint64 runId);
+    void finished(tb::train::TrainStatus status, const QString& error, qint64 runId);
 
 private:
     struct Impl;
@@ -68,3 +69,4 @@ private:
 } // namespace tb::ui
 
 Q_DECLARE_METATYPE(tb::ui::StepPoint)
+Q_DECLARE_METATYPE(tb::train::TrainStatus)

@@ -65,17 +65,19 @@ void fitY(QValueAxis* y, double value, bool first)
 }
 
 // The engine's end states, as the user reads them.
-QString statusText(const QString& status)
+QString statusText(train::TrainStatus status)
 {
-    if (status == QLatin1String("completed"))
+    switch (status) {
+    case train::TrainStatus::Completed:
         return TrainingPanel::tr("completed");
-    if (status == QLatin1String("early_stopped"))
+    case train::TrainStatus::EarlyStopped:
         return TrainingPanel::tr("stopped early (no more improvement)");
-    if (status == QLatin1String("cancelled"))
+    case train::TrainStatus::Cancelled:
         return TrainingPanel::tr("cancelled");
-    if (status == QLatin1String("failed"))
-        return TrainingPanel::tr("failed");
-    return status;
+    case train::TrainStatus::Failed:
+        break;
+    }
+    return TrainingPanel::tr("failed");
 }
 
 QString formatClock(double seconds)
@@ -301,7 +303,7 @@ void TrainingPanel::startJob(const train::RunConfig& config, qint64 resumeRun)
                 m_samples->scrollToBottom();
             });
     connect(m_job.get(), &TrainingJob::logMessage, this, &TrainingPanel::appendLog);
-    connect(m_job.get(), &TrainingJob::finished, this, [this](const QString& status, const QString& error, qint64 id) {
+    connect(m_job.get(), &TrainingJob::finished, this, [this](train::TrainStatus status, const QString& error, qint64 id) {
         setIdle(true);
         m_status->setText(error.isEmpty() ? tr("Run %1: %2").arg(id).arg(statusText(status))
                                           : tr("Run %1: %2 — %3").arg(id).arg(statusText(status), error));

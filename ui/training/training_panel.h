@@ -2,6 +2,8 @@
 // Live training: start a RUN.json (or resume a stored run), watch loss,
 // validation loss, learning rate, throughput, gradient norm and sample
 // generations arrive, pause, resume or stop it.
+#include "ui/training/training_job.h" // TrainStatus as a Qt metatype
+
 #include <QWidget>
 
 #include <memory>
@@ -43,7 +45,7 @@ public:
 
 Q_SIGNALS:
     void runStarted(qint64 runId);
-    void runFinished(qint64 runId, const QString& status);
+    void runFinished(qint64 runId, tb::train::TrainStatus status);
     // A run configuration was opened successfully (for the recent files list).
     void configOpened(const QString& path);
 
