@@ -2,6 +2,11 @@
 #include "common/version.h"
 #include "store/run_store.h"
 #include "ui/common/theme.h"
+#include "ui/eval/evaluation_panel.h"
+#include "ui/eval/example_view.h"
+#include "ui/history/inspection_view.h"
+#include "ui/history/run_details_dialog.h"
+#include "ui/history/run_history_panel.h"
 #include "ui/main_window.h"
 #include "ui/training/training_panel.h"
 
@@ -13,6 +18,8 @@
 #include <QLocale>
 #include <QSettings>
 #include <QTabWidget>
+#include <QTableWidget>
+#include <QThread>
 #include <QTimer>
 #include <QTranslator>
 
@@ -98,16 +105,59 @@ int main(int argc, char** argv)
 
     // Screenshots of every tab, for documentation and for looking at what the app shows.
     const QString shotDir = parser.value(shots);
+    auto settle = [] {
+        for (int i = 0; i < 20; ++i) {
+            QApplication::processEvents();
+            QThread::msleep(10);
+        }
+    };
     auto takeShots = [&] {
         QDir().mkpath(shotDir);
+        const QDir dir(shotDir);
+        // Every stored run selected in Run history, so its curves and
+        // configuration differences have something to compare.
+        auto* history = window.historyPanel();
+        QList<qint64> runs;
+        for (int row = 0; row < history->table()->rowCount(); ++row)
+            if (auto* item = history->table()->item(row, tb::ui::RunHistoryPanel::ColId))
+                runs << item->data(Qt::DisplayRole).toLongLong();
+        runs.removeAll(0);
+        history->selectRuns(runs);
         auto* tabs = window.tabs();
         for (int i = 0; i < tabs->count(); ++i) {
             tabs->setCurrentIndex(i);
-            QApplication::processEvents();
+            settle();
             const QString name = tabs->tabText(i).remove('&').replace(' ', '_').toLower();
-            window.grab().save(QDir(shotDir).filePath(QString("%1-%2.png").arg(i + 1).arg(name)));
+            window.grab().save(dir.filePath(QString("%1-%2.png").arg(i + 1).arg(name)));
         }
-        QApplication::quit();
+        // The second pages: configuration differences, per-example comparison.
+        tabs->setCurrentWidget(history);
+        history->compareTabs()->setCurrentIndex(history->compareTabs()->count() - 1);
+        settle();
+        window.grab().save(dir.filePath("6b-run_history_config_diff.png"));
+        auto* evaluation = window.evaluationPanel();
+        tabs->setCurrentWidget(evaluation);
+        evaluation->showExamples(evaluation->scores().tasks.contains("summarize") ? QString("summarize")
+                                                                                  : evaluation->scores().tasks.value(0));
+        evaluation->exampleView()->setOrder(tb::ui::ExampleOrder::LargestChange);
+        settle();
+        window.grab().save(dir.filePath("4b-evaluation_examples.png"));
+        // What the newest run learned (measured on a worker thread).
+        tb::ui::RunDetailsDialog* details = runs.isEmpty() ? nullptr : (history->selectRun(runs.front()), history->openSelected());
+        if (!details) {
+            QApplication::quit();
+            return;
+        }
+        details->resize(1000, 700);
+        details->tabs()->setCurrentWidget(details->inspectionView());
+        auto shootDetails = [details, dir] {
+            details->grab().save(dir.filePath("6c-run_details_what_it_learned.png"));
+            QApplication::quit();
+        };
+        QObject::connect(details->inspectionView(), &tb::ui::InspectionView::measured, details, [shootDetails] {
+            QTimer::singleShot(200, shootDetails);
+        });
+        QTimer::singleShot(30000, details, shootDetails); // measured never came: shoot what is there
     };
     if (parser.isSet(start)) {
         if (!shotDir.isEmpty())

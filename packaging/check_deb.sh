@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Debian package with CPack, unpacks it into a temporary root with
 # `dpkg -x` and starts both programs from there; checks that the desktop file,
-# AppStream metadata, icons, translations and the SentencePiece module are in
+# AppStream metadata, icons, translations, the CLI's LibTorch half and the SentencePiece module are in
 # it. As root with CI set it also installs the package (`dpkg -i`), starts the
 # installed programs and removes it again.
 #   bash packaging/check_deb.sh [BUILD_DIR]      (after packaging/setup.sh)
@@ -21,7 +21,8 @@ dpkg-deb --field "$deb" Package Version Depends
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 dpkg -x "$deb" "$root"
-for f in usr/bin/tunebench usr/bin/tunebench-cli usr/lib/tunebench/libtunebench_spm.so \
+for f in usr/bin/tunebench usr/bin/tunebench-cli usr/lib/tunebench/tunebench-cli-engine \
+         usr/lib/tunebench/libtunebench_spm.so \
          usr/share/applications/io.github.tunebench.Tunebench.desktop \
          usr/share/metainfo/io.github.tunebench.Tunebench.metainfo.xml \
          usr/share/icons/hicolor/scalable/apps/io.github.tunebench.Tunebench.svg \
@@ -40,7 +41,9 @@ export QT_QPA_PLATFORM=offscreen
 start() { # $1 = folder holding the programs
   "$1/tunebench" --help | grep -q -- "--run-config" || fail "$1/tunebench --help"
   "$1/tunebench" --lang de --help | grep -q "Sprachmodelle" || fail "$1/tunebench --lang de: no German help text"
-  "$1/tunebench-cli" --help >/dev/null || fail "$1/tunebench-cli --help"
+  # --help runs in tunebench-cli-engine: tunebench-cli finds it in ../lib/tunebench.
+  "$1/tunebench-cli" --help | grep "forgetting" >/dev/null || fail "$1/tunebench-cli --help (the engine half)"
+  "$1/tunebench-cli" --version | grep "tunebench-cli" >/dev/null || fail "$1/tunebench-cli --version"
 }
 start "$root/usr/bin"
 echo "check_deb: the unpacked package starts"

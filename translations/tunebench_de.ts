@@ -2,6 +2,64 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>ComparisonReport</name>
+    <message>
+        <location filename="../ui/eval/comparison_report.cpp" line="+22"/>
+        <source>Suite</source>
+        <translation>Suite</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Task</source>
+        <translation>Aufgabe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Metric</source>
+        <translation>Metrik</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Baseline</source>
+        <translation>Baseline</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test</source>
+        <translation>Test</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Samples</source>
+        <translation>Stichproben</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <location line="+48"/>
+        <source>Evaluation comparison: %1</source>
+        <translation>Evaluierungsvergleich: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Written %1 by Tunebench.</source>
+        <translation>Erstellt von Tunebench am %1.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Scores (change against the baseline)</source>
+        <translation>Ergebnisse (Änderung gegenüber der Baseline)</translation>
+    </message>
+</context>
+<context>
     <name>RunConfigForm</name>
     <message>
         <location filename="../ui/method/run_config_form.cpp" line="+105"/>
@@ -100,6 +158,42 @@
         <location line="+3"/>
         <source>Colours: system, light or dark (remembered).</source>
         <translation>Farben: system, light oder dark (wird gespeichert).</translation>
+    </message>
+</context>
+<context>
+    <name>tb::ui::ConfigDiffView</name>
+    <message>
+        <location filename="../ui/history/config_diff.cpp" line="+68"/>
+        <source>&amp;Differences only</source>
+        <translation>Nur Unterschie&amp;de</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>Select two or more runs to compare their configurations.</source>
+        <translation>Wählen Sie zwei oder mehr Läufe aus, um ihre Konfigurationen zu vergleichen.</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>The configurations are the same.</source>
+        <translation>Die Konfigurationen sind gleich.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n key(s) differ; cells unlike the first run&apos;s are highlighted.</source>
+        <translation>
+            <numerusform>%n Schlüssel unterscheidet sich; Zellen, die vom ersten Lauf abweichen, sind hervorgehoben.</numerusform>
+            <numerusform>%n Schlüssel unterscheiden sich; Zellen, die vom ersten Lauf abweichen, sind hervorgehoben.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>(not set)</source>
+        <translation>(nicht gesetzt)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Differs from run %1</source>
+        <translation>Weicht von Lauf %1 ab</translation>
     </message>
 </context>
 <context>
@@ -454,7 +548,7 @@
 <context>
     <name>tb::ui::EvaluationPanel</name>
     <message>
-        <location filename="../ui/eval/evaluation_panel.cpp" line="+73"/>
+        <location filename="../ui/eval/evaluation_panel.cpp" line="+149"/>
         <source>Checked runs and base models are compared and evaluated</source>
         <translation>Angehakte Läufe und Basismodelle werden verglichen und evaluiert</translation>
     </message>
@@ -484,7 +578,27 @@
         <translation>&amp;Durchsuchen…</translation>
     </message>
     <message>
+        <location line="+7"/>
+        <source>The model every other one is compared with (changes, significance)</source>
+        <translation>Das Modell, mit dem alle anderen verglichen werden (Änderungen, Signifikanz)</translation>
+    </message>
+    <message>
         <location line="+5"/>
+        <source>Paired bootstrap</source>
+        <translation>Gepaartes Bootstrapping</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Approximate randomization</source>
+        <translation>Approximativer Randomisierungstest</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Significance test against the baseline, on the stored per-example outputs (sacreBLEU --paired-bs / --paired-ar)</source>
+        <translation>Signifikanztest gegenüber der Baseline, auf den gespeicherten Ausgaben pro Beispiel (sacreBLEU --paired-bs / --paired-ar)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>&amp;Evaluate…</source>
         <translation>&amp;Evaluieren…</translation>
     </message>
@@ -519,12 +633,47 @@
         <translation>Metrik:</translation>
     </message>
     <message>
-        <location line="+24"/>
-        <source>C&amp;hart</source>
-        <translation>Dia&amp;gramm</translation>
+        <location line="+2"/>
+        <source>Baseline:</source>
+        <translation>Baseline:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Test:</source>
+        <translation>Test:</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>C&amp;harts</source>
+        <translation>Dia&amp;gramme</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Export charts as &amp;SVG…</source>
+        <translation>Diagramme als &amp;SVG exportieren…</translation>
     </message>
     <message>
         <location line="+1"/>
+        <source>Export &amp;report as HTML…</source>
+        <translation>Bericht als &amp;HTML exportieren…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>One self-contained file: settings, charts, significance and the table</source>
+        <translation>Eine eigenständige Datei: Einstellungen, Diagramme, Signifikanz und die Tabelle</translation>
+    </message>
+    <message>
+        <location line="+374"/>
+        <source>Computing significance…</source>
+        <translation>Signifikanz wird berechnet…</translation>
+    </message>
+    <message>
+        <location line="+63"/>
+        <source>The baseline (%1) has no %2 score on %3, so nothing is tested against it.</source>
+        <translation>Die Baseline (%1) hat kein %2-Ergebnis für %3, daher wird nichts gegen sie getestet.</translation>
+    </message>
+    <message>
+        <location line="-444"/>
         <source>&amp;Table</source>
         <translation>&amp;Tabelle</translation>
     </message>
@@ -544,12 +693,7 @@
         <translation>Diagramm als &amp;PNG exportieren…</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Export chart as &amp;SVG…</source>
-        <translation>Diagramm als &amp;SVG exportieren…</translation>
-    </message>
-    <message>
-        <location line="+60"/>
+        <location line="+78"/>
         <source>Run store</source>
         <translation>Laufspeicher</translation>
     </message>
@@ -574,7 +718,7 @@
         <translation>Alle Metriken</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+60"/>
         <source>Task</source>
         <translation>Aufgabe</translation>
     </message>
@@ -584,49 +728,39 @@
         <translation>Metrik</translation>
     </message>
     <message>
-        <location line="+58"/>
-        <source>%1 (%2)</source>
-        <translation>%1 (%2)</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Primary metric per task</source>
-        <translation>Hauptmetrik je Aufgabe</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>%1 per task</source>
-        <translation>%1 je Aufgabe</translation>
-    </message>
-    <message>
-        <location line="+11"/>
-        <source>Scores on %1</source>
-        <translation>Ergebnisse für %1</translation>
-    </message>
-    <message>
-        <location line="+69"/>
+        <location line="+236"/>
         <source>Export CSV</source>
         <translation>CSV exportieren</translation>
     </message>
     <message>
         <location line="+0"/>
         <location line="+11"/>
-        <location line="+18"/>
+        <location line="+26"/>
         <source>Cannot write %1: %2</source>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
     <message>
-        <location line="-18"/>
+        <location line="-26"/>
         <source>Export PNG</source>
         <translation>PNG exportieren</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+26"/>
         <source>Export SVG</source>
         <translation>SVG exportieren</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+29"/>
+        <source>each chart&apos;s own (primary, ROUGE-L, BLEU, chrF)</source>
+        <translation>jeweils die des Diagramms (primär, ROUGE-L, BLEU, chrF)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Export report</source>
+        <translation>Bericht exportieren</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>CSV files (*.csv)</source>
         <translation>CSV-Dateien (*.csv)</translation>
     </message>
@@ -634,6 +768,11 @@
         <location line="+1"/>
         <source>PNG images (*.png)</source>
         <translation>PNG-Bilder (*.png)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>HTML reports (*.html)</source>
+        <translation>HTML-Berichte (*.html)</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -646,7 +785,7 @@
         <translation>Exportieren</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+21"/>
         <location line="+5"/>
         <source>Evaluate</source>
         <translation>Evaluieren</translation>
@@ -695,7 +834,7 @@
 <context>
     <name>tb::ui::ExampleDialog</name>
     <message>
-        <location filename="../ui/eval/example_view.cpp" line="+166"/>
+        <location filename="../ui/eval/example_view.cpp" line="+306"/>
         <source>Examples of %1 (%2)</source>
         <translation>Beispiele von %1 (%2)</translation>
     </message>
@@ -703,17 +842,67 @@
 <context>
     <name>tb::ui::ExampleView</name>
     <message>
-        <location line="-98"/>
+        <location line="-248"/>
+        <source>Each model&apos;s change per example is measured against this one</source>
+        <translation>Die Änderung jedes Modells pro Beispiel wird gegenüber diesem gemessen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Example order</source>
+        <translation>Reihenfolge der Beispiele</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Largest change first</source>
+        <translation>Größte Änderung zuerst</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Largest drop first</source>
+        <translation>Größter Rückgang zuerst</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Regressions only</source>
+        <translation>Nur Regress&amp;ionen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Only examples where some model scores worse than the baseline</source>
+        <translation>Nur Beispiele, bei denen ein Modell schlechter abschneidet als die Baseline</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export &amp;comparison as CSV…</source>
+        <translation>&amp;Vergleich als CSV exportieren…</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Select an example to read it in full</source>
+        <translation>Wählen Sie ein Beispiel aus, um es vollständig zu lesen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Task:</source>
         <translation>Aufgabe:</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+2"/>
+        <source>Baseline:</source>
+        <translation>Baseline:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Order:</source>
+        <translation>Reihenfolge:</translation>
+    </message>
+    <message>
+        <location line="+73"/>
         <source>Run store</source>
         <translation>Laufspeicher</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+12"/>
         <source>Example</source>
         <translation>Beispiel</translation>
     </message>
@@ -724,11 +913,12 @@
     </message>
     <message>
         <location line="+0"/>
+        <location line="+88"/>
         <source>Reference</source>
         <translation>Referenz</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-86"/>
         <source>%1: output</source>
         <translation>%1: Ausgabe</translation>
     </message>
@@ -738,12 +928,17 @@
         <translation>%1: Ergebnisse</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+5"/>
+        <source>Δ %1</source>
+        <translation>Δ %1</translation>
+    </message>
+    <message>
+        <location line="+38"/>
         <source>No task evaluated yet.</source>
         <translation>Noch keine Aufgabe evaluiert.</translation>
     </message>
     <message numerus="yes">
-        <location line="+1"/>
+        <location line="+2"/>
         <source>%n example(s)</source>
         <translation>
             <numerusform>%n Beispiel</numerusform>
@@ -755,11 +950,49 @@
         <source>%1 of %2 models evaluated</source>
         <translation>%1 von %2 Modellen evaluiert</translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>changes in %1</source>
+        <translation>Änderungen in %1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%n shown</source>
+        <translation>
+            <numerusform>%n angezeigt</numerusform>
+            <numerusform>%n angezeigt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Prompt (example %1)</source>
+        <translation>Prompt (Beispiel %1)</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Export CSV</source>
+        <translation>CSV exportieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Export comparison</source>
+        <translation>Vergleich exportieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
 </context>
 <context>
     <name>tb::ui::ForgettingPanel</name>
     <message>
-        <location filename="../ui/eval/forgetting_panel.cpp" line="+76"/>
+        <location filename="../ui/eval/forgetting_panel.cpp" line="+97"/>
         <source>worse than the base</source>
         <translation>schlechter als die Basis</translation>
     </message>
@@ -839,12 +1072,67 @@
         <translation>An&amp;zeigen</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+14"/>
+        <source>Independent runs of one base</source>
+        <translation>Unabhängige Läufe auf einer Basis</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sequential chain</source>
+        <translation>Sequenzielle Kette</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Independent: each run fine-tunes the same base model. Chain: each run fine-tunes the model the previous run produced. The default is what the runs&apos; configurations show.</source>
+        <translation>Unabhängig: Jeder Lauf stimmt dasselbe Basismodell fein. Kette: Jeder Lauf stimmt das Modell fein, das der vorherige Lauf erzeugt hat. Voreingestellt ist, was die Konfigurationen der Läufe angeben.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Count &amp;perplexity as log change</source>
+        <translation>&amp;Perplexität als Log-Änderung zählen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Perplexity and other lower-is-better scores are left out of gains, costs, backward transfer and forgetting; checked, they count as ln(base / score) (for perplexity: the drop in mean token loss)</source>
+        <translation>Perplexität und andere Ergebnisse, bei denen niedriger besser ist, werden bei Zugewinnen, Kosten, Backward Transfer und Vergessen nicht berücksichtigt; angehakt zählen sie als ln(Basis / Ergebnis) (bei der Perplexität: der Rückgang des mittleren Token-Verlusts)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Check &amp;general ability</source>
+        <translation>All&amp;gemeine Fähigkeit prüfen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Loss and perplexity on a general text sample, of the stages (or the selected runs) and their base models; stored as suite &quot;general&quot;</source>
+        <translation>Verlust und Perplexität auf einer allgemeinen Textprobe, für die Stufen (oder die gewählten Läufe) und ihre Basismodelle; gespeichert als Suite „general“</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Te&amp;xt…</source>
+        <translation>Te&amp;xt…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The text sample for the general check (default: the one shipped with Tunebench)</source>
+        <translation>Die Textprobe für die allgemeine Prüfung (Vorgabe: die mit Tunebench ausgelieferte)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Runs are:</source>
+        <translation>Die Läufe sind:</translation>
+    </message>
+    <message>
+        <location line="+12"/>
         <source>Stored reports:</source>
         <translation>Gespeicherte Berichte:</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <source>Click a cell to see that model&apos;s outputs on that task</source>
         <translation>Auf eine Zelle klicken, um die Ausgaben dieses Modells für diese Aufgabe zu sehen</translation>
     </message>
@@ -864,13 +1152,68 @@
         <translation>Vergessen (Chaudhry et al. 2018): Mittelwert über die vor der letzten Stufe trainierten Aufgaben aus bestem früherem Ergebnis minus Endergebnis</translation>
     </message>
     <message>
-        <location line="+68"/>
-        <location line="+213"/>
+        <location line="+4"/>
+        <source>Mean over the runs of the change on the task each run was trained on</source>
+        <translation>Mittelwert über die Läufe der Änderung auf der Aufgabe, auf der jeder Lauf trainiert wurde</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Mean over the runs of the mean change on the tasks a run was not trained on; negative is the cost of fine-tuning</source>
+        <translation>Mittelwert über die Läufe der mittleren Änderung auf den Aufgaben, auf denen ein Lauf nicht trainiert wurde; ein negativer Wert sind die Kosten des Fine-Tunings</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Export &amp;heatmap…</source>
+        <translation>&amp;Heatmap exportieren…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export &amp;table…</source>
+        <translation>&amp;Tabelle exportieren…</translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <location line="+639"/>
+        <location line="+50"/>
+        <location line="+7"/>
+        <source>Export heatmap</source>
+        <translation>Heatmap exportieren</translation>
+    </message>
+    <message>
+        <location line="-695"/>
+        <source>SVG (*.svg);;PNG image (*.png)</source>
+        <translation>SVG (*.svg);;PNG-Bild (*.png)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+618"/>
+        <location line="+6"/>
+        <source>Export table</source>
+        <translation>Tabelle exportieren</translation>
+    </message>
+    <message>
+        <location line="-623"/>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>General text sample</source>
+        <translation>Allgemeine Textprobe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>Text (*.txt);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <location line="+214"/>
         <source>Run store</source>
         <translation>Laufspeicher</translation>
     </message>
     <message>
-        <location line="-191"/>
+        <location line="-192"/>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
     </message>
@@ -886,15 +1229,16 @@
         <translation>Suite</translation>
     </message>
     <message>
-        <location line="+147"/>
+        <location line="+148"/>
         <location line="+18"/>
         <location line="+32"/>
-        <location line="+98"/>
+        <location line="+168"/>
+        <location line="+104"/>
         <source>Forgetting</source>
         <translation>Vergessen</translation>
     </message>
     <message>
-        <location line="-148"/>
+        <location line="-322"/>
         <source>Choose a suite, a base model and at least one stage.</source>
         <translation>Wählen Sie eine Suite, ein Basismodell und mindestens eine Stufe.</translation>
     </message>
@@ -910,8 +1254,28 @@
     </message>
     <message>
         <location line="+28"/>
+        <source>ln %1</source>
+        <translation>ln %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>(excluded)</source>
+        <translation>(ausgeschlossen)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
         <source>%1 on %2: %3 (change against the base %4)</source>
         <translation>%1 auf %2: %3 (Änderung gegenüber der Basis %4)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 is lower-is-better: counted as ln(base / score) = %2</source>
+        <translation>%1: niedriger ist besser; gezählt als ln(Basis / Ergebnis) = %2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is lower-is-better: left out of the averages, gains and costs</source>
+        <translation>%1: niedriger ist besser; bei Mittelwerten, Zugewinnen und Kosten nicht berücksichtigt</translation>
     </message>
     <message>
         <location line="+5"/>
@@ -919,33 +1283,168 @@
         <translation>Metrik: %1</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+13"/>
         <source>Average score: %1</source>
         <translation>Durchschnittliches Ergebnis: %1</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+10"/>
         <source>Backward transfer: %1</source>
         <translation>Backward Transfer: %1</translation>
     </message>
     <message>
         <location line="+1"/>
         <location line="+2"/>
+        <location line="+2"/>
+        <location line="+2"/>
         <source>n/a</source>
         <translation>k. A.</translation>
     </message>
     <message>
-        <location line="-1"/>
+        <location line="-5"/>
         <source>Forgetting: %1</source>
         <translation>Vergessen: %1</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>Needs at least two stages and the task each earlier stage trained</source>
-        <translation>Erfordert mindestens zwei Stufen und die Aufgabe, die jede frühere Stufe trainiert hat</translation>
+        <source>Mean gain: %1</source>
+        <translation>Mittlerer Zugewinn: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mean change elsewhere: %1</source>
+        <translation>Mittlere Änderung anderswo: %1</translation>
     </message>
     <message>
         <location line="+12"/>
+        <source>Independent runs of one base model: each run is compared with the base. Gain is the change on the task the run was trained on; the change elsewhere is the mean change on the other tasks, and a negative one is what the fine-tune cost.</source>
+        <translation>Unabhängige Läufe auf einem Basismodell: Jeder Lauf wird mit der Basis verglichen. Der Zugewinn ist die Änderung auf der Aufgabe, auf der der Lauf trainiert wurde; die Änderung anderswo ist die mittlere Änderung auf den übrigen Aufgaben, und eine negative ist das, was das Fine-Tuning gekostet hat.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>had no other task to compare</source>
+        <translation>hatte keine andere Aufgabe zum Vergleich</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>lost %1 on average elsewhere</source>
+        <translation>verlor anderswo durchschnittlich %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>gained %1 on average elsewhere</source>
+        <translation>gewann anderswo durchschnittlich %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 gained %2 on %3 and %4.</source>
+        <translation>%1 gewann %2 auf %3 und %4.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 has no comparable score on its task %2 and %3.</source>
+        <translation>%1 hat kein vergleichbares Ergebnis auf seiner Aufgabe %2 und %3.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 (trained task unknown: choose it in the stage list) %2.</source>
+        <translation>%1 (trainierte Aufgabe unbekannt: in der Stufenliste auswählen) %2.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A sequential chain: each run continues from the model the run before it produced.</source>
+        <translation>Eine sequenzielle Kette: Jeder Lauf setzt auf dem Modell auf, das der Lauf davor erzeugt hat.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Backward transfer %1: on average, each earlier stage&apos;s task changed by %1 from right after it was trained to the end of the chain (negative means it was forgotten).</source>
+        <translation>Backward Transfer %1: Im Durchschnitt änderte sich die Aufgabe jeder früheren Stufe um %1, von direkt nach ihrem Training bis zum Ende der Kette (negativ bedeutet, dass sie vergessen wurde).</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Forgetting %1: on average, the tasks trained before the last stage ended %1 below their best score.</source>
+        <translation>Vergessen %1: Im Durchschnitt endeten die vor der letzten Stufe trainierten Aufgaben %1 unter ihrem besten Ergebnis.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Backward transfer and forgetting need at least two stages and the task each earlier stage trained.</source>
+        <translation>Backward Transfer und Vergessen benötigen mindestens zwei Stufen und die Aufgabe, auf der jede frühere Stufe trainiert wurde.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Average score after the last stage: %1.</source>
+        <translation>Durchschnittliches Ergebnis nach der letzten Stufe: %1.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1 (%2, lower is better) counts as ln(base / score): +0.05 is about 5% lower.</source>
+        <translation>%1 (%2, niedriger ist besser) zählt als ln(Basis / Ergebnis): +0,05 entspricht etwa 5 % weniger.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 (%2, lower is better) is shown as measured but left out of the average and the summaries.</source>
+        <translation>%1 (%2, niedriger ist besser) wird wie gemessen angezeigt, aber beim Mittelwert und in den Zusammenfassungen nicht berücksichtigt.</translation>
+    </message>
+    <message>
+        <location line="+64"/>
+        <source>These runs do not share a base model (%1): the comparison with the base is not meaningful.</source>
+        <translation>Diese Läufe haben kein gemeinsames Basismodell (%1): Der Vergleich mit der Basis ist nicht aussagekräftig.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>These runs each fine-tune the same base model, not the previous run&apos;s model: backward transfer and forgetting assume a chain and may mislead here.</source>
+        <translation>Diese Läufe stimmen jeweils dasselbe Basismodell fein, nicht das Modell des vorherigen Laufs: Backward Transfer und Vergessen setzen eine Kette voraus und können hier in die Irre führen.</translation>
+    </message>
+    <message>
+        <location line="+114"/>
+        <location line="+15"/>
+        <source>Compute or show a report first.</source>
+        <translation>Berechnen Sie zuerst einen Bericht oder zeigen Sie einen an.</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>Could not draw the heatmap as PNG.</source>
+        <translation>Die Heatmap konnte nicht als PNG gezeichnet werden.</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <location line="+9"/>
+        <location line="+49"/>
+        <source>General ability</source>
+        <translation>Allgemeine Fähigkeit</translation>
+    </message>
+    <message>
+        <location line="-58"/>
+        <source>Add runs as stages, or select runs, first.</source>
+        <translation>Fügen Sie zuerst Läufe als Stufen hinzu oder wählen Sie Läufe aus.</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>base %1</source>
+        <translation>Basis %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>run %1</source>
+        <translation>Lauf %1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>general text: %v of %m models</source>
+        <translation>allgemeiner Text: %v von %m Modellen</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1: %2 of %3 windows</source>
+        <translation>%1: %2 von %3 Fenstern</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 (%2 of %3)</source>
+        <translation>%1 (%2 von %3)</translation>
+    </message>
+    <message>
+        <location line="-230"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
@@ -956,13 +1455,175 @@
     </message>
     <message>
         <location line="+42"/>
+        <location line="+27"/>
         <source>base</source>
         <translation>Basis</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="-18"/>
         <source>Examples</source>
         <translation>Beispiele</translation>
+    </message>
+</context>
+<context>
+    <name>tb::ui::InspectionJob</name>
+    <message>
+        <location filename="../ui/history/inspection_job.cpp" line="+37"/>
+        <location line="+2"/>
+        <source>unknown error</source>
+        <translation>unbekannter Fehler</translation>
+    </message>
+</context>
+<context>
+    <name>tb::ui::InspectionView</name>
+    <message>
+        <location filename="../ui/history/inspection_view.cpp" line="+100"/>
+        <location line="+96"/>
+        <source>Measuring…</source>
+        <translation>Wird gemessen…</translation>
+    </message>
+    <message>
+        <location line="-83"/>
+        <source>&amp;Absolute ‖s·B·A‖</source>
+        <translation>&amp;Absolut ‖s·B·A‖</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Relative to ‖W‖</source>
+        <translation>&amp;Relativ zu ‖W‖</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Colour by:</source>
+        <translation>Färben nach:</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>LoRA updates by layer and projection</source>
+        <translation>LoRA-Aktualisierungen nach Schicht und Projektion</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Adapter</source>
+        <translation>Adapter</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <location line="+6"/>
+        <source>Layer</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <location line="-6"/>
+        <source>‖up‖</source>
+        <translation>‖up‖</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>‖down‖</source>
+        <translation>‖down‖</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Bottleneck adapters: the up-projection starts at zero, so ‖up‖ is how much each adds</source>
+        <translation>Bottleneck-Adapter: Die Up-Projektion beginnt bei null, daher zeigt ‖up‖, wie viel jeder beiträgt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+93"/>
+        <source>Virtual token</source>
+        <translation>Virtuelles Token</translation>
+    </message>
+    <message>
+        <location line="-93"/>
+        <location line="+93"/>
+        <source>Norm</source>
+        <translation>Norm</translation>
+    </message>
+    <message>
+        <location line="-92"/>
+        <source>Soft prompt: each virtual token&apos;s nearest vocabulary tokens (cosine similarity)</source>
+        <translation>Soft-Prompt: die nächstgelegenen Vokabular-Token jedes virtuellen Tokens (Kosinus-Ähnlichkeit)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Tensor</source>
+        <translation>Tensor</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Relative change</source>
+        <translation>Relative Änderung</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>‖change‖</source>
+        <translation>‖Änderung‖</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>‖base‖</source>
+        <translation>‖Basis‖</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Tensors that changed most against the base model</source>
+        <translation>Tensoren, die sich gegenüber dem Basismodell am stärksten geändert haben</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Export as CSV…</source>
+        <translation>Als CSV &amp;exportieren…</translation>
+    </message>
+    <message>
+        <location line="+49"/>
+        <source>Cannot measure what this run learned: %1</source>
+        <translation>Was dieser Lauf gelernt hat, kann nicht gemessen werden: %1</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Method %1; it saved %2 weights in %3 (base model %4).</source>
+        <translation>Methode %1; der Lauf hat %2 Gewichte in %3 gespeichert (Basismodell %4).</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Nearest %1</source>
+        <translation>Nachbar %1</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>token %1, cosine similarity %2</source>
+        <translation>Token %1, Kosinus-Ähnlichkeit %2</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 of %2 tensors changed; the %3 that changed most, relative to their base norm:</source>
+        <translation>%1 von %2 Tensoren geändert; die %3 mit der stärksten Änderung, relativ zu ihrer Basisnorm:</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>nothing measured yet</source>
+        <translation>noch nichts gemessen</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Export what the run learned</source>
+        <translation>Exportieren, was der Lauf gelernt hat</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Export CSV</source>
+        <translation>CSV exportieren</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
 </context>
 <context>
@@ -1009,12 +1670,12 @@
 <context>
     <name>tb::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+40"/>
+        <location filename="../ui/main_window.cpp" line="+41"/>
         <source>Tunebench</source>
         <translation>Tunebench</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>Dataset</source>
         <translation>Datensatz</translation>
     </message>
@@ -1044,7 +1705,12 @@
         <translation>Laufverlauf</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+1"/>
+        <source>Playground</source>
+        <translation>Playground</translation>
+    </message>
+    <message>
+        <location line="+64"/>
         <source>Suite not opened: %1</source>
         <translation>Suite nicht geöffnet: %1</translation>
     </message>
@@ -1916,6 +2582,296 @@
     </message>
 </context>
 <context>
+    <name>tb::ui::MetricChart</name>
+    <message>
+        <location filename="../ui/eval/metric_chart.cpp" line="+51"/>
+        <source>%1 (baseline)</source>
+        <translation>%1 (Baseline)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>%1 on %2</source>
+        <translation>%1 auf %2</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>higher is better</source>
+        <translation>höher ist besser</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>lower is better</source>
+        <translation>niedriger ist besser</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>%1 cannot be compared with %2 on %3: one of them has no score.</source>
+        <translation>%1 kann auf %3 nicht mit %2 verglichen werden: Einem der beiden fehlt ein Ergebnis.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>%1 differs from %2 on %3 by %4 (no significance test).</source>
+        <translation>%1 unterscheidet sich auf %3 um %4 von %2 (kein Signifikanztest).</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>95% CI ±%1, </source>
+        <translation>95-%-Konfidenzintervall ±%1, </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 is not significantly different from %2 on %3 (%4, %5).</source>
+        <translation>%1 unterscheidet sich auf %3 nicht signifikant von %2 (%4, %5).</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 beats %2 on %3 by %4 (%5%6).</source>
+        <translation>%1 ist auf %3 um %4 besser als %2 (%5%6).</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 is worse than %2 on %3 by %4 (%5%6).</source>
+        <translation>%1 ist auf %3 um %4 schlechter als %2 (%5%6).</translation>
+    </message>
+    <message>
+        <location line="+82"/>
+        <source>not evaluated</source>
+        <translation>nicht evaluiert</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+53"/>
+        <source>95% CI</source>
+        <translation>95-%-Konfidenzintervall</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source> (95% CI ±%1)</source>
+        <translation> (95-%-Konfidenzintervall ±%1)</translation>
+    </message>
+</context>
+<context>
+    <name>tb::ui::PlaygroundPanel</name>
+    <message>
+        <location filename="../ui/playground/playground_panel.cpp" line="+54"/>
+        <source>Every checked run and base model continues the prompt</source>
+        <translation>Jeder angehakte Lauf und jedes angehakte Basismodell setzt den Prompt fort</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add model &amp;folder…</source>
+        <translation>Modell&amp;ordner hinzufügen…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A model folder (config.json + safetensors) or a llama2.c .bin that is not in the run store</source>
+        <translation>Ein Modellordner (config.json + safetensors) oder eine llama2.c-.bin-Datei, die nicht im Laufspeicher ist</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>0 (greedy)</source>
+        <translation>0 (greedy)</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Nucleus sampling: keep the most likely tokens that make up this much probability (1 = all)</source>
+        <translation>Nucleus Sampling: die wahrscheinlichsten Token behalten, die zusammen diese Wahrscheinlichkeit ergeben (1 = alle)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Decoding (the same for every model)</source>
+        <translation>Dekodierung (für jedes Modell gleich)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Max new &amp;tokens:</source>
+        <translation>Max. neue &amp;Token:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>T&amp;emperature:</source>
+        <translation>T&amp;emperatur:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Top-&amp;p:</source>
+        <translation>Top-&amp;p:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Top-&amp;k:</source>
+        <translation>Top-&amp;k:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Seed:</source>
+        <translation>&amp;Seed:</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Runs and base models:</source>
+        <translation>Läufe und Basismodelle:</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Type a prompt; every checked model continues it</source>
+        <translation>Geben Sie einen Prompt ein; jedes angehakte Modell setzt ihn fort</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Generate</source>
+        <translation>&amp;Generieren</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Generate with every checked model (Ctrl+Enter)</source>
+        <translation>Mit jedem angehakten Modell generieren (Strg+Eingabe)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>S&amp;top</source>
+        <translation>An&amp;halten</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Each checked model&apos;s output appears here, side by side.</source>
+        <translation>Die Ausgabe jedes angehakten Modells erscheint hier, nebeneinander.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Prompt:</source>
+        <translation>Prompt:</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>Run store: %1</source>
+        <translation>Laufspeicher: %1</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Run %1 on %2</source>
+        <translation>Lauf %1 auf %2</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>folder: %1</source>
+        <translation>Ordner: %1</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Model folder</source>
+        <translation>Modellordner</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>Check at least one run or base model to generate with.</source>
+        <translation>Haken Sie mindestens einen Lauf oder ein Basismodell zum Generieren an.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Type a prompt first.</source>
+        <translation>Geben Sie zuerst einen Prompt ein.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+17"/>
+        <source>Generating with %n model(s)…</source>
+        <translation>
+            <numerusform>Generierung mit %n Modell…</numerusform>
+            <numerusform>Generierung mit %n Modellen…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Stopping…</source>
+        <translation>Wird angehalten…</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Waiting…</source>
+        <translation>Wartet…</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Error: %1</source>
+        <translation>Fehler: %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>failed</source>
+        <translation>fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>(no text: the model stopped at once)</source>
+        <translation>(kein Text: das Modell hat sofort angehalten)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n token(s) in %1 s</source>
+        <translation>
+            <numerusform>%n Token in %1 s</numerusform>
+            <numerusform>%n Token in %1 s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 tokens/s</source>
+        <translation>%1 Token/s</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>loaded in %1 s</source>
+        <translation>in %1 s geladen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stopped: %1</source>
+        <translation>angehalten: %1</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Not generated</source>
+        <translation>Nicht generiert</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Stopped.</source>
+        <translation>Angehalten.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>Done; %n model(s) failed (the reason is in their column).</source>
+        <translation>
+            <numerusform>Fertig; %n Modell ist fehlgeschlagen (der Grund steht in seiner Spalte).</numerusform>
+            <numerusform>Fertig; %n Modelle sind fehlgeschlagen (der Grund steht in ihrer Spalte).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Done.</source>
+        <translation>Fertig.</translation>
+    </message>
+</context>
+<context>
     <name>tb::ui::PreviewModel</name>
     <message>
         <location filename="../ui/dataset/preview_model.cpp" line="+87"/>
@@ -1992,9 +2948,120 @@
     </message>
 </context>
 <context>
+    <name>tb::ui::RunCurvesView</name>
+    <message>
+        <location filename="../ui/history/run_curves_view.cpp" line="+126"/>
+        <source>Exponential moving average as in TensorBoard; the raw curve stays faint behind</source>
+        <translation>Exponentieller gleitender Mittelwert wie in TensorBoard; die Rohkurve bleibt blass im Hintergrund</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+152"/>
+        <source>Step</source>
+        <translation>Schritt</translation>
+    </message>
+    <message>
+        <location line="-151"/>
+        <location line="+147"/>
+        <source>Epoch</source>
+        <translation>Epoche</translation>
+    </message>
+    <message>
+        <location line="-146"/>
+        <location line="+147"/>
+        <source>Tokens seen</source>
+        <translation>Gesehene Token</translation>
+    </message>
+    <message>
+        <location line="-146"/>
+        <source>&amp;Log scale</source>
+        <translation>&amp;Logarithmische Skala</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Logarithmic y axis; values at or below zero are not drawn</source>
+        <translation>Logarithmische y-Achse; Werte kleiner oder gleich null werden nicht gezeichnet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reset &amp;zoom</source>
+        <translation>&amp;Zoom zurücksetzen</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Point at a line to read its values.</source>
+        <translation>Zeigen Sie auf eine Linie, um ihre Werte abzulesen.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Select one or more runs in the table to overlay their curves.</source>
+        <translation>Wählen Sie einen oder mehrere Läufe in der Tabelle aus, um ihre Kurven zu überlagern.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>&amp;Smoothing:</source>
+        <translation>&amp;Glättung:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;X axis:</source>
+        <translation>&amp;X-Achse:</translation>
+    </message>
+    <message>
+        <location line="+106"/>
+        <source>Run(s) %1 did not record this (stored before Tunebench kept it); they can be drawn by step only</source>
+        <translation>Bei Lauf/Läufen %1 wurde dies nicht aufgezeichnet (gespeichert, bevor Tunebench es erfasst hat); sie können nur nach Schritt gezeichnet werden</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>Training loss</source>
+        <translation>Trainingsverlust</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Validation loss</source>
+        <translation>Validierungsverlust</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Learning rate</source>
+        <translation>Lernrate</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Throughput (tokens/s)</source>
+        <translation>Durchsatz (Token/s)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Validation loss: %1</source>
+        <translation>Validierungsverlust: %1</translation>
+    </message>
+    <message>
+        <location line="+42"/>
+        <source>%1 (not recorded by the selected runs)</source>
+        <translation>%1 (von den gewählten Läufen nicht aufgezeichnet)</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Drag a rectangle to zoom in, right-click to zoom out, double-click to reset</source>
+        <translation>Ein Rechteck aufziehen zum Vergrößern, Rechtsklick zum Verkleinern, Doppelklick zum Zurücksetzen</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>#%1 %2 · %3 %4 · %5</source>
+        <translation>#%1 %2 · %3 %4 · %5</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source> (smoothed %1)</source>
+        <translation> (geglättet %1)</translation>
+    </message>
+</context>
+<context>
     <name>tb::ui::RunDetailsDialog</name>
     <message>
-        <location filename="../ui/history/run_details_dialog.cpp" line="+58"/>
+        <location filename="../ui/history/run_details_dialog.cpp" line="+59"/>
         <source>Run %1: %2</source>
         <translation>Lauf %1: %2</translation>
     </message>
@@ -2135,11 +3202,16 @@
         <source>Artifacts</source>
         <translation>Artefakte</translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>What it &amp;learned</source>
+        <translation>Was er &amp;gelernt hat</translation>
+    </message>
 </context>
 <context>
     <name>tb::ui::RunHistoryPanel</name>
     <message>
-        <location filename="../ui/history/run_history_panel.cpp" line="+21"/>
+        <location filename="../ui/history/run_history_panel.cpp" line="+60"/>
         <source>Filter by name</source>
         <translation>Nach Name filtern</translation>
     </message>
@@ -2214,17 +3286,77 @@
         <translation>Basismodell</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Created</source>
         <translation>Erstellt</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+0"/>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Steps</source>
+        <translation>Schritte</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Best val. loss</source>
+        <translation>Bester Val.-Verlust</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Final val. loss</source>
+        <translation>Letzter Val.-Verlust</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Trainable</source>
+        <translation>Trainierbar</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Evaluation</source>
+        <translation>Evaluierung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>From the run&apos;s start to its end, pauses included</source>
+        <translation>Vom Start bis zum Ende des Laufs, einschließlich Pausen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Share of the model&apos;s parameters the run trained (stored when it saves its adapter or model)</source>
+        <translation>Anteil der Modellparameter, die der Lauf trainiert hat (gespeichert, wenn er seinen Adapter oder sein Modell speichert)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The newest evaluation of the run per task, by the task&apos;s primary metric</source>
+        <translation>Die neueste Evaluierung des Laufs pro Aufgabe, nach der primären Metrik der Aufgabe</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>C&amp;urves</source>
+        <translation>Ku&amp;rven</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Configuration &amp;differences</source>
+        <translation>Konfigurationsunter&amp;schiede</translation>
+    </message>
+    <message>
+        <location line="+53"/>
         <source>Run store</source>
         <translation>Laufspeicher</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+52"/>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>queued</source>
         <translation>wartend</translation>
     </message>
@@ -2259,7 +3391,17 @@
         <translation>unterbrochen</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+79"/>
+        <source>Cannot read the runs&apos; metrics: %1</source>
+        <translation>Die Metriken der Läufe können nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Showing the first %1 of the %2 selected runs (by id).</source>
+        <translation>Die ersten %1 der %2 ausgewählten Läufe werden angezeigt (nach ID).</translation>
+    </message>
+    <message>
+        <location line="+37"/>
         <source>Clone configuration</source>
         <translation>Konfiguration klonen</translation>
     </message>
@@ -2269,7 +3411,7 @@
         <translation>Lauf öffnen</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+32"/>
         <location line="+6"/>
         <source>Rename run</source>
         <translation>Lauf umbenennen</translation>
@@ -2279,22 +3421,50 @@
         <source>New name:</source>
         <translation>Neuer Name:</translation>
     </message>
+    <message numerus="yes">
+        <location line="+18"/>
+        <source>Delete %n runs and their metrics from the history?</source>
+        <translation>
+            <numerusform>%n Lauf und seine Metriken aus dem Verlauf löschen?</numerusform>
+            <numerusform>%n Läufe und ihre Metriken aus dem Verlauf löschen?</numerusform>
+        </translation>
+    </message>
     <message>
-        <location line="+16"/>
-        <location line="+6"/>
+        <location line="+1"/>
+        <location line="+7"/>
         <source>Delete run</source>
         <translation>Lauf löschen</translation>
     </message>
     <message>
-        <location line="-6"/>
+        <location line="-9"/>
         <source>Delete run %1 and its metrics from the history?</source>
         <translation>Lauf %1 und seine Metriken aus dem Verlauf löschen?</translation>
+    </message>
+    <message>
+        <location filename="../ui/history/run_facts.cpp" line="+79"/>
+        <source>%1 (%2): %3</source>
+        <translation>%1 (%2): %3</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>%1h %2m</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1m %2s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1s</source>
+        <translation>%1 s</translation>
     </message>
 </context>
 <context>
     <name>tb::ui::TrainingPanel</name>
     <message>
-        <location filename="../ui/training/training_panel.cpp" line="+71"/>
+        <location filename="../ui/training/training_panel.cpp" line="+75"/>
         <source>completed</source>
         <translation>abgeschlossen</translation>
     </message>
@@ -2309,12 +3479,12 @@
         <translation>abgebrochen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>failed</source>
         <translation>fehlgeschlagen</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+15"/>
         <source>No run configuration open (File ▸ Open run configuration…)</source>
         <translation>Keine Laufkonfiguration geöffnet (Datei ▸ Laufkonfiguration öffnen…)</translation>
     </message>
@@ -2325,13 +3495,13 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+229"/>
-        <location line="+43"/>
+        <location line="+285"/>
+        <location line="+78"/>
         <source>&amp;Pause</source>
         <translation>&amp;Pausieren</translation>
     </message>
     <message>
-        <location line="-271"/>
+        <location line="-362"/>
         <source>S&amp;top</source>
         <translation>&amp;Anhalten</translation>
     </message>
@@ -2371,7 +3541,7 @@
         <translation>Verlust</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Learning rate</source>
         <translation>Lernrate</translation>
     </message>
@@ -2386,7 +3556,7 @@
         <translation>Gradientennorm (vor dem Clipping)</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Step</source>
         <translation>Schritt</translation>
     </message>
@@ -2401,7 +3571,12 @@
         <translation>Ausgabe</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+0"/>
+        <source>Task</source>
+        <translation>Aufgabe</translation>
+    </message>
+    <message>
+        <location line="+13"/>
         <source>Samples (greedy, every training.sample_every steps)</source>
         <translation>Beispiele (greedy, alle training.sample_every Schritte)</translation>
     </message>
@@ -2411,7 +3586,7 @@
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+63"/>
         <source>Run configuration: %1 (%2, method %3)</source>
         <translation>Laufkonfiguration: %1 (%2, Methode %3)</translation>
     </message>
@@ -2436,7 +3611,7 @@
         <translation>Ein anderer Lauf trainiert; halten Sie ihn zuerst an.</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+17"/>
         <source>Cannot resume run %1</source>
         <translation>Lauf %1 kann nicht fortgesetzt werden</translation>
     </message>
@@ -2446,7 +3621,7 @@
         <translation>Lauf %1 wird fortgesetzt (%2, Methode %3)</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+76"/>
         <source>Run %1 started; files in %2</source>
         <translation>Lauf %1 gestartet; Dateien in %2</translation>
     </message>
@@ -2456,7 +3631,7 @@
         <translation>%1 Trainings- und %2 Validierungssequenzen; %3 von %4 Parametern trainierbar (%5 %)</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Validation at step %1: loss %2, perplexity %3</source>
         <translation>Validierung bei Schritt %1: Verlust %2, Perplexität %3</translation>
     </message>
@@ -2466,7 +3641,7 @@
         <translation>Checkpoint bei Schritt %1: %2</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+5"/>
         <source>Run %1: %2</source>
         <translation>Lauf %1: %2</translation>
     </message>
@@ -2499,6 +3674,55 @@
         <location line="+18"/>
         <source>Step %1/%2 · loss %3 · %4 tokens/s · grad norm %5 · ETA %6</source>
         <translation>Schritt %1/%2 · Verlust %3 · %4 Token/s · Gradientennorm %5 · Restzeit %6</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>validation loss: %1</source>
+        <translation>Validierungsverlust: %1</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Validation at step %1, task %2: loss %3</source>
+        <translation>Validierung bei Schritt %1, Aufgabe %2: Verlust %3</translation>
+    </message>
+</context>
+<context>
+    <name>tb::ui::UpdateHeatmap</name>
+    <message>
+        <location filename="../ui/history/update_heatmap.cpp" line="+121"/>
+        <source>layer %1</source>
+        <translation>Schicht %1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>outside blocks</source>
+        <translation>außerhalb der Blöcke</translation>
+    </message>
+    <message>
+        <location line="+51"/>
+        <source>%1 has no LoRA on %2</source>
+        <translation>%1 hat kein LoRA auf %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1
+update ‖s·B·A‖_F: %2
+weight ‖W‖_F: %3
+ratio: %4 (%5%)</source>
+        <translation>%1
+Aktualisierung ‖s·B·A‖_F: %2
+Gewicht ‖W‖_F: %3
+Verhältnis: %4 (%5 %)</translation>
+    </message>
+    <message>
+        <location line="+85"/>
+        <source>Update norm ‖s·B·A‖_F</source>
+        <translation>Norm der Aktualisierung ‖s·B·A‖_F</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Update relative to the weight, ‖s·B·A‖ / ‖W‖</source>
+        <translation>Aktualisierung relativ zum Gewicht, ‖s·B·A‖ / ‖W‖</translation>
     </message>
 </context>
 </TS>

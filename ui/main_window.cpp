@@ -9,6 +9,7 @@
 #include "ui/history/run_history_panel.h"
 #include "io/atomic_file.h"
 #include "ui/method/method_panel.h"
+#include "ui/playground/playground_panel.h"
 #include "train/run_config.h"
 #include "ui/training/training_panel.h"
 
@@ -47,13 +48,15 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
         m_recent.push_back(new RecentFiles(QString::fromLatin1(category), 10, this));
 
     // The panels in the order of the work: data, method, training,
-    // evaluation, forgetting, then the history of everything.
+    // evaluation, forgetting, the history of everything, then the
+    // playground to try any of the models by hand.
     m_dataset = new DatasetPanel;
     m_method = new MethodPanel(QFileInfo(dbPath).absoluteDir().filePath("configs"));
     m_training = new TrainingPanel(dbPath);
     m_evaluation = new EvaluationPanel(dbPath);
     m_forgetting = new ForgettingPanel(dbPath);
     m_history = new RunHistoryPanel(dbPath);
+    m_playground = new PlaygroundPanel(dbPath);
     buildMenus();
     addPanel(m_dataset, tr("Dataset"));
     addPanel(m_method, tr("Method"));
@@ -61,6 +64,7 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
     addPanel(m_evaluation, tr("Evaluation"));
     addPanel(m_forgetting, tr("Forgetting"));
     addPanel(m_history, tr("Run history"));
+    addPanel(m_playground, tr("Playground"));
 
     connect(m_dataset, &DatasetPanel::dataConfigChanged, this, &MainWindow::takeDatasetChanges);
     connect(m_method, &MethodPanel::startRequested, this, &MainWindow::startFromMethodPanel);
@@ -81,6 +85,8 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
 
     connect(m_training, &TrainingPanel::runStarted, m_history, &RunHistoryPanel::refresh);
     connect(m_training, &TrainingPanel::runFinished, m_history, &RunHistoryPanel::refresh);
+    connect(m_training, &TrainingPanel::runFinished, m_playground, &PlaygroundPanel::refresh);
+    connect(m_evaluation, &EvaluationPanel::evaluationFinished, m_playground, &PlaygroundPanel::refresh);
     connect(m_training, &TrainingPanel::configOpened, recentFiles("runConfigs"), &RecentFiles::add);
     connect(m_history, &RunHistoryPanel::resumeRequested, this, &MainWindow::resumeRun);
     connect(m_history, &RunHistoryPanel::cloneRequested, this, &MainWindow::cloneConfig);

@@ -18,6 +18,7 @@ class DatasetPanel;
 class EvaluationPanel;
 class ForgettingPanel;
 class MethodPanel;
+class PlaygroundPanel;
 class RecentFiles;
 class RunHistoryPanel;
 class TrainingPanel;
@@ -32,6 +33,7 @@ public:
     EvaluationPanel* evaluationPanel() const { return m_evaluation; }
     ForgettingPanel* forgettingPanel() const { return m_forgetting; }
     RunHistoryPanel* historyPanel() const { return m_history; }
+    PlaygroundPanel* playgroundPanel() const { return m_playground; }
     QTabWidget* tabs() const { return m_tabs; }
 
     // Adds a panel as a tab with a Ctrl+<n> shortcut in View (n = 1..9).
@@ -82,6 +84,7 @@ private:
     EvaluationPanel* m_evaluation = nullptr;
     ForgettingPanel* m_forgetting = nullptr;
     RunHistoryPanel* m_history = nullptr;
+    PlaygroundPanel* m_playground = nullptr;
     bool m_syncingData = false; // filling the Dataset panel from a configuration
     QMenu* m_viewMenu = nullptr;
     QMenu* m_panelsMenu = nullptr;

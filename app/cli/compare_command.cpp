@@ -1,12 +1,13 @@
 // compare: is the difference between systems real? Paired bootstrap or
 // approximate randomization (eval/significance.h) on hypotheses from a JSONL
-// file, or on the stored per-example outputs of runs' newest evaluations.
+// file, or on the stored per-example outputs of runs' newest evaluations
+// (engine/run_comparison.h, shared with the Evaluation panel).
 #include "cli/commands.h"
 #include "cli/json_lines.h"
 #include "common/error.h"
+#include "engine/run_comparison.h"
 #include "eval/bleu.h"
 #include "eval/chrf.h"
-#include "eval/metric_info.h"
 #include "eval/rouge.h"
 #include "eval/significance.h"
 #include "eval/suite_spec.h"
@@ -18,7 +19,6 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
-#include <map>
 
 using nlohmann::json;
 
@@ -68,11 +68,6 @@ eval::PairedTestOptions testOptions(const CompareArgs& a)
     o.samples = a.samples;
     o.seed = a.seed;
     return o;
-}
-
-int64_t samplesOf(const eval::PairedTestOptions& o)
-{
-    return o.samples > 0 ? o.samples : (o.kind == eval::PairedTestKind::Bootstrap ? 1000 : 10000);
 }
 
 json systemsJson(const std::vector<eval::SystemResult>& results)
@@ -174,24 +169,12 @@ void compareInput(const CompareArgs& a)
     moveBaselineFirst(systems, a.baseline.empty() ? names.front() : a.baseline, a.input);
     const auto o = testOptions(a);
     const auto results = eval::pairedTest(systems, p.metric, o);
-    json out = {{"metric", p.metric.name}, {"test", a.test}, {"samples", samplesOf(o)}, {"seed", a.seed},
+    json out = {{"metric", p.metric.name}, {"test", a.test}, {"samples", engine::effectiveSamples(o)}, {"seed", a.seed},
                 {"baseline", systems.front().first}, {"segments", refs.size()}, {"systems", systemsJson(results)}};
     std::cout << out.dump(2) << '\n';
 }
 
-std::vector<std::string> splitLines(const std::string& text)
-{
-    std::vector<std::string> out;
-    size_t at = 0;
-    while (true) {
-        const size_t nl = text.find('\n', at);
-        out.push_back(text.substr(at, nl == std::string::npos ? std::string::npos : nl - at));
-        if (nl == std::string::npos)
-            return out;
-        at = nl + 1;
-    }
-}
-
+// Each task through engine::compareRuns, the baseline run first in the JSON.
 void compareRuns(const CompareArgs& a)
 {
     if (a.suite.empty())
@@ -207,110 +190,42 @@ void compareRuns(const CompareArgs& a)
     std::string baseline = a.baseline.empty() ? std::to_string(runIds.front()) : a.baseline;
     if (baseline.rfind("run ", 0) == 0)
         baseline = baseline.substr(4);
+    std::vector<std::pair<std::string, int64_t>> runs;
+    for (int64_t id : runIds)
+        runs.emplace_back(std::to_string(id), id);
+    moveBaselineFirst(runs, baseline, "--runs");
 
-    const auto o = testOptions(a);
+    engine::RunComparisonRequest request;
+    request.suite = suite.name;
+    request.metric = a.metric;
+    request.test = testOptions(a);
+    request.where = a.db;
+    request.suiteFile = a.suite;
+    for (const auto& [name, id] : runs)
+        request.models.push_back({id, {}, "run " + name});
     json tasks = json::array();
     for (const auto& t : suite.tasks) {
         if (!a.task.empty() && t.name != a.task)
             continue;
-        // The newest evaluation of this task for each run, with its per-example outputs.
-        struct Stored {
-            store::ScoredTask scored;
-            std::vector<store::Generation> gens;
-        };
-        std::vector<std::pair<std::string, Stored>> runs;
-        for (int64_t id : runIds) {
-            store::EvaluationFilter f;
-            f.run = id;
-            f.suite = suite.name;
-            f.task = t.name;
-            const auto latest = store.latestScores(f);
-            if (latest.empty())
-                throw Error(a.db + ": run " + std::to_string(id) + " has no stored evaluation of task '" + t.name
-                            + "' of suite '" + suite.name + "'; evaluate it first (tunebench-cli eval --run "
-                            + std::to_string(id) + " --suite " + a.suite + ")");
-            Stored s{latest.front(), store.taskGenerations(latest.front().evaluation.id)};
-            runs.emplace_back(std::to_string(id), std::move(s));
-        }
-        moveBaselineFirst(runs, baseline, "--runs");
-        const Stored& base = runs.front().second;
-        std::vector<std::string> available;
-        for (const auto& [m, _] : base.scored.metrics)
-            available.push_back(m);
-        const std::string metric = a.metric.empty()
-            ? eval::primaryMetric(base.scored.evaluation.kind, t.metrics, available)
-            : a.metric;
-        if (metric.empty())
-            throw Error("task '" + t.name + "': no metric to compare; give --metric");
-
-        // Examples are matched by id; every run must have the baseline's.
-        std::vector<std::string> ids;
-        for (const auto& g : base.gens)
-            ids.push_back(g.exampleId);
-        if (ids.empty())
-            throw Error(a.db + ": task evaluation " + std::to_string(base.scored.evaluation.id) + " (run "
-                        + runs.front().first + ", task '" + t.name + "') stored no per-example outputs");
-        std::vector<std::vector<const store::Generation*>> aligned(runs.size());
-        for (size_t r = 0; r < runs.size(); ++r) {
-            std::map<std::string, const store::Generation*> byId;
-            for (const auto& g : runs[r].second.gens)
-                byId[g.exampleId] = &g;
-            for (const auto& id : ids) {
-                const auto it = byId.find(id);
-                if (it == byId.end())
-                    throw Error(a.db + ": task evaluation " + std::to_string(runs[r].second.scored.evaluation.id)
-                                + " (run " + runs[r].first + ", task '" + t.name + "') has no output for example '"
-                                + id + "' that the baseline has");
-                aligned[r].push_back(it->second);
-            }
-        }
-
-        std::vector<std::pair<std::string, eval::SegmentStats>> systems;
-        eval::CorpusMetric corpus;
-        if (metric == "bleu" || metric == "chrf" || isRouge(metric)) {
-            const json settings = json::parse(base.scored.evaluation.settingsJson, nullptr, false);
-            const bool split = !settings.is_discarded() && settings.is_object()
-                               && settings.value("reference_separator", std::string()) == "\n";
-            std::vector<std::vector<std::string>> refs;
-            for (const auto* g : aligned[0])
-                refs.push_back(split ? splitLines(g->reference) : std::vector<std::string>{g->reference});
-            const Prepared p = prepareText(metric, refs);
-            corpus = p.metric;
-            for (size_t r = 0; r < runs.size(); ++r) {
-                std::vector<std::string> hyps;
-                for (const auto* g : aligned[r])
-                    hyps.push_back(g->output);
-                systems.emplace_back("run " + runs[r].first, p.table(hyps));
-            }
-        } else {
-            // Accuracy-type metrics: the stored per-example value, scored as the mean.
-            const std::string key = metric == "accuracy" ? "correct" : metric == "accuracy_norm" ? "correct_norm" : metric;
-            corpus = eval::meanCorpusMetric(metric);
-            for (size_t r = 0; r < runs.size(); ++r) {
-                std::vector<double> values;
-                for (const auto* g : aligned[r]) {
-                    const json s = json::parse(g->scoresJson, nullptr, false);
-                    if (s.is_discarded() || !s.is_object() || !s.contains(key) || !s[key].is_number())
-                        throw Error(a.db + ": task evaluation " + std::to_string(runs[r].second.scored.evaluation.id)
-                                    + ", example '" + g->exampleId + "': no per-example value '" + key + "' for metric '"
-                                    + metric + "'; compare bleu, chrf, rouge* or a metric stored per example");
-                    values.push_back(s[key].get<double>());
-                }
-                systems.emplace_back("run " + runs[r].first, eval::valueTable(values));
-            }
-        }
-        const auto results = eval::pairedTest(systems, corpus, o);
-        json task = {{"task", t.name}, {"metric", corpus.name}, {"baseline", systems.front().first},
-                     {"segments", ids.size()}, {"systems", systemsJson(results)}};
-        for (size_t r = 0; r < runs.size(); ++r) {
-            task["systems"][r]["run"] = std::stoll(runs[r].first);
-            task["systems"][r]["task_evaluation"] = runs[r].second.scored.evaluation.id;
+        request.task = t.name;
+        request.requested = t.metrics;
+        const engine::RunComparison c = engine::compareRuns(store, request);
+        std::vector<eval::SystemResult> results;
+        for (const auto& m : c.models)
+            results.push_back({m.model.label, m.score, m.mean, m.ci, m.low, m.high, m.pValue, m.identicalToBaseline});
+        json task = {{"task", t.name}, {"metric", c.metricName}, {"baseline", c.models.front().model.label},
+                     {"segments", c.examples}, {"systems", systemsJson(results)}};
+        if (!c.significance)
+            task["note"] = c.note;
+        for (size_t r = 0; r < c.models.size(); ++r) {
+            task["systems"][r]["run"] = c.models[r].model.run;
+            task["systems"][r]["task_evaluation"] = c.models[r].taskEvaluation;
         }
         tasks.push_back(std::move(task));
     }
     if (tasks.empty())
         throw Error(suite.path + ": --task: no task named '" + a.task + "'");
-    json out = {{"suite", suite.name}, {"test", a.test}, {"samples", samplesOf(o)}, {"seed", a.seed},
+    json out = {{"suite", suite.name}, {"test", a.test}, {"samples", engine::effectiveSamples(request.test)}, {"seed", a.seed},
                 {"tasks", std::move(tasks)}};
     std::cout << out.dump(2) << '\n';
 }

@@ -4,6 +4,8 @@
 #include "common/error.h"
 #include "data/dataset.h"
 #include "engine/evaluation.h"
+#include "engine/general_ability.h"
+#include "engine/run_relation.h"
 #include "eval/metric_info.h"
 #include "eval/forgetting.h"
 #include "store/run_store.h"
@@ -25,8 +27,6 @@ using nlohmann::json;
 namespace tb::cli {
 
 namespace {
-
-namespace fs = std::filesystem;
 
 std::vector<std::string> splitList(const std::string& text)
 {
@@ -137,11 +137,48 @@ std::set<std::string> trainedTasks(const train::RunConfig& config)
 }
 
 struct ForgettingArgs {
-    std::string suite, runs, db, metric, tasks;
+    std::string suite, runs, db, metric, tasks, mode, lowerIsBetter = "exclude";
     int64_t limit = 0, batch = 8;
     int threads = 0;
     bool json = false, fresh = false;
 };
+
+std::string signedNumber(double v)
+{
+    return (std::isfinite(v) && v >= 0 ? "+" : "") + number(v);
+}
+
+std::string optionalNumber(const std::optional<double>& v, bool sign)
+{
+    return v ? (sign ? signedNumber(*v) : number(*v)) : std::string("n/a");
+}
+
+// The summaries of the report's mode (eval/forgetting.h says how each is made).
+void printSummaries(const eval::ForgettingReport& report, const std::vector<std::string>& stages)
+{
+    const auto& in = report.input;
+    for (size_t j = 0; j < in.tasks.size(); ++j)
+        if (!report.higherIsBetter[j])
+            std::cout << "\n" << in.tasks[j] << " (" << in.taskMetrics[j] << ", lower is better): "
+                      << (report.counted[j] ? "counted as ln(base / score)" : "left out of the averages");
+    std::cout << "\naverage score (last stage): " << number(report.averageScore) << "\n";
+    if (in.mode == eval::ForgettingMode::Independent) {
+        for (size_t i = 0; i < report.perStage.size(); ++i) {
+            const int t = in.stageTask.empty() ? -1 : in.stageTask[i];
+            std::cout << stages[i] << ": gain on " << (t >= 0 ? in.tasks[size_t(t)] : std::string("its task (unknown)"))
+                      << " " << optionalNumber(report.perStage[i].gain, true) << ", mean change elsewhere "
+                      << optionalNumber(report.perStage[i].changeElsewhere, true) << "\n";
+        }
+        std::cout << "mean gain: " << optionalNumber(report.meanGain, true)
+                  << ", mean change elsewhere: " << optionalNumber(report.meanChangeElsewhere, true)
+                  << "\nbackward transfer: n/a (independent runs; --mode chain if each run continues the previous)\n"
+                  << std::flush;
+        return;
+    }
+    std::cout << "backward transfer: " << optionalNumber(report.backwardTransfer, true)
+              << "\nforgetting: " << optionalNumber(report.forgetting, false) << "\n"
+              << std::flush;
+}
 
 void runForgetting(const ForgettingArgs& a)
 {
@@ -158,34 +195,19 @@ void runForgetting(const ForgettingArgs& a)
     std::vector<train::RunConfig> configs;
     for (const auto& r : runs)
         configs.push_back(train::parseRunConfig(json::parse(r.configJson), "run " + std::to_string(r.id) + " configuration"));
-    // Stages share one base model, or form a chain: a sequential multi-task
-    // run trains stage i on a model that stage i-1 produced (its saved model
-    // or a merged export under its output folder). Row 0 is the first base.
-    const std::string base = configs.front().model;
-    auto producedBy = [&](const std::string& model, size_t stage) {
-        std::error_code ec;
-        const fs::path m = fs::weakly_canonical(model, ec);
-        for (size_t k = 0; k < stage; ++k) {
-            std::vector<std::string> roots;
-            if (!configs[k].outputDir.empty())
-                roots.push_back(configs[k].outputDir);
-            for (const auto& art : store.artifacts(runs[k].id))
-                roots.push_back(art.path);
-            for (const auto& root : roots) {
-                const fs::path r = fs::weakly_canonical(root, ec);
-                const auto rel = m.lexically_relative(r);
-                if (!r.empty() && !rel.empty() && *rel.begin() != "..")
-                    return true;
-            }
-        }
-        return false;
-    };
-    for (size_t i = 1; i < configs.size(); ++i)
-        if (configs[i].model != base && !producedBy(configs[i].model, i))
-            throw Error("run " + std::to_string(runs[i].id) + " fine-tunes " + configs[i].model + " but run "
-                        + std::to_string(runs[0].id) + " fine-tunes " + base
-                        + "; a forgetting matrix needs one base model, or runs that continue from an earlier run's "
-                          "saved or exported model");
+    // Stages share one base model, or form a chain (a run fine-tunes the model
+    // an earlier run saved or exported). Row 0 is the first run's base.
+    const auto relation = engine::detectRunRelation(store, runIds);
+    if (relation.relation == engine::RunRelation::Unrelated)
+        throw Error(relation.reason + "; a forgetting matrix needs one base model, or runs that continue from an "
+                                      "earlier run's saved or exported model");
+    const std::string& base = relation.base;
+    const auto detected = relation.relation == engine::RunRelation::Chain ? eval::ForgettingMode::Chain
+                                                                           : eval::ForgettingMode::Independent;
+    const auto mode = a.mode.empty() ? detected : eval::parseForgettingMode(a.mode);
+    if (mode == eval::ForgettingMode::Chain && detected != eval::ForgettingMode::Chain && runs.size() > 1)
+        std::cerr << "warning: these runs each fine-tune " << base
+                  << " rather than an earlier run's model; backward transfer and forgetting assume a chain\n";
 
     const auto only = splitList(a.tasks);
     std::vector<eval::TaskData> tasks; // spec and metrics only: enough for the primary metric
@@ -269,16 +291,16 @@ void runForgetting(const ForgettingArgs& a)
                     stage = int(j);
         in.stageTask.push_back(stage);
     }
-    // Higher is better in the matrix: loss-like metrics change sign.
+    // Raw scores; each task's metric tells the direction (eval/forgetting.h).
     std::vector<std::string> metricNames;
-    for (size_t j = 0; j < N; ++j) {
-        const std::string m = metricOf(tasks[j]);
-        metricNames.push_back(eval::higherIsBetter(m) ? m : "-" + m);
-        if (!eval::higherIsBetter(m))
-            for (auto& row : scores)
-                row[j] = -row[j];
-    }
+    for (size_t j = 0; j < N; ++j)
+        metricNames.push_back(metricOf(tasks[j]));
     in.scores = scores;
+    in.taskMetrics = metricNames;
+    in.mode = mode;
+    if (a.lowerIsBetter != "exclude" && a.lowerIsBetter != "normalise")
+        throw Error("--lower-is-better: expected 'exclude' or 'normalise', found '" + a.lowerIsBetter + "'");
+    in.lowerIsBetter = a.lowerIsBetter == "normalise" ? eval::LowerIsBetter::Normalise : eval::LowerIsBetter::Exclude;
     std::string metricLabel = a.metric;
     if (metricLabel.empty()) {
         for (const auto& m : metricNames)
@@ -300,12 +322,15 @@ void runForgetting(const ForgettingArgs& a)
 
     if (a.json) {
         std::cout << json({{"id", id}, {"suite", suite.name}, {"base_model", base}, {"runs", runIds},
+                           {"mode", eval::forgettingModeName(mode)}, {"detected_mode", eval::forgettingModeName(detected)},
                            {"task_metrics", metricNames}, {"report", reportJson}})
                          .dump()
                   << '\n';
         return;
     }
-    std::cout << "forgetting on suite " << suite.name << " (report " << id << "); scores: ";
+    std::cout << "forgetting on suite " << suite.name << " (report " << id << "), "
+              << (mode == eval::ForgettingMode::Chain ? "a sequential chain" : "independent runs of one base")
+              << "; scores: ";
     for (size_t j = 0; j < N; ++j)
         std::cout << (j ? ", " : "") << in.tasks[j] << " " << metricNames[j];
     std::cout << "\n\n";
@@ -334,10 +359,7 @@ void runForgetting(const ForgettingArgs& a)
         }
         std::cout << "\n";
     }
-    std::cout << "\naverage score (last stage): " << number(report.averageScore) << "\n";
-    std::cout << "backward transfer: " << (report.backwardTransfer ? number(*report.backwardTransfer) : "n/a")
-              << "\nforgetting: " << (report.forgetting ? number(*report.forgetting) : "n/a") << "\n"
-              << std::flush;
+    printSummaries(report, in.stages);
 }
 
 } // namespace
@@ -412,9 +434,65 @@ void addEvalCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& c
             ->check(CLI::NonNegativeNumber);
         cmd->add_option("--batch", a->batch, "prompts run together")->capture_default_str()->check(CLI::PositiveNumber);
         cmd->add_option("--threads", a->threads, "intra-op threads (0 = LibTorch's default)")->check(CLI::Range(0, 256));
+        cmd->add_option("--mode", a->mode, "independent (runs of one base) or chain (each run continues the previous); "
+                                           "default: detected from the runs")
+            ->check(CLI::IsMember({"independent", "chain"}));
+        cmd->add_option("--lower-is-better", a->lowerIsBetter,
+                        "perplexity and other lower-is-better tasks: exclude them from gains, costs, BWT and "
+                        "forgetting, or normalise them as ln(base / score)")
+            ->capture_default_str()
+            ->check(CLI::IsMember({"exclude", "normalise"}));
         cmd->add_flag("--fresh", a->fresh, "evaluate again even where the store holds results");
         cmd->add_flag("--json", a->json, "print one JSON document instead of a table");
         commands.emplace_back(cmd, [a] { runForgetting(*a); });
+    }
+    {
+        struct Args {
+            std::string db, text;
+            int64_t run = 0, batch = 8;
+            int threads = 0;
+            bool json = false;
+        };
+        auto a = std::make_shared<Args>();
+        a->db = defaultDb;
+        auto* cmd = app.add_subcommand("general", "General ability: mean token loss and perplexity on a general text "
+                                                  "sample, of a run's base model and of the run's model (both stored "
+                                                  "as suite 'general', task 'general_text')");
+        cmd->add_option("--run", a->run, "a finished run in the store")->required()->check(CLI::PositiveNumber);
+        cmd->add_option("--text", a->text, "UTF-8 text file, paragraphs separated by blank lines (default: the "
+                                           "shipped general_text.txt)");
+        cmd->add_option("--db", a->db, "run store (SQLite)")->capture_default_str();
+        cmd->add_option("--batch", a->batch, "windows scored together")->capture_default_str()->check(CLI::PositiveNumber);
+        cmd->add_option("--threads", a->threads, "intra-op threads (0 = LibTorch's default)")->check(CLI::Range(0, 256));
+        cmd->add_flag("--json", a->json, "print one JSON document instead of a table");
+        commands.emplace_back(cmd, [a] {
+            engine::GeneralOptions o;
+            o.dbPath = a->db;
+            o.textFile = a->text;
+            o.batchSize = a->batch;
+            o.threads = a->threads;
+            o.progress = progressPrinter();
+            const auto g = engine::checkGeneralAbility(a->run, o);
+            if (a->json) {
+                const auto score = [](const engine::GeneralScore& s) {
+                    return json{{"nll", s.nll}, {"perplexity", s.perplexity}, {"task_evaluation", s.taskEvaluation}};
+                };
+                std::cout << json({{"run", a->run}, {"text", g.textFile}, {"suite", g.suitePath},
+                                   {"base_model", g.baseModel}, {"base", score(g.base)}, {"after", score(g.run)},
+                                   {"nll_change", g.nllChange()}, {"perplexity_change", g.perplexityChange()}})
+                                 .dump()
+                          << '\n' << std::flush;
+                return;
+            }
+            std::cout << "general text " << g.textFile << "\n"
+                      << "base " << g.baseModel << ": loss " << number(g.base.nll) << ", perplexity "
+                      << number(g.base.perplexity) << "\n"
+                      << "run " << a->run << ": loss " << number(g.run.nll) << ", perplexity " << number(g.run.perplexity)
+                      << "\nchange: loss " << signedNumber(g.nllChange()) << ", perplexity "
+                      << signedNumber(g.perplexityChange()) << " ("
+                      << (g.nllChange() > 0 ? "worse on general text" : "no worse on general text") << ")\n"
+                      << std::flush;
+        });
     }
 }
 

@@ -7,8 +7,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 
 namespace tb::cli {
+
+void printJsonLine(const nlohmann::json& j) { std::cout << j.dump() << '\n' << std::flush; }
 
 void forEachJsonLine(const std::string& path, const std::function<void(const nlohmann::json&, size_t)>& fn)
 {

@@ -1,44 +1,26 @@
 // tunebench-cli: the headless front end of the Tunebench engine.
 // stdout carries one JSON document or JSON Lines; logs and errors go to stderr.
-#include "common/version.h"
+//
+// This executable does not link LibTorch, so the commands that need no model
+// (metric, compare, runs, tokenize, --version) start in milliseconds. Every
+// other command line, the top-level help included, runs in
+// tunebench-cli-engine (engine_exec.h), which has all commands.
 #include "cli/commands.h"
-#include "common/error.h"
+#include "cli/engine_exec.h"
 
 #include <CLI/CLI.hpp>
 
-#include <exception>
-#include <iostream>
-
 int main(int argc, char** argv)
 {
-    CLI::App app{"Tunebench command line: load, run, fine-tune and evaluate language models"};
-    app.require_subcommand(1);
-    app.set_version_flag("--version", std::string("tunebench-cli ") + TUNEBENCH_VERSION);
-    std::vector<std::pair<CLI::App*, tb::cli::Runner>> commands;
-    tb::cli::addModelCommands(app, commands);
-    tb::cli::addRunCommands(app, commands);
-    tb::cli::addDemoCommand(app, commands);
+    tb::cli::rememberArgs(argv);
+    if (!tb::cli::frontAnswers(argc, argv))
+        tb::cli::execEngine();
+    CLI::App app;
+    tb::cli::configureApp(app);
+    tb::cli::Commands commands;
+    tb::cli::addTokenizeCommand(app, commands);
+    tb::cli::addRunsCommand(app, commands, nullptr); // runs show --inspect: the engine reads weights
     tb::cli::addMetricCommand(app, commands);
-    tb::cli::addEvalCommands(app, commands);
     tb::cli::addCompareCommand(app, commands);
-
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    }
-    try {
-        for (auto& [cmd, run] : commands)
-            if (cmd->parsed())
-                run();
-    } catch (const tb::Error& e) {
-        std::cerr << "error: " << e.what() << '\n';
-        return 1;
-    } catch (const std::exception& e) {
-        // LibTorch errors carry multi-line backtraces; keep the first line.
-        std::string what = e.what();
-        std::cerr << "error: " << what.substr(0, what.find('\n')) << '\n';
-        return 1;
-    }
-    return 0;
+    return tb::cli::runCommandLine(app, commands, argc, argv);
 }

@@ -1,4 +1,4 @@
-// info, tokenize, forward, generate: the model and tokenizer commands.
+// info, forward, generate: the model commands (tokenize: tokenize_command.cpp).
 #include "cli/commands.h"
 #include "cli/json_lines.h"
 #include "common/error.h"
@@ -6,7 +6,6 @@
 #include "model/generation.h"
 #include "model/language_model.h"
 #include "store/run_store.h"
-#include "tokenizer/tokenizer.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -19,8 +18,6 @@ using nlohmann::json;
 namespace tb::cli {
 
 namespace {
-
-void printJson(const json& j) { std::cout << j.dump() << '\n' << std::flush; }
 
 json infoJson(const model::ModelInfo& i)
 {
@@ -40,11 +37,6 @@ json infoJson(const model::ModelInfo& i)
 
 struct InfoArgs {
     std::string model, device = "cpu";
-};
-struct TokenizeArgs {
-    std::string tokenizer, text, input;
-    bool noSpecial = false;
-    bool textGiven = false;
 };
 // What forward and generate run: a model alone, a model with a PEFT adapter
 // folder (Tunebench's or Hugging Face PEFT's), or a stored run.
@@ -84,7 +76,7 @@ struct GenerateArgs {
 
 } // namespace
 
-void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands)
+void addModelCommands(CLI::App& app, Commands& commands)
 {
     {
         auto args = std::make_shared<InfoArgs>();
@@ -93,36 +85,10 @@ void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
         cmd->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
         commands.emplace_back(cmd, [args] {
             auto lm = model::LanguageModel::load(args->model, {args->device});
-            printJson(infoJson(lm->info()));
+            printJsonLine(infoJson(lm->info()));
         });
     }
-    {
-        auto args = std::make_shared<TokenizeArgs>();
-        auto* cmd = app.add_subcommand("tokenize", "Token ids of a text, or of each line of a JSONL file");
-        cmd->add_option("--tokenizer", args->tokenizer, "tokenizer file or a folder holding one")->required();
-        auto* text = cmd->add_option("--text", args->text, "text to encode");
-        auto* input = cmd->add_option("--input", args->input, "JSONL file of {\"id\": ..., \"text\": ...} lines");
-        text->excludes(input);
-        cmd->add_flag("--no-special-tokens", args->noSpecial, "do not add BOS/EOS or template tokens");
-        commands.emplace_back(cmd, [args, text] {
-            auto tokenizer = tok::loadTokenizer(args->tokenizer);
-            if (args->input.empty()) {
-                if (text->count() == 0)
-                    throw Error("tokenize: give --text TEXT or --input FILE.jsonl");
-                printJson({{"ids", tokenizer->encode(args->text, !args->noSpecial)}});
-                return;
-            }
-            forEachJsonLine(args->input, [&](const json& rec, size_t line) {
-                auto t = rec.find("text");
-                if (t == rec.end() || !t->is_string())
-                    throw Error(args->input + ":" + std::to_string(line) + ": field 'text': expected a string, found " +
-                                (t == rec.end() ? std::string("nothing") : t->dump()));
-                json out = {{"id", rec.contains("id") ? rec["id"] : json(line)},
-                            {"ids", tokenizer->encode(t->get<std::string>(), !args->noSpecial)}};
-                printJson(out);
-            });
-        });
-    }
+    addTokenizeCommand(app, commands);
     {
         auto args = std::make_shared<ForwardArgs>();
         auto* cmd = app.add_subcommand("forward", "Logits at the last position and the arg-max at every position");
@@ -145,7 +111,7 @@ void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
             const auto argmaxTensor = logits.argmax(-1);
             const std::vector<int64_t> argmax(argmaxTensor.data_ptr<int64_t>(),
                                               argmaxTensor.data_ptr<int64_t>() + argmaxTensor.numel());
-            printJson({{"logits_last", lastRow}, {"argmax", argmax}});
+            printJsonLine({{"logits_last", lastRow}, {"argmax", argmax}});
         });
     }
     {
@@ -192,7 +158,7 @@ void addModelCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& 
                 json out = {{"ids", r.ids}, {"stop_reason", r.stopReason}};
                 if (tokenizer)
                     out["text"] = r.text;
-                printJson(out);
+                printJsonLine(out);
             }
         });
     }

@@ -1,4 +1,4 @@
-// train, resume, runs, export: fine-tuning runs and their history.
+// train, resume, export: fine-tuning runs (runs: runs_command.cpp, with --inspect from here).
 #include "cli/commands.h"
 #include "common/error.h"
 #include "store/run_store.h"
@@ -128,17 +128,40 @@ private:
     RunControl& m_control;
 };
 
-json runJson(const store::Run& r)
+json inspectionJson(const engine::RunInspection& r)
 {
-    return {{"id", r.id},
-            {"name", r.name},
-            {"status", std::string(store::runStatusName(r.status))},
-            {"method", r.method},
-            {"base_model", r.baseModel},
-            {"created_at_ms", r.createdAt},
-            {"started_at_ms", r.startedAt},
-            {"finished_at_ms", r.finishedAt},
-            {"error", r.errorMessage}};
+    json j = {{"method", r.method}, {"weights", {{"kind", r.weightsKind}, {"path", r.weightsPath}}},
+              {"base_model", r.baseModel}};
+    if (!r.lora.empty()) {
+        j["lora"] = json::array();
+        for (const auto& u : r.lora)
+            j["lora"].push_back({{"module", u.path}, {"projection", u.projection}, {"layer", u.layer},
+                                 {"update_norm", u.updateNorm}, {"weight_norm", u.weightNorm},
+                                 {"ratio", u.ratio}});
+    }
+    if (!r.adapters.empty()) {
+        j["adapters"] = json::array();
+        for (const auto& a : r.adapters)
+            j["adapters"].push_back({{"module", a.path}, {"layer", a.layer}, {"up_norm", a.upNorm},
+                                     {"down_norm", a.downNorm}});
+    }
+    if (!r.prompt.empty()) {
+        j["virtual_tokens"] = json::array();
+        for (const auto& v : r.prompt) {
+            json nearest = json::array();
+            for (const auto& t : v.nearest)
+                nearest.push_back({{"id", t.id}, {"text", t.text}, {"similarity", t.similarity}});
+            j["virtual_tokens"].push_back({{"index", v.index}, {"norm", v.norm}, {"nearest", nearest}});
+        }
+    }
+    if (r.tensorsCompared > 0) {
+        j["changes"] = {{"tensors_compared", r.tensorsCompared}, {"tensors_changed", r.tensorsChanged},
+                        {"top", json::array()}};
+        for (const auto& c : r.changes)
+            j["changes"]["top"].push_back({{"name", c.name}, {"layer", c.layer}, {"change_norm", c.changeNorm},
+                                           {"base_norm", c.baseNorm}, {"relative", c.relative}});
+    }
+    return j;
 }
 
 struct TrainArgs {
@@ -168,7 +191,7 @@ int finish(const engine::JobResult& r, bool jsonl)
 
 } // namespace
 
-void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& commands)
+void addRunCommands(CLI::App& app, Commands& commands)
 {
     const std::string defaultDb = store::defaultStorePath();
     {
@@ -202,98 +225,9 @@ void addRunCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& co
             finish(engine::runJob({}, {args->db, args->resumeRun}, observer, control), args->events == "jsonl");
         });
     }
-    {
-        auto db = std::make_shared<std::string>(defaultDb);
-        auto runId = std::make_shared<int64_t>(0);
-        auto status = std::make_shared<std::string>();
-        auto* runs = app.add_subcommand("runs", "The run history: list, show, delete");
-        runs->require_subcommand(1);
-        runs->add_option("--db", *db, "run store (SQLite)")->capture_default_str();
-        // `runs list --db X` as well as `runs --db X list`, as git-style tools accept.
-        runs->fallthrough();
-        auto* list = runs->add_subcommand("list", "All runs, newest first");
-        list->add_option("--status", *status, "only runs with this status");
-        commands.emplace_back(list, [db, status] {
-            store::RunStore store(*db);
-            store::RunFilter filter;
-            if (!status->empty())
-                filter.status = store::runStatusFromName(*status);
-            json out = json::array();
-            for (const auto& r : store.listRuns(filter))
-                out.push_back(runJson(r));
-            std::cout << out.dump() << '\n';
-        });
-        auto* show = runs->add_subcommand("show", "One run: configuration, last metrics, checkpoints, artifacts");
-        show->add_option("--run", *runId, "run id")->required();
-        auto inspect = std::make_shared<bool>(false);
-        show->add_flag("--inspect", *inspect,
-                       "add what the run learned: LoRA update norms, adapter norms, soft-prompt neighbours, "
-                       "most-changed tensors");
-        const auto inspectionJson = [](const engine::RunInspection& r) {
-            json j = {{"method", r.method}, {"weights", {{"kind", r.weightsKind}, {"path", r.weightsPath}}},
-                      {"base_model", r.baseModel}};
-            if (!r.lora.empty()) {
-                j["lora"] = json::array();
-                for (const auto& u : r.lora)
-                    j["lora"].push_back({{"module", u.path}, {"projection", u.projection}, {"layer", u.layer},
-                                         {"update_norm", u.updateNorm}, {"weight_norm", u.weightNorm},
-                                         {"ratio", u.ratio}});
-            }
-            if (!r.adapters.empty()) {
-                j["adapters"] = json::array();
-                for (const auto& a : r.adapters)
-                    j["adapters"].push_back({{"module", a.path}, {"layer", a.layer}, {"up_norm", a.upNorm},
-                                             {"down_norm", a.downNorm}});
-            }
-            if (!r.prompt.empty()) {
-                j["virtual_tokens"] = json::array();
-                for (const auto& v : r.prompt) {
-                    json nearest = json::array();
-                    for (const auto& t : v.nearest)
-                        nearest.push_back({{"id", t.id}, {"text", t.text}, {"similarity", t.similarity}});
-                    j["virtual_tokens"].push_back({{"index", v.index}, {"norm", v.norm}, {"nearest", nearest}});
-                }
-            }
-            if (r.tensorsCompared > 0) {
-                j["changes"] = {{"tensors_compared", r.tensorsCompared}, {"tensors_changed", r.tensorsChanged},
-                                {"top", json::array()}};
-                for (const auto& c : r.changes)
-                    j["changes"]["top"].push_back({{"name", c.name}, {"layer", c.layer}, {"change_norm", c.changeNorm},
-                                                   {"base_norm", c.baseNorm}, {"relative", c.relative}});
-            }
-            return j;
-        };
-        commands.emplace_back(show, [db, runId, inspect, inspectionJson] {
-            store::RunStore store(*db);
-            const auto run = store.run(*runId);
-            json out = runJson(run);
-            out["config"] = json::parse(run.configJson);
-            json last = json::object();
-            for (const auto& name : store.metricNames(run.id)) {
-                const auto points = store.metrics(run.id, name);
-                if (!points.empty())
-                    last[name] = {{"step", points.back().step}, {"value", points.back().value}};
-            }
-            out["last_metrics"] = last;
-            out["checkpoints"] = json::array();
-            for (const auto& c : store.checkpoints(run.id))
-                out["checkpoints"].push_back({{"step", c.step}, {"path", c.path}, {"resumable", c.resumable}});
-            out["artifacts"] = json::array();
-            for (const auto& a : store.artifacts(run.id))
-                out["artifacts"].push_back({{"kind", a.kind}, {"path", a.path}, {"metadata", json::parse(a.metadataJson)}});
-            if (*inspect)
-                out["inspection"] = inspectionJson(engine::inspectRun(store, run.id));
-            // A lone byte-fallback token decodes to a partial UTF-8 sequence: print U+FFFD for it.
-            std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
-        });
-        auto* del = runs->add_subcommand("delete", "Remove a run and its metrics from the store (files stay)");
-        del->add_option("--run", *runId, "run id")->required();
-        commands.emplace_back(del, [db, runId] {
-            store::RunStore store(*db);
-            store.deleteRun(*runId);
-            std::cout << json({{"deleted", *runId}}).dump() << '\n';
-        });
-    }
+    addRunsCommand(app, commands, [](store::RunStore& store, int64_t runId) {
+        return inspectionJson(engine::inspectRun(store, runId));
+    });
     {
         auto db = std::make_shared<std::string>(defaultDb);
         auto runId = std::make_shared<int64_t>(0);

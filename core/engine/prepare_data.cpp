@@ -8,6 +8,8 @@
 #include "data/tokenized.h"
 #include "tokenizer/tokenizer.h"
 
+#include <algorithm>
+
 namespace tb::engine {
 
 using train::DataConfig;
@@ -58,6 +60,45 @@ std::vector<Sequence> toTrainSequences(const std::vector<data::Example>& example
     }
     for (const auto& e : examples)
         out.push_back({e.ids, e.labels});
+    return out;
+}
+
+std::vector<std::string> sortedTasks(const std::vector<data::Example>& examples)
+{
+    std::vector<std::string> tasks;
+    for (const auto& e : examples)
+        tasks.push_back(e.task);
+    std::sort(tasks.begin(), tasks.end());
+    tasks.erase(std::unique(tasks.begin(), tasks.end()), tasks.end());
+    return tasks;
+}
+
+// Validation sequences, each labelled with its task's index in `tasks`.
+// Unpacked: one example per sequence, in order. Packed with several tasks:
+// each task packed on its own, so every row's loss belongs to one task.
+std::vector<Sequence> toValidationSequences(const std::vector<data::Example>& examples, const DataConfig& d,
+                                            const std::vector<std::string>& tasks, size_t& truncated)
+{
+    const auto taskIndex = [&](const std::string& task) {
+        return static_cast<int>(std::lower_bound(tasks.begin(), tasks.end(), task) - tasks.begin());
+    };
+    if (!d.packing || tasks.size() < 2) {
+        auto out = toTrainSequences(examples, d, truncated);
+        for (size_t i = 0; !d.packing && i < out.size(); ++i)
+            out[i].task = taskIndex(examples[i].task);
+        return out;
+    }
+    std::vector<Sequence> out;
+    for (const auto& task : tasks) {
+        std::vector<data::Example> group;
+        for (const auto& e : examples)
+            if (e.task == task)
+                group.push_back(e);
+        for (auto& s : toTrainSequences(group, d, truncated)) {
+            s.task = taskIndex(task);
+            out.push_back(std::move(s));
+        }
+    }
     return out;
 }
 
@@ -120,7 +161,8 @@ PreparedData prepareData(const RunConfig& config, const tok::Tokenizer& tokenize
     out.summary.perTask = mixed.selected;
 
     out.train = toTrainSequences(ordered, d, out.summary.truncated);
-    out.validation = toTrainSequences(validation, d, out.summary.truncated);
+    out.validationTasks = sortedTasks(validation);
+    out.validation = toValidationSequences(validation, d, out.validationTasks, out.summary.truncated);
     out.summary.trainExamples = out.train.size();
     out.summary.validationExamples = out.validation.size();
     for (const auto& s : out.train)

@@ -27,6 +27,9 @@ struct DataSummary {
 
 struct PreparedData {
     std::vector<train::Sequence> train, validation;
+    // The validation examples' tasks, sorted; each validation Sequence's
+    // `task` indexes into it. Two or more: validation loss per task.
+    std::vector<std::string> validationTasks;
     DataSummary summary;
 };
 

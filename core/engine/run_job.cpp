@@ -56,10 +56,16 @@ public:
     }
     void onStep(const StepEvent& e) override
     {
+        // Metric names per step (the run history's curves read them by name):
+        // "loss", "learning_rate", "grad_norm", "tokens_per_second",
+        // "epoch" (fractional: examples drawn / training examples) and
+        // "tokens_seen" (cumulative non-padding input tokens of this rank).
         m_writer.appendMetric(m_run, e.step, "loss", e.loss);
         m_writer.appendMetric(m_run, e.step, "learning_rate", e.learningRate);
         m_writer.appendMetric(m_run, e.step, "grad_norm", e.gradNorm);
         m_writer.appendMetric(m_run, e.step, "tokens_per_second", e.tokensPerSecond);
+        m_writer.appendMetric(m_run, e.step, "epoch", e.epochProgress);
+        m_writer.appendMetric(m_run, e.step, "tokens_seen", static_cast<double>(e.tokensSeen));
         m_out.onStep(e);
         if (m_sampler.every > 0 && e.step % m_sampler.every == 0 && !m_sampler.prompts.empty()) {
             std::vector<std::string> outputs;
@@ -72,13 +78,16 @@ public:
                 m_sampler.every = 0;
             }
             for (size_t i = 0; i < outputs.size(); ++i)
-                m_out.onSample(e.step, m_sampler.prompts[i].text, outputs[i]);
+                m_out.onTaskSample({e.step, m_sampler.prompts[i].task, m_sampler.prompts[i].text, outputs[i]});
         }
     }
     void onValidation(const ValidationEvent& v) override
     {
         m_writer.appendMetric(m_run, v.step, "val_loss", v.loss);
         m_writer.appendMetric(m_run, v.step, "val_perplexity", v.perplexity);
+        // Multi-task runs: "val_loss/<task>" per task (read by name elsewhere).
+        for (const auto& [task, loss] : v.perTask)
+            m_writer.appendMetric(m_run, v.step, "val_loss/" + task, loss);
         m_out.onValidation(v);
     }
     void onCheckpoint(int64_t step, const std::string& dir) override
@@ -138,13 +147,13 @@ JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObser
 
         Sampler sampler;
         if (config.training.sampleEvery > 0) {
-            sampler = {&peftModel, tokenizer.get(), samplePrompts(config, *tokenizer, prepared.validation),
+            sampler = {&peftModel, tokenizer.get(), samplePrompts(config, *tokenizer, prepared.validation, prepared.validationTasks),
                        config.training.sampleEvery, config.training.sampleMaxNewTokens};
             if (sampler.prompts.empty())
                 observer.onLog("sample_every is set but there is no prompt to sample: give training.sample_prompts");
         }
         Trainer trainer(peftModel, config.training, std::move(prepared.train), std::move(prepared.validation),
-                        config.outputDir);
+                        config.outputDir, std::move(prepared.validationTasks));
         Recorder recorder(observer, writer, result.runId, std::move(sampler));
         result.train = trainer.run(recorder, control, resumeFrom);
 

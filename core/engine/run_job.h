@@ -11,12 +11,22 @@
 
 namespace tb::engine {
 
+// One greedy generation with the model as it is after `step`.
+struct SampleEvent {
+    int64_t step = 0;
+    std::string task; // the task whose validation prompt it is (multi-task runs); empty otherwise
+    std::string prompt;
+    std::string output;
+};
+
 class JobObserver : public train::TrainObserver {
 public:
     virtual void onRunCreated(int64_t /*runId*/, const std::string& /*outputDir*/) {}
     virtual void onPrepared(const DataSummary&, int64_t /*trainable*/, int64_t /*total*/) {}
     // A greedy generation with the model as it is after `step` (training.sample_every).
     virtual void onSample(int64_t /*step*/, const std::string& /*prompt*/, const std::string& /*output*/) {}
+    // The same with the sample's task; by default forwards to onSample above.
+    virtual void onTaskSample(const SampleEvent& s) { onSample(s.step, s.prompt, s.output); }
 };
 
 struct JobOptions {

@@ -3,46 +3,80 @@
 #include "data/template.h"
 #include "tokenizer/tokenizer.h"
 
+#include <optional>
+
 namespace tb::engine {
 
-std::vector<SamplePrompt> samplePrompts(const train::RunConfig& config, const tok::Tokenizer& tokenizer,
-                                        const std::vector<train::Sequence>& validation)
+namespace {
+
+// The prompt part (tokens before the first loss label) of a validation
+// sequence; nothing when that is only BOS or no response follows it.
+std::optional<SamplePrompt> promptOf(const train::Sequence& seq, const tok::Tokenizer& tokenizer)
 {
-    constexpr size_t kDefaultSamples = 2;
+    const auto bos = tokenizer.bosId();
+    size_t end = 0;
+    while (end < seq.labels.size() && seq.labels[end] == train::kIgnoreIndex)
+        ++end;
+    SamplePrompt s;
+    s.ids.assign(seq.ids.begin(), seq.ids.begin() + static_cast<std::ptrdiff_t>(end));
+    const bool onlyBos = s.ids.empty() || (s.ids.size() == 1 && bos && s.ids[0] == *bos);
+    if (onlyBos || end == seq.ids.size())
+        return std::nullopt;
+    s.text = tokenizer.decode(s.ids, true);
+    return s;
+}
+
+std::vector<SamplePrompt> configuredPrompts(const train::RunConfig& config, const tok::Tokenizer& tokenizer)
+{
     std::vector<SamplePrompt> out;
     const auto bos = tokenizer.bosId();
-    if (!config.training.samplePrompts.empty()) {
-        const std::vector<int64_t> probe = tokenizer.encode("a", true);
-        const bool addsBos = bos && !probe.empty() && probe.front() == *bos;
-        const auto kind = data::templateFromName(config.data.templateName);
-        for (const auto& p : config.training.samplePrompts) {
-            data::Record r;
-            r.shape = data::RecordShape::PromptResponse;
-            r.prompt = p;
-            SamplePrompt s;
-            s.ids = tokenizer.encode(data::renderPrompt(r, kind), false);
-            if (addsBos)
-                s.ids.insert(s.ids.begin(), *bos);
-            s.text = p;
-            if (!s.ids.empty())
-                out.push_back(std::move(s));
-        }
+    const std::vector<int64_t> probe = tokenizer.encode("a", true);
+    const bool addsBos = bos && !probe.empty() && probe.front() == *bos;
+    const auto kind = data::templateFromName(config.data.templateName);
+    for (const auto& p : config.training.samplePrompts) {
+        data::Record r;
+        r.shape = data::RecordShape::PromptResponse;
+        r.prompt = p;
+        SamplePrompt s;
+        s.ids = tokenizer.encode(data::renderPrompt(r, kind), false);
+        if (addsBos)
+            s.ids.insert(s.ids.begin(), *bos);
+        s.text = p;
+        if (!s.ids.empty())
+            out.push_back(std::move(s));
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<SamplePrompt> samplePrompts(const train::RunConfig& config, const tok::Tokenizer& tokenizer,
+                                        const std::vector<train::Sequence>& validation,
+                                        const std::vector<std::string>& validationTasks)
+{
+    if (!config.training.samplePrompts.empty())
+        return configuredPrompts(config, tokenizer);
+    std::vector<SamplePrompt> out;
+    if (validationTasks.size() > 1) {
+        // The first real prompt of each task, in the tasks' order.
+        for (size_t t = 0; t < validationTasks.size(); ++t)
+            for (const auto& seq : validation) {
+                if (seq.task != static_cast<int>(t))
+                    continue;
+                if (auto s = promptOf(seq, tokenizer)) {
+                    s->task = validationTasks[t];
+                    out.push_back(std::move(*s));
+                    break;
+                }
+            }
         return out;
     }
+    constexpr size_t kDefaultSamples = 2;
     for (const auto& seq : validation) {
         if (out.size() == kDefaultSamples)
             break;
-        size_t end = 0;
-        while (end < seq.labels.size() && seq.labels[end] == train::kIgnoreIndex)
-            ++end;
-        SamplePrompt s;
-        s.ids.assign(seq.ids.begin(), seq.ids.begin() + static_cast<std::ptrdiff_t>(end));
-        // Only a real prompt: some token besides BOS, and a response after it.
-        const bool onlyBos = s.ids.empty() || (s.ids.size() == 1 && bos && s.ids[0] == *bos);
-        if (onlyBos || end == seq.ids.size())
-            continue;
-        s.text = tokenizer.decode(s.ids, true);
-        out.push_back(std::move(s));
+        if (auto s = promptOf(seq, tokenizer))
+            out.push_back(std::move(*s));
     }
     return out;
 }

@@ -15,13 +15,17 @@ namespace tb::engine {
 struct SamplePrompt {
     std::vector<int64_t> ids;
     std::string text;
+    std::string task; // the task it was taken from (multi-task runs); empty otherwise
 };
 
 // training.sample_prompts rendered through the template as an instruction, or
 // else the prompt part (tokens before the first loss label) of the first
-// validation sequences, exactly as the model sees them in training.
+// validation sequences, exactly as the model sees them in training. With two
+// or more `validationTasks` (what the sequences' `task` indexes), the default
+// is the first such prompt of each task, labelled with the task.
 std::vector<SamplePrompt> samplePrompts(const train::RunConfig& config, const tok::Tokenizer& tokenizer,
-                                        const std::vector<train::Sequence>& validation);
+                                        const std::vector<train::Sequence>& validation,
+                                        const std::vector<std::string>& validationTasks = {});
 
 struct Sampler {
     peft::PeftModel* model = nullptr; // the model being trained (LoRA, adapters, ... in place)

@@ -14,22 +14,45 @@ namespace tb::eval {
 
 namespace {
 
+// The 13a passes run on code points (std::u32string) or, for valid UTF-8
+// without lower-casing, on the bytes themselves (std::string): every
+// character those passes test or insert is ASCII, a multi-byte character's
+// bytes are all >= 0x80 and match only "not a digit" -- as the character
+// does -- and a pair match that takes its lead byte leaves the continuation
+// bytes to be copied, so both give the same text.
+template <class C>
+char32_t codeOf(C c)
+{
+    if constexpr (sizeof(C) == 1)
+        return static_cast<unsigned char>(c);
+    else
+        return c;
+}
+
+// An ASCII literal as a string of C.
+template <class C>
+std::basic_string<C> widen(std::string_view ascii)
+{
+    return std::basic_string<C>(ascii.begin(), ascii.end());
+}
+
 // Python str.replace(): every non-overlapping occurrence, left to right.
-void replaceAll(std::u32string& s, std::u32string_view from, std::u32string_view to)
+template <class C>
+void replaceAll(std::basic_string<C>& s, const std::basic_string<C>& from, const std::basic_string<C>& to)
 {
     size_t pos = s.find(from);
-    if (pos == std::u32string::npos)
+    if (pos == std::basic_string<C>::npos)
         return;
-    std::u32string out;
+    std::basic_string<C> out;
     out.reserve(s.size());
     size_t start = 0;
-    while (pos != std::u32string::npos) {
+    while (pos != std::basic_string<C>::npos) {
         out.append(s, start, pos - start);
         out.append(to);
         start = pos + from.size();
         pos = s.find(from, start);
     }
-    out.append(s, start, std::u32string::npos);
+    out.append(s, start, std::basic_string<C>::npos);
     s.swap(out);
 }
 
@@ -40,52 +63,57 @@ enum class PairLayout {
 
 // re.sub of a two-character pattern `(A)(B)` from `in` into `out`: scan left
 // to right, a match consumes both characters, so matches never overlap.
-template <class First, class Second>
-void substitutePairs(const std::u32string& in, std::u32string& out, First first, Second second, PairLayout layout)
+template <class C, class First, class Second>
+void substitutePairs(const std::basic_string<C>& in, std::basic_string<C>& out, First first, Second second,
+                     PairLayout layout)
 {
-    out.clear();
     const size_t n = in.size();
+    out.resize(2 * n); // a match turns 2 characters into 4
+    C* o = out.data();
     size_t i = 0;
     while (i < n) {
-        if (i + 1 < n && first(in[i]) && second(in[i + 1])) {
+        if (i + 1 < n && first(codeOf(in[i])) && second(codeOf(in[i + 1]))) {
             if (layout == PairLayout::SpaceAfterEach) {
-                out.push_back(in[i]);
-                out.push_back(U' ');
-                out.push_back(in[i + 1]);
-                out.push_back(U' ');
+                *o++ = in[i];
+                *o++ = C(' ');
+                *o++ = in[i + 1];
+                *o++ = C(' ');
             } else {
-                out.push_back(U' ');
-                out.push_back(in[i]);
-                out.push_back(U' ');
-                out.push_back(in[i + 1]);
+                *o++ = C(' ');
+                *o++ = in[i];
+                *o++ = C(' ');
+                *o++ = in[i + 1];
             }
             i += 2;
         } else {
-            out.push_back(in[i]);
+            *o++ = in[i];
             ++i;
         }
     }
+    out.resize(size_t(o - out.data()));
 }
 
 // re.sub(r'(X)', r' \1 ', ...) from `in` into `out`, with optional padding
 // spaces around the whole line (13a's f' {line} ').
-template <class Pred>
-void padSingles(const std::u32string& in, std::u32string& out, Pred pred, bool padLine)
+template <class C, class Pred>
+void padSingles(const std::basic_string<C>& in, std::basic_string<C>& out, Pred pred, bool padLine)
 {
-    out.clear();
+    out.resize(3 * in.size() + 2);
+    C* o = out.data();
     if (padLine)
-        out.push_back(U' ');
-    for (char32_t c : in) {
-        if (pred(c)) {
-            out.push_back(U' ');
-            out.push_back(c);
-            out.push_back(U' ');
+        *o++ = C(' ');
+    for (C c : in) {
+        if (pred(codeOf(c))) {
+            *o++ = C(' ');
+            *o++ = c;
+            *o++ = C(' ');
         } else {
-            out.push_back(c);
+            *o++ = c;
         }
     }
     if (padLine)
-        out.push_back(U' ');
+        *o++ = C(' ');
+    out.resize(size_t(o - out.data()));
 }
 
 inline bool isAsciiDigit(char32_t c) { return c >= U'0' && c <= U'9'; }
@@ -97,31 +125,43 @@ inline bool is13aSymbol(char32_t c)
         || (c >= 0x28 && c <= 0x2B) || (c >= 0x3A && c <= 0x40) || c == U'/';
 }
 
+// The literals 13a replaces, as strings of C.
+template <class C>
+struct Literals13a {
+    const std::basic_string<C> skipped = widen<C>("<skipped>"), dashNewline = widen<C>("-\n"),
+                               newline = widen<C>("\n"), space = widen<C>(" "), empty, quotEntity = widen<C>("&quot;"),
+                               quot = widen<C>("\""), ampEntity = widen<C>("&amp;"), amp = widen<C>("&"),
+                               ltEntity = widen<C>("&lt;"), lt = widen<C>("<"), gtEntity = widen<C>("&gt;"),
+                               gt = widen<C>(">");
+};
+
 // tokenizer_13a.py + tokenizer_re.py (mteval-v13a), without the final
 // whitespace collapse (callers split on whitespace anyway). Passes that
 // cannot match are skipped; each pass writes `tmp` and swaps it in.
-void tokenize13a(std::u32string& s, std::u32string& tmp)
+template <class C>
+void tokenize13a(std::basic_string<C>& s, std::basic_string<C>& tmp)
 {
-    replaceAll(s, U"<skipped>", U"");
-    replaceAll(s, U"-\n", U"");
-    replaceAll(s, U"\n", U" ");
-    if (s.find(U'&') != std::u32string::npos) {
-        replaceAll(s, U"&quot;", U"\"");
-        replaceAll(s, U"&amp;", U"&");
-        replaceAll(s, U"&lt;", U"<");
-        replaceAll(s, U"&gt;", U">");
+    static const Literals13a<C> k;
+    replaceAll(s, k.skipped, k.empty);
+    replaceAll(s, k.dashNewline, k.empty);
+    replaceAll(s, k.newline, k.space);
+    if (s.find(C('&')) != std::basic_string<C>::npos) {
+        replaceAll(s, k.quotEntity, k.quot);
+        replaceAll(s, k.ampEntity, k.amp);
+        replaceAll(s, k.ltEntity, k.lt);
+        replaceAll(s, k.gtEntity, k.gt);
     }
     padSingles(s, tmp, is13aSymbol, true);
     s.swap(tmp);
     auto notDigit = [](char32_t c) { return !isAsciiDigit(c); };
     auto periodOrComma = [](char32_t c) { return c == U'.' || c == U','; };
-    if (s.find_first_of(U".,") != std::u32string::npos) {
+    if (s.find(C('.')) != std::basic_string<C>::npos || s.find(C(',')) != std::basic_string<C>::npos) {
         substitutePairs(s, tmp, notDigit, periodOrComma, PairLayout::SpaceAfterEach);
         s.swap(tmp);
         substitutePairs(s, tmp, periodOrComma, notDigit, PairLayout::SpaceBeforeEach);
         s.swap(tmp);
     }
-    if (s.find(U'-') != std::u32string::npos) {
+    if (s.find(C('-')) != std::basic_string<C>::npos) {
         substitutePairs(s, tmp, isAsciiDigit, [](char32_t c) { return c == U'-'; }, PairLayout::SpaceAfterEach);
         s.swap(tmp);
     }
@@ -220,29 +260,53 @@ BleuStats bleuSegmentStats(std::string_view hyp, const std::vector<std::string>&
         throw Error("BLEU: a hypothesis needs at least one reference, got none");
     // Scratch reused across segments: corpus BLEU calls this once per line.
     thread_local std::vector<std::u32string> texts;
+    thread_local std::vector<std::string> bytes;
     thread_local std::vector<std::vector<uint32_t>> seqs;
     thread_local TokenIds ids;
     thread_local ClippedCounter counter;
     thread_local std::vector<int64_t> maxRef;
     thread_local std::u32string tmp;
+    thread_local std::string tmpBytes;
     thread_local std::vector<std::u32string_view> pieces;
+    thread_local std::vector<std::string_view> bytePieces;
     const size_t nTexts = refs.size() + 1;
-    texts.resize(nTexts);
     seqs.resize(nTexts);
-    preprocess(hyp, options.tokenize, options.lowercase, texts[0], tmp);
-    for (size_t r = 0; r < refs.size(); ++r)
-        preprocess(refs[r], options.tokenize, options.lowercase, texts[r + 1], tmp);
+    auto text = [&](size_t t) { return t == 0 ? hyp : std::string_view(refs[t - 1]); };
 
+    // 13a without lower-casing, the default, runs on UTF-8 bytes (tokenize13a
+    // says why that gives the same tokens); other cases on code points.
+    bool onBytes = options.tokenize == BleuTokenize::Tok13a && !options.lowercase;
+    for (size_t t = 0; t < nTexts && onBytes; ++t)
+        onBytes = py::isValidUtf8(text(t));
     // helpers.py extract_all_word_ngrams(): split() into tokens, as ids.
+    // The token ids hold views into the texts: all texts first, then ids.
     size_t tokenCount = 0;
-    for (const auto& t : texts)
-        tokenCount += t.size() / 2 + 1;
+    if (onBytes) {
+        bytes.resize(nTexts);
+        for (size_t t = 0; t < nTexts; ++t) {
+            bytes[t].assign(py::rstrip(text(t)));
+            tokenize13a(bytes[t], tmpBytes);
+            tokenCount += bytes[t].size() / 2 + 1;
+        }
+    } else {
+        texts.resize(nTexts);
+        for (size_t t = 0; t < nTexts; ++t) {
+            preprocess(text(t), options.tokenize, options.lowercase, texts[t], tmp);
+            tokenCount += texts[t].size() / 2 + 1;
+        }
+    }
     ids.reset(tokenCount);
     for (size_t t = 0; t < nTexts; ++t) {
         seqs[t].clear();
-        py::split(texts[t], pieces);
-        for (auto token : pieces)
-            seqs[t].push_back(ids.id(token));
+        if (onBytes) {
+            py::split(bytes[t], bytePieces);
+            for (auto token : bytePieces)
+                seqs[t].push_back(ids.id(token));
+        } else {
+            py::split(texts[t], pieces);
+            for (auto token : pieces)
+                seqs[t].push_back(ids.id(token));
+        }
     }
 
     BleuStats stats;
@@ -265,12 +329,19 @@ BleuStats bleuSegmentStats(std::string_view hyp, const std::vector<std::string>&
     // Matches are clipped by the maximum count of each n-gram over
     // references. All four orders share one index: idGram() keys of
     // different orders never collide (ids start at 1, 0 pads).
+    // Keys are written in place (no push_back of a stack temporary: its two
+    // 8-byte halves read back as one 16-byte store stall the loop).
     auto allGrams = [](const std::vector<uint32_t>& seq, std::vector<GramKey>& keys) {
-        keys.clear();
-        for (int n = 1; n <= kBleuMaxOrder; ++n) {
-            for (size_t i = 0; i + n <= seq.size(); ++i)
-                keys.push_back(idGram(seq.data() + i, n));
-        }
+        const size_t len = seq.size();
+        size_t total = 0;
+        for (size_t n = 1; n <= size_t(kBleuMaxOrder); ++n)
+            total += len >= n ? len - n + 1 : 0;
+        keys.resize(total);
+        GramKey* k = keys.data();
+        const uint32_t* ids = seq.data();
+        for (size_t n = 1; n <= size_t(kBleuMaxOrder); ++n)
+            for (size_t i = 0; i + n <= len; ++i)
+                *k++ = idGram(ids + i, int(n));
     };
     thread_local std::vector<GramKey> hypKeys;
     thread_local std::vector<GramKey> refKeys;

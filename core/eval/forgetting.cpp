@@ -1,7 +1,9 @@
 #include "eval/forgetting.h"
 
 #include "common/error.h"
+#include "eval/metric_info.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -32,6 +34,8 @@ nlohmann::json number(double v)
     return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
+nlohmann::json optionalNumber(const std::optional<double>& v) { return v ? number(*v) : nlohmann::json(nullptr); }
+
 double numberFrom(const nlohmann::json& j)
 {
     return j.is_number() ? j.get<double>() : kNaN;
@@ -39,7 +43,23 @@ double numberFrom(const nlohmann::json& j)
 
 } // namespace
 
-ForgettingReport computeForgetting(const ForgettingInput& input)
+std::string forgettingModeName(ForgettingMode mode)
+{
+    return mode == ForgettingMode::Independent ? "independent" : "chain";
+}
+
+ForgettingMode parseForgettingMode(const std::string& name)
+{
+    if (name == "independent")
+        return ForgettingMode::Independent;
+    if (name == "chain")
+        return ForgettingMode::Chain;
+    throw tb::Error("forgetting mode: expected 'independent' or 'chain', found '" + name + "'");
+}
+
+namespace {
+
+void checkShapes(const ForgettingInput& input)
 {
     const size_t tasks = input.tasks.size();
     const size_t stages = input.stages.size();
@@ -59,38 +79,60 @@ ForgettingReport computeForgetting(const ForgettingInput& input)
         if (input.stageTask[i] < -1 || input.stageTask[i] >= int(tasks))
             throw tb::Error("forgetting: stage " + std::to_string(i + 1) + " trained task index "
                             + std::to_string(input.stageTask[i]) + ", expected -1 or 0.." + std::to_string(tasks - 1));
+    if (!input.taskMetrics.empty() && input.taskMetrics.size() != tasks)
+        throw tb::Error("forgetting: expected one metric name per task (" + std::to_string(tasks) + "), found "
+                        + std::to_string(input.taskMetrics.size()));
+}
 
-    ForgettingReport report;
-    report.input = input;
-    const auto& R = input.scores;
-    report.change.assign(stages + 1, std::vector<double>(tasks, kNaN));
-    for (size_t i = 0; i <= stages; ++i)
+std::optional<double> finiteOrNone(double v) { return std::isfinite(v) ? std::optional<double>(v) : std::nullopt; }
+
+// The stages' own-task gains and the mean change on the other tasks.
+void independentSummaries(ForgettingReport& report)
+{
+    const auto& C = report.comparable;
+    const size_t tasks = report.input.tasks.size();
+    std::vector<double> gains, elsewhere;
+    for (size_t i = 1; i < C.size(); ++i) {
+        const int t = report.input.stageTask.empty() ? -1 : report.input.stageTask[i - 1];
+        StageSummary s;
+        if (t >= 0 && report.counted[size_t(t)])
+            s.gain = finiteOrNone(C[i][size_t(t)]);
+        std::vector<double> others;
         for (size_t j = 0; j < tasks; ++j)
-            report.change[i][j] = R[i][j] - R[0][j];
-    for (size_t i = 0; i <= stages; ++i)
-        report.averagePerStage.push_back(finiteMean(R[i]));
-    report.averageScore = report.averagePerStage.back();
+            if (int(j) != t && report.counted[j])
+                others.push_back(C[i][j]);
+        s.changeElsewhere = finiteOrNone(finiteMean(others));
+        if (s.gain)
+            gains.push_back(*s.gain);
+        if (s.changeElsewhere)
+            elsewhere.push_back(*s.changeElsewhere);
+        report.perStage.push_back(s);
+    }
+    report.meanGain = finiteOrNone(finiteMean(gains));
+    report.meanChangeElsewhere = finiteOrNone(finiteMean(elsewhere));
+}
 
-    report.forgettingPerTask.assign(tasks, kNaN);
-    const size_t T = stages;
-    if (T < 2 || input.stageTask.empty())
-        return report;
-
+// Backward transfer and the forgetting measure of a chain.
+void chainSummaries(ForgettingReport& report)
+{
+    const auto& C = report.comparable;
+    const size_t tasks = report.input.tasks.size();
+    const size_t T = report.input.stages.size();
+    if (T < 2 || report.input.stageTask.empty())
+        return;
     // Backward transfer over stages 1..T-1 whose trained task is known.
     std::vector<double> transfers;
     std::vector<bool> learned(tasks, false);
     for (size_t i = 1; i < T; ++i) {
-        const int t = input.stageTask[i - 1];
-        if (t < 0)
+        const int t = report.input.stageTask[i - 1];
+        if (t < 0 || !report.counted[size_t(t)])
             continue;
         learned[size_t(t)] = true;
-        transfers.push_back(R[T][size_t(t)] - R[i][size_t(t)]);
+        transfers.push_back(C[T][size_t(t)] - C[i][size_t(t)]);
     }
-    const double bwt = finiteMean(transfers);
-    if (std::isfinite(bwt))
-        report.backwardTransfer = bwt;
+    report.backwardTransfer = finiteOrNone(finiteMean(transfers));
 
-    // Forgetting: best score seen at stages 1..T-1 minus the final one, for
+    // Forgetting: best value seen at stages 1..T-1 minus the final one, for
     // the tasks learned before the last stage.
     std::vector<double> drops;
     for (size_t j = 0; j < tasks; ++j) {
@@ -98,16 +140,55 @@ ForgettingReport computeForgetting(const ForgettingInput& input)
             continue;
         double best = -std::numeric_limits<double>::infinity();
         for (size_t l = 1; l < T; ++l)
-            if (std::isfinite(R[l][j]))
-                best = std::max(best, R[l][j]);
-        if (std::isfinite(best) && std::isfinite(R[T][j])) {
-            report.forgettingPerTask[j] = best - R[T][j];
+            if (std::isfinite(C[l][j]))
+                best = std::max(best, C[l][j]);
+        if (std::isfinite(best) && std::isfinite(C[T][j])) {
+            report.forgettingPerTask[j] = best - C[T][j];
             drops.push_back(report.forgettingPerTask[j]);
         }
     }
-    const double f = finiteMean(drops);
-    if (std::isfinite(f))
-        report.forgetting = f;
+    report.forgetting = finiteOrNone(finiteMean(drops));
+}
+
+} // namespace
+
+ForgettingReport computeForgetting(const ForgettingInput& input)
+{
+    checkShapes(input);
+    const size_t tasks = input.tasks.size();
+    const size_t stages = input.stages.size();
+
+    ForgettingReport report;
+    report.input = input;
+    const auto& R = input.scores;
+    for (size_t j = 0; j < tasks; ++j) {
+        const bool higher = input.taskMetrics.empty() || higherIsBetter(input.taskMetrics[j]);
+        report.higherIsBetter.push_back(higher);
+        report.counted.push_back(higher || input.lowerIsBetter == LowerIsBetter::Normalise);
+    }
+    report.change.assign(stages + 1, std::vector<double>(tasks, kNaN));
+    report.comparable.assign(stages + 1, std::vector<double>(tasks, kNaN));
+    for (size_t i = 0; i <= stages; ++i)
+        for (size_t j = 0; j < tasks; ++j) {
+            report.change[i][j] = R[i][j] - R[0][j];
+            if (report.higherIsBetter[j])
+                report.comparable[i][j] = report.change[i][j];
+            else if (R[i][j] > 0 && R[0][j] > 0)
+                report.comparable[i][j] = std::log(R[0][j] / R[i][j]);
+        }
+    for (size_t i = 0; i <= stages; ++i) {
+        std::vector<double> row;
+        for (size_t j = 0; j < tasks; ++j)
+            if (report.higherIsBetter[j])
+                row.push_back(R[i][j]);
+        report.averagePerStage.push_back(finiteMean(row));
+    }
+    report.averageScore = report.averagePerStage.back();
+    report.forgettingPerTask.assign(tasks, kNaN);
+    if (input.mode == ForgettingMode::Independent)
+        independentSummaries(report);
+    else
+        chainSummaries(report);
     return report;
 }
 
@@ -129,17 +210,27 @@ nlohmann::json toJson(const ForgettingReport& report)
     nlohmann::json perTask = nlohmann::json::array();
     for (double v : report.forgettingPerTask)
         perTask.push_back(number(v));
+    nlohmann::json stagesJson = nlohmann::json::array();
+    for (const auto& st : report.perStage)
+        stagesJson.push_back({{"gain", optionalNumber(st.gain)}, {"change_elsewhere", optionalNumber(st.changeElsewhere)}});
     return {
+        {"mode", forgettingModeName(report.input.mode)},
+        {"lower_is_better", report.input.lowerIsBetter == LowerIsBetter::Normalise ? "normalise" : "exclude"},
+        {"task_metrics", report.input.taskMetrics},
         {"metric", report.input.metric},
         {"tasks", report.input.tasks},
         {"stages", report.input.stages},
         {"stage_task", report.input.stageTask},
         {"scores", matrix(report.input.scores)},
         {"change", matrix(report.change)},
+        {"comparable", matrix(report.comparable)},
+        {"per_stage", stagesJson},
+        {"mean_gain", optionalNumber(report.meanGain)},
+        {"mean_change_elsewhere", optionalNumber(report.meanChangeElsewhere)},
         {"average_score", number(report.averageScore)},
         {"average_per_stage", perStage},
-        {"backward_transfer", report.backwardTransfer ? nlohmann::json(*report.backwardTransfer) : nlohmann::json()},
-        {"forgetting", report.forgetting ? nlohmann::json(*report.forgetting) : nlohmann::json()},
+        {"backward_transfer", optionalNumber(report.backwardTransfer)},
+        {"forgetting", optionalNumber(report.forgetting)},
         {"forgetting_per_task", perTask},
     };
 }
@@ -154,6 +245,13 @@ ForgettingReport forgettingFromJson(const nlohmann::json& json)
         input.tasks = json.at("tasks").get<std::vector<std::string>>();
         input.stages = json.at("stages").get<std::vector<std::string>>();
         input.stageTask = json.value("stage_task", std::vector<int>());
+        input.taskMetrics = json.value("task_metrics", std::vector<std::string>());
+        // Written before the mode existed: computed as a chain.
+        input.mode = parseForgettingMode(json.value("mode", std::string("chain")));
+        const std::string lower = json.value("lower_is_better", std::string("exclude"));
+        if (lower != "exclude" && lower != "normalise")
+            throw tb::Error("forgetting report: lower_is_better: expected 'exclude' or 'normalise', found '" + lower + "'");
+        input.lowerIsBetter = lower == "normalise" ? LowerIsBetter::Normalise : LowerIsBetter::Exclude;
         for (const auto& row : json.at("scores")) {
             std::vector<double> r;
             for (const auto& v : row)

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "common/parallel.h"
 #include "eval/chrf.h"
 #include "eval/rouge.h"
 
@@ -34,39 +35,15 @@ const char* typeName(const Json& v)
     return v.type_name();
 }
 
-// Splits [0, n) into one contiguous chunk per thread and runs
-// fn(begin, end, chunk) on each; chunk 0 runs on the calling thread. Lines
-// are independent, so results joined in chunk order equal one thread's.
-template <class Fn>
-void forChunks(size_t n, int threads, Fn fn)
-{
-    const size_t chunks = std::max<size_t>(1, std::min<size_t>(size_t(threads), n / 256 + 1));
-    std::vector<std::thread> workers;
-    std::vector<std::exception_ptr> errors(chunks);
-    for (size_t c = 0; c < chunks; ++c) {
-        auto job = [&, c] {
-            try {
-                fn(n * c / chunks, n * (c + 1) / chunks, c);
-            } catch (...) {
-                errors[c] = std::current_exception();
-            }
-        };
-        if (c + 1 < chunks)
-            workers.emplace_back(job);
-        else
-            job();
-    }
-    for (auto& w : workers)
-        w.join();
-    // The first chunk's error is the one at the earliest line.
-    for (auto& e : errors)
-        if (e)
-            std::rethrow_exception(e);
-}
-
 size_t chunkCount(size_t n, int threads)
 {
     return std::max<size_t>(1, std::min<size_t>(size_t(threads), n / 256 + 1));
+}
+
+template <class Fn>
+void forChunks(size_t n, int threads, Fn fn)
+{
+    tb::forChunks(n, chunkCount(n, threads), fn);
 }
 
 int resolveThreads(int threads)

@@ -160,6 +160,88 @@ void split(std::u32string_view text, std::vector<std::u32string_view>& pieces)
     }
 }
 
+bool isValidUtf8(std::string_view s)
+{
+    size_t i = 0;
+    while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        utf8proc_int32_t cp = -1;
+        const auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
+                                        static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
+        if (n <= 0 || cp < 0)
+            return false;
+        i += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+namespace {
+
+// Bytes of the whitespace code point at text[i], or 0 (text is valid UTF-8).
+size_t spaceAt(std::string_view text, size_t i)
+{
+    const auto b = static_cast<unsigned char>(text[i]);
+    if (b < 0x80)
+        return isSpace(b) ? 1 : 0;
+    // Every non-ASCII space is two bytes (U+0085, U+00A0) or three (the rest).
+    if (b == 0xC2 && i + 1 < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i + 1]);
+        return c == 0x85 || c == 0xA0 ? 2 : 0;
+    }
+    if ((b == 0xE1 || b == 0xE2 || b == 0xE3) && i + 2 < text.size()) {
+        const char32_t cp = (char32_t(b & 0x0F) << 12) | (char32_t(static_cast<unsigned char>(text[i + 1]) & 0x3F) << 6)
+            | char32_t(static_cast<unsigned char>(text[i + 2]) & 0x3F);
+        return isSpaceNonAscii(cp) ? 3 : 0;
+    }
+    return 0;
+}
+
+// Bytes of the code point at text[i] (text is valid UTF-8).
+size_t charBytes(unsigned char lead) { return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4; }
+
+} // namespace
+
+void split(std::string_view text, std::vector<std::string_view>& pieces)
+{
+    pieces.clear();
+    size_t i = 0;
+    size_t start = 0;
+    bool inPiece = false;
+    while (i < text.size()) {
+        const size_t space = spaceAt(text, i);
+        if (space) {
+            if (inPiece)
+                pieces.push_back(text.substr(start, i - start));
+            inPiece = false;
+            i += space;
+            continue;
+        }
+        if (!inPiece)
+            start = i;
+        inPiece = true;
+        i += charBytes(static_cast<unsigned char>(text[i]));
+    }
+    if (inPiece)
+        pieces.push_back(text.substr(start));
+}
+
+std::string_view rstrip(std::string_view text)
+{
+    size_t end = text.size();
+    while (end > 0) {
+        size_t start = end - 1; // the last code point's lead byte
+        while (start > 0 && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
+            --start;
+        if (!spaceAt(text, start))
+            break;
+        end = start;
+    }
+    return text.substr(0, end);
+}
+
 std::u32string collapseSpaces(std::u32string_view text)
 {
     std::u32string out;

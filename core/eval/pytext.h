@@ -37,6 +37,12 @@ std::u32string_view rstrip(std::u32string_view text);
 // sigma -> final sigma at the end of a cased word (Python's Final_Sigma rule).
 std::u32string lower(std::u32string_view text);
 
+// The same on UTF-8 bytes, for text that isValidUtf8() accepts: pieces and
+// the stripped text are views into `text` (split at the same code points).
+bool isValidUtf8(std::string_view text); // decode() would replace no byte with U+FFFD
+void split(std::string_view text, std::vector<std::string_view>& pieces);
+std::string_view rstrip(std::string_view text);
+
 bool isNumber(char32_t c);      // categories Nd Nl No (regex \p{N})
 bool isPunctuation(char32_t c); // categories Pc Pd Ps Pe Pi Pf Po (regex \p{P})
 bool isSymbol(char32_t c);      // categories Sm Sc Sk So (regex \p{S})

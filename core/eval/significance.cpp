@@ -1,6 +1,7 @@
 #include "eval/significance.h"
 
 #include "common/error.h"
+#include "common/parallel.h"
 #include "eval/bleu.h"
 #include "eval/chrf.h"
 #include "eval/rouge.h"
@@ -8,6 +9,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <exception>
+#include <system_error>
+#include <thread>
+#include <utility>
 
 namespace tb::eval {
 
@@ -144,24 +149,95 @@ double pValue(const std::vector<double>& stats, double observed)
     return double(atLeast + 1) / double(stats.size() + 1);
 }
 
-// Scores of the resamples given by `idxs` (rows of `n` segment indices).
-std::vector<double> bootstrapScores(const SegmentStats& stats, const std::vector<uint32_t>& idxs,
-                                    const CorpusMetric& metric)
+// Runs fn(begin, end) on contiguous chunks of [0, n), one per core (at most
+// one per `grain` items); the results equal a single thread's.
+template <class Fn>
+void forChunks(size_t n, size_t grain, Fn fn)
 {
-    const size_t n = stats.segments(), w = stats.width;
-    const size_t rows = n ? idxs.size() / n : 0;
-    std::vector<double> out(rows);
-    std::vector<double> sum(w);
-    for (size_t r = 0; r < rows; ++r) {
-        std::fill(sum.begin(), sum.end(), 0.0);
-        const uint32_t* row = idxs.data() + r * n;
-        for (size_t i = 0; i < n; ++i) {
-            const double* seg = stats.values.data() + size_t(row[i]) * w;
-            for (size_t k = 0; k < w; ++k)
-                sum[k] += seg[k];
-        }
-        out[r] = metric.score(sum.data(), n);
+    tb::forChunks(n, chunksPerCore(n, grain), [&fn](size_t begin, size_t end, size_t) { fn(begin, end); });
+}
+
+// Sums columns [col, col + B) of the segments in `row` (rows `width` apart)
+// into out, each column in row order, so every sum is the same double as a
+// plain loop's. B is fixed so the sums stay in registers.
+template <class T, size_t... K>
+void sumColumns(const T* table, size_t width, size_t col, const uint32_t* row, size_t n, double* out,
+                std::index_sequence<K...>)
+{
+    double acc[sizeof...(K)] = {};
+    const T* base = table + col;
+    for (size_t i = 0; i < n; ++i) {
+        const T* seg = base + size_t(row[i]) * width;
+        ((acc[K] += double(seg[K])), ...); // unrolled: the sums stay in registers
     }
+    ((out[K] = acc[K]), ...);
+}
+
+template <size_t B, class T>
+void sumColumns(const T* table, size_t width, size_t col, const uint32_t* row, size_t n, double* out)
+{
+    sumColumns(table, width, col, row, n, out, std::make_index_sequence<B>());
+}
+
+// The summed statistics of one resample: BLEU's and chrF's default widths and
+// per-example values in one pass, other widths eight columns at a time.
+template <class T>
+void sumRow(const T* t, size_t w, const uint32_t* row, size_t n, double* out)
+{
+    switch (w) {
+    case 1:
+        return sumColumns<1>(t, w, 0, row, n, out);
+    case 2 + 2 * kBleuMaxOrder:
+        return sumColumns<2 + 2 * kBleuMaxOrder>(t, w, 0, row, n, out);
+    case 24: // chrF's 6 character and 2 word orders
+        return sumColumns<24>(t, w, 0, row, n, out);
+    default:
+        break;
+    }
+    size_t col = 0;
+    for (; col + 8 <= w; col += 8)
+        sumColumns<8>(t, w, col, row, n, out + col);
+    for (; col < w; ++col)
+        sumColumns<1>(t, w, col, row, n, out + col);
+}
+
+// The statistics as floats when every value is one exactly (counts below
+// 2^24): half the bytes to gather, and each sum adds the very same doubles
+// in the same order. Empty otherwise.
+std::vector<float> asFloats(const SegmentStats& stats)
+{
+    std::vector<float> out(stats.values.size());
+    for (size_t i = 0; i < out.size(); ++i) {
+        out[i] = float(stats.values[i]);
+        if (!(double(out[i]) == stats.values[i]))
+            return {};
+    }
+    return out;
+}
+
+// Scores of the resamples given by `idxs` (rows of `n` segment indices) for
+// every system, resamples split across cores: scores[system][resample].
+std::vector<std::vector<double>> bootstrapScores(const std::vector<const SegmentStats*>& systems,
+                                                 const std::vector<uint32_t>& idxs, const CorpusMetric& metric)
+{
+    const size_t n = systems.front()->segments(), w = systems.front()->width;
+    const size_t rows = n ? idxs.size() / n : 0;
+    std::vector<std::vector<double>> out(systems.size(), std::vector<double>(rows));
+    std::vector<std::vector<float>> floats;
+    for (const SegmentStats* s : systems)
+        floats.push_back(rows ? asFloats(*s) : std::vector<float>());
+    forChunks(rows, 64, [&](size_t begin, size_t end) {
+        std::vector<double> sum(w);
+        for (size_t r = begin; r < end; ++r)
+            for (size_t s = 0; s < systems.size(); ++s) {
+                const uint32_t* row = idxs.data() + r * n;
+                if (floats[s].empty())
+                    sumRow(systems[s]->values.data(), w, row, n, sum.data());
+                else
+                    sumRow(floats[s].data(), w, row, n, sum.data());
+                out[s][r] = metric.score(sum.data(), n);
+            }
+    });
     return out;
 }
 
@@ -239,8 +315,42 @@ uint32_t NumpyRng::below(uint32_t n)
 std::vector<uint32_t> NumpyRng::choice(uint32_t n, size_t rows)
 {
     std::vector<uint32_t> out(rows * n);
-    for (auto& v : out)
-        v = below(n);
+    if (n <= 1) {
+        for (auto& v : out)
+            v = below(n);
+        return out;
+    }
+    // below(n) and next32() with the generator's state in locals, which the
+    // members would send through memory on every draw.
+    const U128 inc = join(m_incHi, m_incLo);
+    U128 state = join(m_stateHi, m_stateLo);
+    bool hasHalf = m_hasHalf;
+    uint32_t half = m_half;
+    const auto draw = [&]() -> uint32_t {
+        if (hasHalf) {
+            hasHalf = false;
+            return half;
+        }
+        state = state * kPcgMultiplier + inc;
+        const uint64_t hi = uint64_t(state >> 64), x = hi ^ uint64_t(state);
+        const unsigned rot = unsigned(hi >> 58);
+        const uint64_t v = (x >> rot) | (x << ((64 - rot) & 63));
+        hasHalf = true;
+        half = uint32_t(v >> 32);
+        return uint32_t(v);
+    };
+    const uint32_t threshold = (0xffffffffu - (n - 1)) % n;
+    for (auto& v : out) {
+        uint64_t m = uint64_t(draw()) * n;
+        if (uint32_t(m) < n)
+            while (uint32_t(m) < threshold)
+                m = uint64_t(draw()) * n;
+        v = uint32_t(m >> 32);
+    }
+    m_stateHi = uint64_t(state >> 64);
+    m_stateLo = uint64_t(state);
+    m_hasHalf = hasHalf;
+    m_half = half;
     return out;
 }
 
@@ -288,28 +398,32 @@ std::vector<SystemResult> pairedTest(const std::vector<std::pair<std::string, Se
         out[s].score = corpusScore(systems[s].second, metric);
     }
 
-    // The baseline's interval: _bootstrap_resample() with a fresh generator.
-    // In the bootstrap test every system draws the same indices from the same seed.
-    std::vector<uint32_t> bsIdxs;
-    std::vector<double> baseScores;
-    if (confidence > 0) {
-        NumpyRng rng(options.seed);
-        const auto idxs = rng.choice(uint32_t(n), size_t(confidence));
-        baseScores = bootstrapScores(base, idxs, metric);
-        estimateCi(baseScores, out[0]);
-        if (bootstrap)
-            bsIdxs = idxs;
-    }
-
-    // Randomization: which segments swap, the same for every system (each
-    // comparison re-seeds the generator), then the CI indices from the same stream.
+    // Bootstrap: every system's scores on the same indices from one generator
+    // (sacreBLEU re-seeds it per system). Randomization: the baseline's interval
+    // from a fresh generator (_bootstrap_resample()); which segments swap, the
+    // same for every system (each comparison re-seeds the generator), then the
+    // other systems' CI indices from the same stream.
+    std::vector<const SegmentStats*> all;
+    for (const auto& sys : systems)
+        all.push_back(&sys.second);
+    std::vector<std::vector<double>> scores(systems.size()); // bootstrap scores per system
     std::vector<uint8_t> swap;
-    if (!bootstrap) {
+    if (bootstrap) {
+        scores = bootstrapScores(all, NumpyRng(options.seed).choice(uint32_t(n), size_t(samples)), metric);
+    } else {
+        if (confidence > 0)
+            scores[0] = bootstrapScores({&base}, NumpyRng(options.seed).choice(uint32_t(n), size_t(confidence)),
+                                        metric)[0];
         NumpyRng rng(options.seed);
         swap = rng.bools(size_t(samples) * n);
-        if (confidence > 0)
-            bsIdxs = rng.choice(uint32_t(n), size_t(confidence));
+        if (confidence > 0 && systems.size() > 1) {
+            auto rest = bootstrapScores({all.begin() + 1, all.end()}, rng.choice(uint32_t(n), size_t(confidence)),
+                                        metric);
+            std::move(rest.begin(), rest.end(), scores.begin() + 1);
+        }
     }
+    if (confidence > 0)
+        estimateCi(scores[0], out[0]);
 
     const size_t w = base.width;
     for (size_t s = 1; s < systems.size(); ++s) {
@@ -323,36 +437,36 @@ std::vector<SystemResult> pairedTest(const std::vector<std::pair<std::string, Se
 
         std::vector<double> stats(static_cast<size_t>(samples));
         if (bootstrap) {
-            const auto sysScores = bootstrapScores(sys, bsIdxs, metric);
             for (size_t i = 0; i < stats.size(); ++i)
-                stats[i] = std::abs(sysScores[i] - baseScores[i]);
+                stats[i] = std::abs(scores[s][i] - scores[0][i]);
             const double meanDiff = numpyMean(stats);
             for (auto& v : stats)
                 v -= meanDiff;
-            estimateCi(sysScores, r);
         } else {
             // shuf_a takes the baseline's segment where the mask is set and the
             // system's elsewhere; shuf_b the other way round.
-            std::vector<double> a(w), b(w);
-            for (int64_t t = 0; t < samples; ++t) {
-                std::fill(a.begin(), a.end(), 0.0);
-                std::fill(b.begin(), b.end(), 0.0);
-                const uint8_t* mask = swap.data() + size_t(t) * n;
-                for (size_t i = 0; i < n; ++i) {
-                    const double* bl = base.values.data() + i * w;
-                    const double* sy = sys.values.data() + i * w;
-                    const double* toA = mask[i] ? bl : sy;
-                    const double* toB = mask[i] ? sy : bl;
-                    for (size_t k = 0; k < w; ++k) {
-                        a[k] += toA[k];
-                        b[k] += toB[k];
+            forChunks(stats.size(), 256, [&](size_t begin, size_t end) {
+                std::vector<double> a(w), b(w);
+                for (size_t t = begin; t < end; ++t) {
+                    std::fill(a.begin(), a.end(), 0.0);
+                    std::fill(b.begin(), b.end(), 0.0);
+                    const uint8_t* mask = swap.data() + t * n;
+                    for (size_t i = 0; i < n; ++i) {
+                        const double* bl = base.values.data() + i * w;
+                        const double* sy = sys.values.data() + i * w;
+                        const double* toA = mask[i] ? bl : sy;
+                        const double* toB = mask[i] ? sy : bl;
+                        for (size_t k = 0; k < w; ++k) {
+                            a[k] += toA[k];
+                            b[k] += toB[k];
+                        }
                     }
+                    stats[t] = std::abs(metric.score(a.data(), n) - metric.score(b.data(), n));
                 }
-                stats[size_t(t)] = std::abs(metric.score(a.data(), n) - metric.score(b.data(), n));
-            }
-            if (confidence > 0)
-                estimateCi(bootstrapScores(sys, bsIdxs, metric), r);
+            });
         }
+        if (confidence > 0)
+            estimateCi(scores[s], r);
         r.pValue = r.identicalToBaseline ? 1.0 : pValue(stats, observed);
     }
     return out;
@@ -366,16 +480,17 @@ SegmentStats bleuSegmentTable(const std::vector<std::string>& hyps, const std::v
                     + " reference lists; give one list per hypothesis");
     SegmentStats out;
     out.width = 2 + 2 * kBleuMaxOrder;
-    out.values.reserve(hyps.size() * out.width);
-    for (size_t i = 0; i < hyps.size(); ++i) {
-        const BleuStats s = bleuSegmentStats(hyps[i], refs[i], options);
-        out.values.push_back(double(s.sysLen));
-        out.values.push_back(double(s.refLen));
-        for (auto c : s.correct)
-            out.values.push_back(double(c));
-        for (auto t : s.total)
-            out.values.push_back(double(t));
-    }
+    out.values.resize(hyps.size() * out.width);
+    forChunks(hyps.size(), 256, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) {
+            const BleuStats s = bleuSegmentStats(hyps[i], refs[i], options);
+            double* row = out.values.data() + i * out.width;
+            *row++ = double(s.sysLen);
+            *row++ = double(s.refLen);
+            row = std::transform(s.correct.begin(), s.correct.end(), row, [](int64_t c) { return double(c); });
+            std::transform(s.total.begin(), s.total.end(), row, [](int64_t t) { return double(t); });
+        }
+    });
     return out;
 }
 
@@ -404,10 +519,16 @@ SegmentStats chrfSegmentTable(const std::vector<std::string>& hyps, const std::v
                     + " reference lists; give one list per hypothesis");
     SegmentStats out;
     out.width = size_t(3) * size_t(options.charOrder + options.wordOrder);
-    out.values.reserve(hyps.size() * out.width);
-    for (size_t i = 0; i < hyps.size(); ++i)
-        for (auto v : chrfSegmentStats(hyps[i], refs[i], options).values)
-            out.values.push_back(double(v));
+    out.values.resize(hyps.size() * out.width);
+    forChunks(hyps.size(), 256, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) {
+            const auto v = chrfSegmentStats(hyps[i], refs[i], options).values;
+            if (v.size() != out.width)
+                throw Error("chrF: segment " + std::to_string(i + 1) + " has " + std::to_string(v.size())
+                            + " statistics, expected " + std::to_string(out.width));
+            std::transform(v.begin(), v.end(), out.values.data() + i * out.width, [](int64_t x) { return double(x); });
+        }
+    });
     return out;
 }
 

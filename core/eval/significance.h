@@ -60,7 +60,8 @@ struct SegmentStats {
 };
 
 // The corpus score of summed statistics (sacreBLEU's _compute_score_from_stats).
-// `segments` is how many segments were summed (the mean needs it).
+// `segments` is how many segments were summed (the mean needs it). pairedTest
+// calls it from several threads at once, so it must not modify shared state.
 using ScoreFromStats = std::function<double(const double* summed, size_t segments)>;
 
 struct CorpusMetric {

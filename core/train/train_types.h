@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -21,6 +22,9 @@ namespace tb::train {
 struct Sequence {
     std::vector<int64_t> ids;
     std::vector<int64_t> labels;
+    // Index into the run's task names (Trainer's validationTasks), for
+    // validation loss per task; 0 when the run has one task.
+    int task = 0;
 };
 
 inline constexpr int64_t kIgnoreIndex = -100;
@@ -68,8 +72,9 @@ struct StepEvent {
     double tokensPerSecond = 0;
     double elapsedSeconds = 0;
     double etaSeconds = 0;
-    int64_t tokensSeen = 0;
-    int64_t epoch = 0;
+    int64_t tokensSeen = 0;      // this rank's non-padding input tokens (ids of its examples) so far
+    int64_t epoch = 0;           // epochs completed (integer part of epochProgress)
+    double epochProgress = 0;    // fractional: examples drawn (all ranks) / training examples
     int64_t peakMemoryBytes = 0;
 };
 
@@ -78,6 +83,9 @@ struct ValidationEvent {
     double loss = 0;
     double perplexity = 0;
     bool improved = false;
+    // Multi-task runs: token-weighted mean loss of each task's validation
+    // sequences, in the order of the trainer's task names; empty for one task.
+    std::vector<std::pair<std::string, double>> perTask;
 };
 
 // How a training run ended.

@@ -118,13 +118,29 @@ std::pair<torch::Tensor, int64_t> causalLmLoss(const torch::Tensor& logits, cons
     return {count > 0 ? loss / static_cast<double>(count) : loss * 0.0, count};
 }
 
+std::pair<torch::Tensor, torch::Tensor> rowLossSums(const torch::Tensor& logits, const torch::Tensor& labels)
+{
+    using torch::indexing::Slice;
+    auto shiftLogits = logits.index({Slice(), Slice(0, -1)}).to(torch::kFloat32);
+    auto shiftLabels = labels.index({Slice(), Slice(1)});
+    auto perToken = torch::nn::functional::cross_entropy(
+        shiftLogits.reshape({-1, shiftLogits.size(-1)}), shiftLabels.reshape({-1}),
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex).reduction(torch::kNone));
+    return {perToken.reshape(shiftLabels.sizes()).sum(1), (shiftLabels != kIgnoreIndex).sum(1)};
+}
+
 Trainer::Trainer(peft::PeftModel& model, TrainConfig config, std::vector<Sequence> train,
-                 std::vector<Sequence> validation, std::string outputDir)
+                 std::vector<Sequence> validation, std::string outputDir, std::vector<std::string> validationTasks)
     : m_model(model), m_config(std::move(config)), m_train(std::move(train)), m_val(std::move(validation)),
-      m_outputDir(std::move(outputDir))
+      m_valTasks(std::move(validationTasks)), m_outputDir(std::move(outputDir))
 {
     if (m_train.empty())
         throw Error("training set is empty: nothing to train on");
+    const int tasks = static_cast<int>(m_valTasks.size()); // none named: one task, indices unused
+    for (size_t i = 0; tasks > 0 && i < m_val.size(); ++i)
+        if (m_val[i].task < 0 || m_val[i].task >= tasks)
+            throw Error("validation example " + std::to_string(i) + ": task index " + std::to_string(m_val[i].task) +
+                        " outside the run's " + std::to_string(tasks) + " task(s)");
     for (size_t i = 0; i < m_train.size(); ++i)
         if (m_train[i].ids.size() != m_train[i].labels.size() || m_train[i].ids.empty())
             throw Error("training example " + std::to_string(i) + ": ids and labels must be non-empty and equal in length");
@@ -180,15 +196,21 @@ std::pair<torch::Tensor, torch::Tensor> Trainer::collate(const std::vector<size_
     return {ids.to(m_device), labels.to(m_device)};
 }
 
-double Trainer::validate()
+ValidationLosses Trainer::validationLosses()
 {
+    ValidationLosses out;
     if (m_val.empty())
-        return 0.0;
+        return out;
     torch::NoGradGuard noGrad;
     auto base = m_model.base();
     const bool wasTraining = base->is_training();
     base->eval();
     AutocastScope autocast(m_config.precision == "bf16");
+    // Every rank validates the whole set (no sharding, no reduction), so the
+    // values are the same on every rank.
+    const bool perTask = m_valTasks.size() > 1;
+    std::vector<double> taskTotal(m_valTasks.size(), 0.0);
+    std::vector<int64_t> taskTokens(m_valTasks.size(), 0);
     double total = 0;
     int64_t tokens = 0;
     const size_t B = static_cast<size_t>(m_config.batchSize);
@@ -200,13 +222,28 @@ double Trainer::validate()
         for (size_t i = start; i < std::min(m_val.size(), start + B); ++i)
             idx.push_back(i);
         auto [ids, labels] = collate(idx, m_val);
-        auto [loss, count] = causalLmLoss(m_model.forward(ids), labels);
+        const auto logits = m_model.forward(ids);
+        auto [loss, count] = causalLmLoss(logits, labels);
         total += loss.item<double>() * static_cast<double>(count);
         tokens += count;
+        if (perTask) {
+            auto [sums, counts] = rowLossSums(logits, labels);
+            auto s = sums.to(torch::kCPU, torch::kDouble);
+            auto n = counts.to(torch::kCPU);
+            for (size_t r = 0; r < idx.size(); ++r) {
+                const auto task = static_cast<size_t>(m_val[idx[r]].task);
+                taskTotal[task] += s[static_cast<int64_t>(r)].item<double>();
+                taskTokens[task] += n[static_cast<int64_t>(r)].item<int64_t>();
+            }
+        }
         ++batches;
     }
     base->train(wasTraining);
-    return tokens ? total / static_cast<double>(tokens) : 0.0;
+    out.loss = tokens ? total / static_cast<double>(tokens) : 0.0;
+    for (size_t t = 0; perTask && t < m_valTasks.size(); ++t)
+        if (taskTokens[t] > 0) // a task evalBatches left out has no value
+            out.perTask.emplace_back(m_valTasks[t], taskTotal[t] / static_cast<double>(taskTokens[t]));
+    return out;
 }
 
 // ------------------------------------------------------------ bookkeeping ---
@@ -365,8 +402,10 @@ std::optional<TrainStatus> Trainer::afterStep(RunState& state, const Batch& batc
     ev.etaSeconds = ev.elapsedSeconds / static_cast<double>(state.step - state.firstStep) *
                     static_cast<double>(c.maxSteps - state.step);
     ev.tokensSeen = state.tokensSeen;
-    ev.epoch = static_cast<int64_t>(static_cast<uint64_t>(state.step * c.gradAccumulation * c.batchSize * c.worldSize) /
-                                    m_train.size());
+    // Examples drawn by all ranks so far over the training set's size.
+    const uint64_t drawn = static_cast<uint64_t>(state.step * c.gradAccumulation * c.batchSize * c.worldSize);
+    ev.epoch = static_cast<int64_t>(drawn / m_train.size());
+    ev.epochProgress = static_cast<double>(drawn) / static_cast<double>(m_train.size());
     ev.peakMemoryBytes = peakMemoryBytes();
     observer.onStep(ev);
 
@@ -384,7 +423,9 @@ bool Trainer::validateAndTrack(RunState& state, TrainObserver& observer)
 {
     ValidationEvent v;
     v.step = state.step;
-    v.loss = validate();
+    auto losses = validationLosses();
+    v.loss = losses.loss;
+    v.perTask = std::move(losses.perTask);
     v.perplexity = std::exp(v.loss);
     v.improved = !state.bestValidationLoss || v.loss < *state.bestValidationLoss;
     if (v.improved) {

@@ -25,11 +25,24 @@ std::vector<size_t> microBatchIndices(size_t size, const TrainConfig& config, in
 // Mean next-token cross-entropy over positions whose label is not -100, and
 // how many such positions there were.
 std::pair<torch::Tensor, int64_t> causalLmLoss(const torch::Tensor& logits, const torch::Tensor& labels);
+// The same loss per row of the batch: summed (not averaged) over each row's
+// loss positions, and how many there were ([batch] each).
+std::pair<torch::Tensor, torch::Tensor> rowLossSums(const torch::Tensor& logits, const torch::Tensor& labels);
+
+// One validation pass: the loss over all validation tokens and, for a
+// multi-task run, over each task's tokens (same forward passes).
+struct ValidationLosses {
+    double loss = 0;
+    std::vector<std::pair<std::string, double>> perTask; // empty for one task
+};
 
 class Trainer {
 public:
+    // `validationTasks` names the tasks that validation sequences' `task`
+    // index into (empty: one task, indices unused); with two or more,
+    // validation also reports loss per task.
     Trainer(peft::PeftModel& model, TrainConfig config, std::vector<Sequence> train, std::vector<Sequence> validation,
-            std::string outputDir);
+            std::string outputDir, std::vector<std::string> validationTasks = {});
 
     // Runs until max_steps, early stopping, cancel or failure; from the
     // checkpoint folder `resumeFrom` when given. Never throws for training
@@ -37,7 +50,9 @@ public:
     TrainResult run(TrainObserver& observer, RunControl& control, const std::string& resumeFrom = {});
 
     // Validation loss over the validation set (or evalBatches batches).
-    double validate();
+    double validate() { return validationLosses().loss; }
+    // The same pass, with the token-weighted mean loss of each task as well.
+    ValidationLosses validationLosses();
 
 private:
     struct RunState;  // progress of one run(): what a checkpoint keeps, what the result reports
@@ -62,6 +77,7 @@ private:
     peft::PeftModel& m_model;
     TrainConfig m_config;
     std::vector<Sequence> m_train, m_val;
+    std::vector<std::string> m_valTasks;
     std::string m_outputDir;
     torch::Device m_device{torch::kCPU};
     std::vector<torch::Tensor> m_params;

@@ -24,58 +24,8 @@ bench="$build/tests/tb_bench_metrics"
 mkdir -p "$work/cpp" "$work/py"
 input="$work/pairs.jsonl"
 
-# 10,000 pairs from a fixed seed: mixed-case words, punctuation, numbers with
-# separators, accents, CJK and emoji; 1-3 references; one in ten multi-line;
-# hypotheses are edited references (drops, substitutions, swaps, case flips).
-"$python" - "$input" <<'PY'
-import json, random, sys
-rng = random.Random(20240611)
-words = ("the a an of to and in is was for on that with as by at from it this be are were "
-         "model training data loss rate learning token tokens batch layer attention weights "
-         "running runner quickly generously decorated happily singing translation evaluation "
-         "cat dog mouse fox jumps lazy brown quick over under river bank money market price "
-         "café naïve résumé Straße größer Übung déjà vu niño año 東京 日本語 首都 学习 🍕 😀 "
-         "New York Paris Berlin U.S. Dr. Mr. e.g. state-of-the-art well-known 3-4 10:30").split()
-numbers = ["1,234.56", "3.5%", "2019", "1.000", "42", "$12", "0.001", "10,5", "7"]
-puncts = [",", ".", "!", "?", ";", ":", "...", "'s", "\"", "(", ")", "-", "/"]
-def sentence(n):
-    out = []
-    for _ in range(n):
-        r = rng.random()
-        tok = rng.choice(numbers) if r < 0.08 else rng.choice(words)
-        if rng.random() < 0.1:
-            tok = tok.capitalize()
-        if rng.random() < 0.12:
-            tok += rng.choice(puncts)
-        out.append(tok)
-    if rng.random() < 0.1 and n > 6:
-        cut = rng.randrange(2, n - 2)
-        return " ".join(out[:cut]) + ".\n" + " ".join(out[cut:]) + "."
-    return " ".join(out) + rng.choice([".", "!", "?", ""])
-def edit(text):
-    toks = text.split(" ")
-    out = []
-    for t in toks:
-        r = rng.random()
-        if r < 0.08:
-            continue
-        if r < 0.18:
-            t = rng.choice(words)
-        elif r < 0.21:
-            t = t.upper()
-        out.append(t)
-    for _ in range(len(out) // 10):
-        i = rng.randrange(len(out) - 1) if len(out) > 1 else 0
-        if len(out) > 1:
-            out[i], out[i + 1] = out[i + 1], out[i]
-    return " ".join(out)
-with open(sys.argv[1], "w", encoding="utf-8") as f:
-    for i in range(10000):
-        base = sentence(rng.randint(3, 40))
-        refs = [base] + [edit(base) for _ in range(rng.choice([0, 0, 1, 2]))]
-        hyp = "" if rng.random() < 0.005 else edit(base)
-        f.write(json.dumps({"id": i, "hyp": hyp, "refs": refs}, ensure_ascii=False) + "\n")
-PY
+# 10,000 pairs from a fixed seed (make_pairs.py says what they hold).
+"$python" "$here/make_pairs.py" "$input" --count 10000 --seed 20240611
 echo "input: $input ($(wc -l < "$input") pairs)"
 
 "$bench" "$input" "$work/cpp" 3 > "$work/cpp_times.txt"

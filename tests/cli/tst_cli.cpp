@@ -1,15 +1,25 @@
 // tunebench-cli as a user runs it: a real process, JSON on stdout, one-line
-// errors on stderr with a non-zero exit status.
+// errors on stderr with a non-zero exit status. The front executable links no
+// LibTorch; model commands reach tunebench-cli-engine through it.
 #include "common/tiny_model.h"
+#include "common/version.h"
 #include "io/atomic_file.h"
 
 #include <nlohmann/json.hpp>
 
+#include <QDir>
+#include <QFileInfo>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <elf.h>
+
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 using nlohmann::json;
@@ -24,13 +34,58 @@ struct Run {
     QString out, err;
 };
 
-Run cli(const QStringList& args)
+const QString kEngine = QFileInfo(QStringLiteral(TB_CLI)).dir().filePath("tunebench-cli-engine");
+
+Run run(const QString& program, const QStringList& args)
 {
     QProcess p;
-    p.start(QStringLiteral(TB_CLI), args);
+    p.start(program, args);
     p.waitForFinished(120000);
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
+}
+
+Run cli(const QStringList& args) { return run(QStringLiteral(TB_CLI), args); }
+
+// The DT_NEEDED entries of a 64-bit ELF file: the shared libraries the loader
+// maps before main(), read from the dynamic section and its string table.
+std::vector<std::string> neededLibraries(const std::string& path)
+{
+    std::ifstream f(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    Elf64_Ehdr eh;
+    if (bytes.size() < sizeof eh)
+        return {};
+    std::memcpy(&eh, bytes.data(), sizeof eh);
+    if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
+        return {};
+    auto section = [&](size_t i) {
+        Elf64_Shdr sh;
+        std::memcpy(&sh, bytes.data() + eh.e_shoff + i * eh.e_shentsize, sizeof sh);
+        return sh;
+    };
+    std::vector<std::string> needed;
+    for (size_t i = 0; i < eh.e_shnum; ++i) {
+        const Elf64_Shdr dyn = section(i);
+        if (dyn.sh_type != SHT_DYNAMIC)
+            continue;
+        const Elf64_Shdr strtab = section(dyn.sh_link);
+        for (size_t off = 0; off + sizeof(Elf64_Dyn) <= dyn.sh_size; off += sizeof(Elf64_Dyn)) {
+            Elf64_Dyn d;
+            std::memcpy(&d, bytes.data() + dyn.sh_offset + off, sizeof d);
+            if (d.d_tag == DT_NEEDED)
+                needed.emplace_back(bytes.data() + strtab.sh_offset + d.d_un.d_val);
+        }
+    }
+    return needed;
+}
+
+bool linksLibTorch(const std::vector<std::string>& needed)
+{
+    for (const auto& lib : needed)
+        if (lib.rfind("libtorch", 0) == 0 || lib.rfind("libc10", 0) == 0)
+            return true;
+    return false;
 }
 
 json fixture(const QString& model)
@@ -51,6 +106,56 @@ void expectOneLineError(const Run& r, const QString& needle)
 class TestCli : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void frontLinksNoLibTorch()
+    {
+        const auto front = neededLibraries(TB_CLI);
+        const auto engine = neededLibraries(kEngine.toStdString());
+        // The reader works: both name the C library, and the engine names LibTorch.
+        QVERIFY(std::find(front.begin(), front.end(), "libc.so.6") != front.end());
+        QVERIFY(std::find(engine.begin(), engine.end(), "libc.so.6") != engine.end());
+        QVERIFY(linksLibTorch(engine));
+        QVERIFY2(!linksLibTorch(front), "tunebench-cli must not link LibTorch");
+    }
+
+    void modelFreeCommandsRunWithoutTheEngine()
+    {
+        // The front alone in a folder: metric, runs and --version still answer;
+        // a model command says in one line that the engine is missing.
+        QTemporaryDir tmp;
+        const QString alone = tmp.filePath("tunebench-cli");
+        QVERIFY(QFile::copy(QStringLiteral(TB_CLI), alone));
+        const Run version = run(alone, {"--version"});
+        QCOMPARE(version.exitCode, 0);
+        QCOMPARE(version.out.trimmed(), QStringLiteral("tunebench-cli " TUNEBENCH_VERSION));
+        const Run metric = run(alone, {"metric", "bleu", "--input", TB_FIXTURES_DIR "/eval/cases.jsonl", "--level", "corpus"});
+        QVERIFY2(metric.exitCode == 0, qPrintable(metric.err));
+        QCOMPARE(metric.out, cli({"metric", "bleu", "--input", TB_FIXTURES_DIR "/eval/cases.jsonl", "--level", "corpus"}).out);
+        const Run runs = run(alone, {"runs", "--db", tmp.filePath("runs.sqlite"), "list"});
+        QVERIFY2(runs.exitCode == 0, qPrintable(runs.err));
+        QCOMPARE(runs.out.trimmed(), QStringLiteral("[]"));
+        expectOneLineError(run(alone, {"info", "--model", kModels + "llama_gqa"}), "needs tunebench-cli-engine");
+        expectOneLineError(run(alone, {"runs", "--db", tmp.filePath("runs.sqlite"), "show", "--run", "1", "--inspect"}),
+                           "needs tunebench-cli-engine");
+    }
+
+    void helpListsEveryCommand()
+    {
+        const Run help = cli({"--help"});
+        QCOMPARE(help.exitCode, 0);
+        for (const char* command : {"info", "tokenize", "forward", "generate", "train", "resume", "runs", "export", "demo",
+                                    "metric", "eval", "forgetting", "general", "compare"})
+            QVERIFY2(help.out.contains(QRegularExpression(QStringLiteral("\\n  %1 ").arg(command))),
+                     qPrintable(QString("--help lacks %1:\n%2").arg(command, help.out)));
+        // The engine's own help is the same text; --version agrees too.
+        QCOMPARE(run(kEngine, {"--help"}).out.replace(kEngine, "PROGRAM"),
+                 QString(help.out).replace(QStringLiteral(TB_CLI), "PROGRAM"));
+        QCOMPARE(cli({"--version"}).out, run(kEngine, {"--version"}).out);
+        // A mistyped command goes to the engine and fails as before.
+        const Run typo = cli({"trian"});
+        QVERIFY(typo.exitCode != 0);
+        QVERIFY(typo.out.isEmpty());
+    }
+
     void infoReportsTheConfig()
     {
         const Run r = cli({"info", "--model", kModels + "llama_gqa"});
@@ -189,6 +294,14 @@ private Q_SLOTS:
         const json shown = json::parse(show.out.toStdString());
         QCOMPARE(shown["last_metrics"]["loss"]["step"].get<int>(), 10);
         QCOMPARE(shown["artifacts"][0]["kind"].get<std::string>(), std::string("adapter"));
+        QVERIFY(!shown.contains("inspection"));
+        // --inspect reads the weights: the front hands the command line to the engine.
+        const Run inspected = cli({"runs", "show", "--run", QString::number(id), "--db", db, "--inspect"});
+        QVERIFY2(inspected.exitCode == 0, qPrintable(inspected.err));
+        const json withInspection = json::parse(inspected.out.toStdString());
+        QCOMPARE(withInspection["inspection"]["method"].get<std::string>(), std::string("lora"));
+        QVERIFY(!withInspection["inspection"]["lora"].empty());
+        QCOMPARE(withInspection["config"], shown["config"]);
         const Run exported = cli({"export", "--db", db, "--run", QString::number(id), "--adapter", tmp.filePath("out")});
         QVERIFY2(exported.exitCode == 0, qPrintable(exported.err));
         QVERIFY(QFile::exists(tmp.filePath("out/adapter_config.json")));

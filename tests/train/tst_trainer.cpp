@@ -116,6 +116,57 @@ private Q_SLOTS:
         QVERIFY(std::abs(loss.item<double>() - std::log(2.0)) < 1e-6);
     }
 
+    // Loss per task in the one validation pass (batches mixing tasks and
+    // lengths) equals each task's sequences validated on their own; the
+    // overall loss is unchanged by the task labels.
+    void validationLossPerTaskEqualsEachTaskAlone()
+    {
+        peft::PeftModel m(loadBase("llama_tied"), method(peft::Method::Lora));
+        auto a = corpus(5), b = corpus(6, 3);
+        for (auto& s : b) { // another length, so batches hold padding
+            s.ids.resize(9);
+            s.labels.resize(9);
+        }
+        std::vector<train::Sequence> mixed;
+        for (size_t i = 0; i < 6; ++i) {
+            if (i < a.size())
+                mixed.push_back(a[i]);
+            mixed.push_back(b[i]);
+            mixed.back().task = 1;
+        }
+        auto c = quickConfig(1);
+        c.batchSize = 3;
+        train::Trainer both(m, c, corpus(4), mixed, "", {"counting", "short"});
+        const auto losses = both.validationLosses();
+        QCOMPARE(losses.perTask.size(), size_t(2));
+        QCOMPARE(losses.perTask[0].first, std::string("counting"));
+        QCOMPARE(losses.perTask[1].first, std::string("short"));
+        const double aAlone = train::Trainer(m, c, corpus(4), a, "").validate();
+        const double bAlone = train::Trainer(m, c, corpus(4), b, "").validate();
+        QVERIFY(std::abs(losses.perTask[0].second - aAlone) < 1e-5 * aAlone);
+        QVERIFY(std::abs(losses.perTask[1].second - bAlone) < 1e-5 * bAlone);
+        QVERIFY(std::abs(aAlone - bAlone) > 1e-3);
+        // 5 x 11 and 6 x 8 target tokens.
+        QVERIFY(std::abs(losses.loss - (55 * aAlone + 48 * bAlone) / 103) < 1e-5 * losses.loss);
+        // Without task names: one task, the same overall loss, nothing per task.
+        const auto single = train::Trainer(m, c, corpus(4), mixed, "").validationLosses();
+        QCOMPARE(single.loss, losses.loss);
+        QVERIFY(single.perTask.empty());
+    }
+
+    void validationTaskIndexOutsideTheNamesIsAnError()
+    {
+        peft::PeftModel m(loadBase("llama_tied"), method(peft::Method::Lora));
+        auto val = corpus(2);
+        val[1].task = 2;
+        try {
+            train::Trainer(m, quickConfig(1), corpus(4), val, "", {"a", "b"});
+            QFAIL("expected an error");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("validation example 1: task index 2"), e.what());
+        }
+    }
+
     void ranksShardTheSameEpochOrder()
     {
         train::TrainConfig c;

@@ -4,7 +4,15 @@
 tb_add_test(NAME tst_dataset_panel SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_dataset_panel.cpp LIBS tunebench_ui LABELS gui)
 tb_add_test(NAME tst_method_panel SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_method_panel.cpp LIBS tunebench_ui LABELS gui)
 tb_add_test(NAME tst_eval_panels SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_eval_panels.cpp LIBS tunebench_ui LABELS gui)
+tb_add_test(NAME tst_forgetting_panel SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_forgetting_panel.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui)
+tb_add_test(NAME tst_run_history SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_run_history.cpp LIBS tunebench_ui LABELS gui)
+tb_add_test(NAME tst_example_compare SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_example_compare.cpp LIBS tunebench_ui LABELS gui)
+tb_add_test(NAME tst_playground SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_playground.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui threaded)
 tb_add_test(NAME tst_training_job SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_training_job.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui threaded)
 tb_add_test(NAME tst_main_window SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_main_window.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui)
+# Run details, "What it learned": tiny LoRA/adapter/prompt/full runs measured on the dialog's thread.
+tb_add_test(NAME tst_run_details SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_run_details.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui threaded)
 # The whole flow through the window: import, configure, train, evaluate, compare, forgetting.
 tb_add_test(NAME tst_workbench_flow SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_workbench_flow.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui slow)
+# The Evaluation panel's significance, per-metric charts and HTML report on a hand-written store.
+tb_add_test(NAME tst_eval_compare SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_eval_compare.cpp LIBS tunebench_ui LABELS gui)

@@ -1,6 +1,7 @@
 // The evaluation comparison and forgetting panels on a real SQLite run store
 // filled with hand-chosen scores and outputs (no model involved).
 #include "ui/eval/evaluation_panel.h"
+#include "ui/eval/metric_chart.h"
 #include "ui/eval/example_view.h"
 #include "ui/eval/forgetting_panel.h"
 #include "store/run_store.h"
@@ -9,6 +10,7 @@
 #include <QBarSet>
 #include <QComboBox>
 #include <QFile>
+#include <QFont>
 #include <QImage>
 #include <QLabel>
 #include <QSignalSpy>
@@ -134,22 +136,32 @@ void TestEvalPanels::comparisonShowsStoredScores()
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QCOMPARE(QString::fromUtf8(csv.readAll()), expected);
 
-    // Chart with one metric: categories are tasks having it, one bar set per model.
+    // Each cell's change against the baseline (the base model by default), the row's best in bold.
+    QCOMPARE(panel.baseline(), 0);
+    panel.table()->sortByColumn(-1, Qt::AscendingOrder);
+    QCOMPARE(cell(1, 1).toString(), QString("rougeL"));
+    QVERIFY(std::abs(model->index(1, 4).data(EvaluationPanel::ChangeRole).toDouble() - (0.45 - 0.20)) < 1e-12);
+    QVERIFY(!model->index(1, 2).data(EvaluationPanel::ChangeRole).isValid()); // the baseline's own column
+    QVERIFY(model->index(1, 4).data(Qt::FontRole).value<QFont>().bold());
+    QVERIFY(!model->index(1, 3).data(Qt::FontRole).value<QFont>().bold());
+
+    // One chart per task with one metric, one bar per model.
     panel.metricFilter()->setCurrentIndex(panel.metricFilter()->findData("rougeL"));
-    auto sets = panel.barSeries()->barSets();
-    QCOMPARE(sets.size(), 3);
-    QCOMPARE(sets[0]->label(), QString("base: tiny"));
-    QCOMPARE(sets[0]->count(), 1);
-    QCOMPARE(sets[0]->at(0), 0.20);
-    QCOMPARE(sets[1]->at(0), 0.30);
-    QCOMPARE(sets[2]->at(0), 0.45);
-    // One task: categories are its metrics.
+    auto charts = panel.charts();
+    QCOMPARE(charts.size(), size_t(1));
+    const auto* bars = charts[0]->barSet();
+    QCOMPARE(bars->count(), 3);
+    QCOMPARE(bars->at(0), 0.20);
+    QCOMPARE(bars->at(1), 0.30);
+    QCOMPARE(bars->at(2), 0.45);
+    // One task: a chart per metric (never two metrics on one axis).
     panel.metricFilter()->setCurrentIndex(0);
     panel.taskFilter()->setCurrentIndex(panel.taskFilter()->findData("summarize"));
-    sets = panel.barSeries()->barSets();
-    QCOMPARE(sets[2]->count(), 2);
-    QCOMPARE(sets[2]->at(0), 0.45);
-    QCOMPARE(sets[2]->at(1), 25.5);
+    charts = panel.charts();
+    QCOMPARE(charts.size(), size_t(2));
+    QCOMPARE(charts[0]->data().metric, QString("rougeL"));
+    QCOMPARE(charts[1]->data().metric, QString("bleu"));
+    QCOMPARE(charts[1]->barSet()->at(2), 25.5);
 
     const QString pngPath = dir.filePath("chart.png");
     QVERIFY(panel.exportPng(pngPath, true));
@@ -185,10 +197,10 @@ void TestEvalPanels::forgettingHeatmapMatchesHandComputation()
         store::RunStore db(dbPath);
         a = addRun(db, "stage1", "data/summarize/train.jsonl");
         b = addRun(db, "stage2", "data/translate/train.jsonl");
-        //            summarize rougeL  translate bleu  lm perplexity (negated: -ppl)
-        // base            0.20             10.0            20  -> -20
-        // stage 1         0.40              8.0            22  -> -22
-        // stage 2         0.30             20.0            25  -> -25
+        //            summarize rougeL  translate bleu  lm perplexity (raw; lower is better)
+        // base            0.20             10.0            20
+        // stage 1         0.40              8.0            22
+        // stage 2         0.30             20.0            25
         for (auto [run, r, bl, ppl] : {std::tuple{store::RunId(0), 0.20, 10.0, 20.0}, std::tuple{a, 0.40, 8.0, 22.0},
                                        std::tuple{b, 0.30, 20.0, 25.0}}) {
             addTask(db, run, "seq", "summarize", "generate", {{"rougeL", r}}, 1000);
@@ -203,6 +215,10 @@ void TestEvalPanels::forgettingHeatmapMatchesHandComputation()
     QCOMPARE(panel.stageTask(0), QString("summarize"));
     QCOMPARE(panel.stageTask(1), QString("translate"));
     QCOMPARE(panel.baseModel(), QString::fromStdString(kBase));
+    // Both runs fine-tune kBase: detected as independent; read here as a chain.
+    QCOMPARE(panel.mode(), eval::ForgettingMode::Independent);
+    panel.setMode(eval::ForgettingMode::Chain);
+    QVERIFY(!panel.modeWarningLabel()->isHidden());
     panel.compute();
     const QTableWidget* h = panel.heatmap();
     // Rows are tasks sorted by name: lm, summarize, translate; columns base, stage1, stage2.
@@ -211,18 +227,18 @@ void TestEvalPanels::forgettingHeatmapMatchesHandComputation()
     QCOMPARE(h->verticalHeaderItem(0)->text(), QString("lm"));
     auto change = [&](int r, int c) { return h->item(r, c)->data(ForgettingPanel::ChangeRole).toDouble(); };
     // Changes against the base:
-    // lm: -22 - -20 = -2, -25 - -20 = -5; summarize: 0.40-0.20 = +0.20, 0.30-0.20 = +0.10;
+    // lm: 22-20 = +2, 25-20 = +5; summarize: 0.40-0.20 = +0.20, 0.30-0.20 = +0.10;
     // translate: 8-10 = -2, 20-10 = +10.
     QCOMPARE(change(0, 0), 0.0);
-    QCOMPARE(change(0, 1), -2.0);
-    QCOMPARE(change(0, 2), -5.0);
+    QCOMPARE(change(0, 1), 2.0);
+    QCOMPARE(change(0, 2), 5.0);
     QVERIFY(std::abs(change(1, 1) - 0.20) < 1e-12);
     QVERIFY(std::abs(change(1, 2) - 0.10) < 1e-12);
     QCOMPARE(change(2, 1), -2.0);
     QCOMPARE(change(2, 2), 10.0);
     QCOMPARE(h->item(2, 2)->text(), QString("20.0000\n+10.0000"));
-    // Average after stage 2: (-25 + 0.30 + 20)/3 = -4.70/3 = -1.5667.
-    QCOMPARE(panel.averageLabel()->text(), QString("Average score: -1.5667"));
+    // Average after stage 2 without the perplexity: (0.30 + 20)/2 = 10.15.
+    QCOMPARE(panel.averageLabel()->text(), QString("Average score: 10.1500"));
     // BWT: stage 1 trained summarize: R[2][sum] - R[1][sum] = 0.30 - 0.40 = -0.10.
     QCOMPARE(panel.backwardTransferLabel()->text(), QString("Backward transfer: -0.1000"));
     // Forgetting: J = {summarize}: max(0.40) - 0.30 = 0.10.

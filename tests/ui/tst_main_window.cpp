@@ -223,10 +223,10 @@ private Q_SLOTS:
         QStringList titles;
         for (int i = 0; i < window.tabs()->count(); ++i)
             titles << window.tabs()->tabText(i);
-        QCOMPARE(titles, QStringList({"Dataset", "Method", "Live training", "Evaluation", "Forgetting", "Run history"}));
+        QCOMPARE(titles, QStringList({"Dataset", "Method", "Live training", "Evaluation", "Forgetting", "Run history", "Playground"}));
         auto* extra = new QWidget;
-        QCOMPARE(window.addPanel(extra, "Extra"), 6);
-        QCOMPARE(child<QAction>(&window, "actionPanel7")->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_7));
+        QCOMPARE(window.addPanel(extra, "Extra"), 7);
+        QCOMPARE(child<QAction>(&window, "actionPanel8")->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_8));
 
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -234,7 +234,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowActive(&window));
         QTest::keyClick(&window, Qt::Key_2, Qt::ControlModifier);
         QCOMPARE(window.tabs()->currentIndex(), 1);
-        QTest::keyClick(&window, Qt::Key_7, Qt::ControlModifier);
+        QTest::keyClick(&window, Qt::Key_8, Qt::ControlModifier);
         QCOMPARE(window.tabs()->currentWidget(), extra);
         QTest::keyClick(&window, Qt::Key_1, Qt::ControlModifier);
         QCOMPARE(window.tabs()->currentIndex(), 0);
@@ -301,9 +301,11 @@ private Q_SLOTS:
         QVERIFY(finished.wait(120000));
         QCOMPARE(finished.at(1).at(0).toLongLong(), id);
         QCOMPARE(finished.at(1).at(1).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Completed);
-        // The resumed run drew only the steps after its checkpoint.
-        QCOMPARE(panel->lossSeries()->at(0).x(), double(checkpoint->step + 1));
-        QCOMPARE(panel->lossSeries()->at(panel->lossSeries()->count() - 1).x(), 120.0);
+        // The resumed run shows its whole history: the stored steps up to its
+        // checkpoint, then the steps trained after it, each step once.
+        QCOMPARE(panel->lossSeries()->count(), 120);
+        for (int i = 0; i < panel->lossSeries()->count(); ++i)
+            QCOMPARE(panel->lossSeries()->at(i).x(), double(i + 1));
         QCOMPARE(tb::store::RunStore(db.toStdString()).run(id).status, tb::store::RunStatus::Completed);
         QCOMPARE(history->table()->rowCount(), 1); // the same run, not a new one
 

@@ -3,13 +3,17 @@
 #include "common/tiny_model.h"
 #include "io/atomic_file.h"
 #include "train/run_config.h"
+#include "store/run_store.h"
 #include "ui/training/training_job.h"
+#include "ui/training/training_panel.h"
 
 #include <nlohmann/json.hpp>
 
 #include <QDir>
 #include <QElapsedTimer>
+#include <QLineSeries>
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QtTest>
@@ -36,6 +40,37 @@ json samplingRun(const QTemporaryDir& tmp, const std::string& model, const json&
             // Dropout on: samples must be drawn in eval mode and leave the dropout RNG alone.
             {"method", {{"method", "lora"}, {"lora", {{"dropout", 0.1}}}}},
             {"training", training}};
+}
+
+// Two tasks of prompt/response records, 16 each: "add one to N" (task
+// "add") and "double N" (task "double"), a quarter held out for validation.
+QString writeTwoTaskRun(const QTemporaryDir& tmp, const std::string& model, const json& training)
+{
+    std::string data;
+    for (int i = 0; i < 16; ++i) {
+        const std::string n = std::to_string(i);
+        data += json({{"prompt", "add one to " + n}, {"response", std::to_string(i + 1)}, {"task", "add"}}).dump() + "\n";
+        data += json({{"prompt", "double " + n}, {"response", std::to_string(2 * i)}, {"task", "double"}}).dump() + "\n";
+    }
+    tb::io::writeFileAtomic(tmp.filePath("tasks.jsonl").toStdString(), data);
+    const json run = {{"name", "two-tasks"},
+                      {"model", model},
+                      {"data", {{"train", {tmp.filePath("tasks.jsonl").toStdString()}}, {"template", "plain"},
+                                {"validation_fraction", 0.25}}},
+                      {"method", {{"method", "lora"}}},
+                      {"training", training}};
+    tb::io::writeFileAtomic(tmp.filePath("RUN.json").toStdString(), run.dump(2));
+    return tmp.filePath("RUN.json");
+}
+
+// The stored points of `name` up to `lastStep`, as (step, value).
+QList<QPointF> storedPoints(const QString& db, qint64 run, const std::string& name, int64_t lastStep)
+{
+    QList<QPointF> out;
+    for (const auto& p : tb::store::RunStore(db.toStdString()).metrics(run, name))
+        if (p.step <= lastStep)
+            out.append(QPointF(double(p.step), p.value));
+    return out;
 }
 
 } // namespace
@@ -257,6 +292,76 @@ private Q_SLOTS:
         QVERIFY(samples.at(0).at(1) != samples.at(1).at(1));
     }
 
+    // Live training of a two-task run: one validation curve per task beside
+    // the overall one, samples labelled with their task; stopped and resumed,
+    // the charts first show the stored steps up to the checkpoint, then go on.
+    void resumedMultiTaskRunShowsItsWholeHistory()
+    {
+        QTemporaryDir tmp;
+        const std::string model = tbtest::makeTinyModel(tmp.filePath("base").toStdString(), 4);
+        const json training = {{"max_steps", 60},     {"batch_size", 4},  {"eval_every", 4},
+                               {"checkpoint_every", 2}, {"sample_every", 30}, {"sample_max_new_tokens", 2},
+                               {"seed", 6}};
+        const QString db = tmp.filePath("runs.sqlite");
+        tb::ui::TrainingPanel panel(db);
+        QVERIFY(panel.openConfig(writeTwoTaskRun(tmp, model, training)));
+        QSignalSpy finished(&panel, &tb::ui::TrainingPanel::runFinished);
+        connect(panel.lossSeries(), &QLineSeries::pointAdded, this, [&](int index) {
+            if (index == 9) // step 10
+                panel.stop();
+        });
+        panel.start();
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.at(0).at(1).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Cancelled);
+        disconnect(panel.lossSeries(), nullptr, this, nullptr);
+        const qint64 id = finished.at(0).at(0).toLongLong();
+
+        // One curve per task, named after it, with a point at every validation.
+        QCOMPARE(panel.validationTasks(), QStringList({"add", "double"}));
+        QVERIFY(panel.validationSeries()->count() >= 2);
+        for (const QString& task : panel.validationTasks()) {
+            auto* series = panel.taskValidationSeries(task);
+            QVERIFY(series->name().contains(task));
+            QVERIFY(series->chart() == panel.lossSeries()->chart());
+            QCOMPARE(series->count(), panel.validationSeries()->count());
+        }
+
+        const auto checkpoint = tb::store::RunStore(db.toStdString()).lastCheckpoint(id);
+        QVERIFY(checkpoint && checkpoint->step >= 10 && checkpoint->step < 60);
+        const auto loss = storedPoints(db, id, "loss", checkpoint->step);
+        const auto addLoss = storedPoints(db, id, "val_loss/add", checkpoint->step);
+        QCOMPARE(loss.size(), qsizetype(checkpoint->step)); // one per step before the resume point
+        QCOMPARE(addLoss.size(), qsizetype(checkpoint->step / 4));
+
+        // Resumed: before any new step arrives, the charts hold exactly the stored points.
+        QVERIFY(panel.resumeRun(id));
+        QCOMPARE(panel.lossSeries()->points(), loss);
+        QCOMPARE(panel.taskValidationSeries("add")->points(), addLoss);
+        QCOMPARE(panel.validationSeries()->points(), storedPoints(db, id, "val_loss", checkpoint->step));
+        QCOMPARE(panel.gradNormSeries()->points(), storedPoints(db, id, "grad_norm", checkpoint->step));
+
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.at(1).at(1).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Completed);
+        // The whole run, one point per step, the curve continuing where it stopped.
+        QCOMPARE(panel.lossSeries()->count(), 60);
+        for (int i = 0; i < 60; ++i)
+            QCOMPARE(panel.lossSeries()->at(i).x(), double(i + 1));
+        for (const QString& task : panel.validationTasks())
+            QCOMPARE(panel.taskValidationSeries(task)->count(), 15);
+        QCOMPARE(panel.validationSeries()->count(), 15);
+
+        // Samples at step 60: one per task, the task shown beside the prompt.
+        auto* samples = panel.samplesTable();
+        QVERIFY(samples->rowCount() >= 2);
+        QVERIFY(!samples->isColumnHidden(3));
+        const int last = samples->rowCount() - 2;
+        QCOMPARE(samples->item(last, 0)->data(Qt::DisplayRole).toLongLong(), qint64(60));
+        QCOMPARE(samples->item(last, 3)->text(), QString("add"));
+        QCOMPARE(samples->item(last + 1, 3)->text(), QString("double"));
+        QVERIFY(samples->item(last, 1)->text().startsWith("add"));
+        QVERIFY(samples->item(last + 1, 1)->text().startsWith("double"));
+    }
+
     void badSampleSettingsAreRejectedWithTheField()
     {
         const json run = {{"model", "m"}, {"data", {{"train", {"d.jsonl"}}}}, {"training", {{"sample_every", -1}}}};
@@ -269,5 +374,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestTrainingJob)
+QTEST_MAIN(TestTrainingJob) // widgets: the Live training panel
 #include "tst_training_job.moc"

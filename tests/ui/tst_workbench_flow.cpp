@@ -2,14 +2,20 @@
 // dataset, configure LoRA, train two short runs from the Method panel and
 // see their points arrive on the chart, evaluate the base model and both
 // runs on a suite, see all three in the comparison, and see the forgetting
-// heatmap's cells. Values shown are checked against the run store, which
-// the evaluation engine wrote independently of the panels.
+// heatmap's cells; then select both runs in Run history and see both loss
+// curves and their configuration difference, and the per-example changes of
+// each run against the base. Values shown are checked against the run store,
+// which the training and evaluation engines wrote independently of the panels.
 #include "common/tiny_model.h"
 #include "ui/dataset/dataset_panel.h"
 #include "ui/eval/eval_results.h"
 #include "ui/eval/evaluation_panel.h"
+#include "ui/eval/example_view.h"
 #include "ui/eval/forgetting_panel.h"
 #include "io/atomic_file.h"
+#include "ui/history/config_diff.h"
+#include "ui/history/run_curves_view.h"
+#include "ui/history/run_history_panel.h"
 #include "ui/main_window.h"
 #include "ui/method/method_panel.h"
 #include "store/run_store.h"
@@ -17,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -197,15 +204,15 @@ private Q_SLOTS:
         const auto& report = *forgetting->report();
         QCOMPARE(report.input.tasks.size(), size_t(2));
         QCOMPARE(report.input.scores.size(), size_t(3));
-        // Each cell's change is the stored score minus the base's (perplexity negated).
+        // Each cell's change is the stored score minus the base's (raw, also for perplexity).
         for (size_t j = 0; j < report.input.tasks.size(); ++j) {
             const std::string task = report.input.tasks[j];
             const bool ppl = task == "text";
             const std::string metric = ppl ? "perplexity" : "rougeL";
-            const double base = (ppl ? -1 : 1) * stored(store, 0, task, metric);
+            const double base = stored(store, 0, task, metric);
             const qint64 runs[] = {run1, run2};
             for (size_t i = 0; i < 2; ++i) {
-                const double score = (ppl ? -1 : 1) * stored(store, runs[i], task, metric);
+                const double score = stored(store, runs[i], task, metric);
                 QVERIFY(std::abs(report.change[i + 1][j] - (score - base)) < 1e-9);
             }
         }
@@ -217,6 +224,78 @@ private Q_SLOTS:
                 if (auto* item = heatmap->item(r, c); item && item->data(tb::ui::ForgettingPanel::ChangeRole).isValid())
                     ++cellsWithChange;
         QCOMPARE(cellsWithChange, 6); // 2 tasks x (base + 2 stages)
+
+        // 6. Run history: select both runs; both loss curves are the stored losses.
+        auto* history = window.historyPanel();
+        window.tabs()->setCurrentWidget(history);
+        history->refresh();
+        history->selectRuns({run1, run2});
+        auto* curves = history->curvesView();
+        curves->setSmoothing(0);
+        for (const qint64 run : {run1, run2}) {
+            QTRY_VERIFY(curves->series("loss", run) != nullptr);
+            const auto points = store.metrics(run, "loss");
+            auto* line = curves->series("loss", run);
+            QCOMPARE(line->count(), int(points.size()));
+            for (int i = 0; i < line->count(); ++i) {
+                QCOMPARE(line->at(i).x(), double(points[size_t(i)].step));
+                QCOMPARE(line->at(i).y(), points[size_t(i)].value);
+            }
+        }
+        // Their configurations differ in exactly the keys whose stored values differ.
+        auto* diff = history->configDiffView();
+        QVERIFY(diff->differencesOnly()->isChecked());
+        const QStringList keys = diff->shownKeys();
+        QVERIFY(keys.contains("method.lora.rank"));
+        const auto config1 = json::parse(store.run(run1).configJson);
+        const auto config2 = json::parse(store.run(run2).configJson);
+        for (const QString& key : keys) {
+            std::string path = "/" + key.toStdString();
+            for (auto& c : path)
+                if (c == '.')
+                    c = '/';
+            const json::json_pointer at(path);
+            const bool in1 = config1.contains(at), in2 = config2.contains(at);
+            QVERIFY2(!in1 || !in2 || config1.at(at) != config2.at(at), qPrintable(key));
+        }
+
+        // 7. Per-example changes of each run against the base on "twice".
+        window.tabs()->setCurrentWidget(evaluation);
+        evaluation->showExamples("twice");
+        auto* examples = evaluation->exampleView();
+        QCOMPARE(examples->task(), QString("twice"));
+        const auto& shown = evaluation->scores();
+        size_t base = shown.models.size();
+        for (size_t m = 0; m < shown.models.size(); ++m)
+            if (shown.models[m].run == 0)
+                base = m;
+        QVERIFY(base < shown.models.size());
+        examples->setBaseline(base);
+        const auto& comparison = examples->comparison();
+        QCOMPARE(comparison.metric(), QString("rougeL"));
+        // Per-example rougeL as the evaluation engine stored it, by example id.
+        auto perExample = [&](qint64 run) {
+            std::map<std::string, double> values;
+            const auto tes = store.taskEvaluations({run, {}, "flow", "twice"});
+            for (const auto& g : store.taskGenerations(tes.front().id))
+                values[g.exampleId] = json::parse(g.scoresJson).at("rougeL").get<double>();
+            return values;
+        };
+        const auto baseValues = perExample(0);
+        QVERIFY(!comparison.rows().empty());
+        int deltas = 0;
+        for (size_t m = 0; m < shown.models.size(); ++m) {
+            if (m == base)
+                continue;
+            const auto runValues = perExample(shown.models[m].run);
+            for (size_t r = 0; r < comparison.rows().size(); ++r) {
+                const std::string id = comparison.rows()[r].id.toStdString();
+                const double expected = runValues.at(id) - baseValues.at(id);
+                QVERIFY(std::abs(comparison.delta(r, m, base) - expected) < 1e-12);
+                ++deltas;
+            }
+        }
+        QCOMPARE(deltas, 2 * int(comparison.rows().size()));
     }
 };
 

@@ -1,16 +1,13 @@
 #include "ui/eval/evaluation_panel.h"
+#include "ui/common/csv.h"
 
-#include "ui/eval/bar_chart_svg.h"
 #include "ui/eval/evaluation_job.h"
 #include "ui/eval/example_view.h"
+#include "common/error.h"
+#include "engine/run_comparison.h"
 #include "eval/suite.h"
 #include "store/run_store.h"
 
-#include <QBarCategoryAxis>
-#include <QBarSeries>
-#include <QBarSet>
-#include <QChart>
-#include <QChartView>
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -24,16 +21,21 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStandardItemModel>
+#include <QStyledItemDelegate>
 #include <QTabWidget>
 #include <QTableView>
-#include <QValueAxis>
+#include <QThread>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <memory>
 
 namespace tb::ui {
 
@@ -43,14 +45,79 @@ constexpr const char* kRecentKey = "evaluation/recentSuites";
 constexpr int kRecentMax = 10;
 constexpr int kRunRole = Qt::UserRole;
 constexpr int kBaseRole = Qt::UserRole + 1;
+constexpr int kChangeRole = EvaluationPanel::ChangeRole;
+constexpr int kMaxLabelWidth = 220;            // longer model and task names are elided in the middle
 
-QString csvField(const QString& s)
+// What a score cell shows: "0.412 (+0.031)", its change against the baseline
+// in brackets (none in the baseline's column); other cells as they are.
+QString cellText(const QModelIndex& index)
 {
-    if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n')))
-        return s;
-    QString quoted = s;
-    quoted.replace(QLatin1String("\""), QLatin1String("\"\""));
-    return QLatin1Char('"') + quoted + QLatin1Char('"');
+    const QVariant v = index.data(Qt::DisplayRole);
+    if (v.typeId() != QMetaType::Double)
+        return v.toString();
+    const QVariant change = index.data(kChangeRole);
+    return change.isValid() ? QStringLiteral("%1 (%2)").arg(formatScore(v.toDouble()), formatChange(change.toDouble()))
+                            : formatScore(v.toDouble());
+}
+
+// Draws cells through cellText: the value stays a number in the model, so
+// sorting and the CSV export are unchanged.
+class ChangeDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override
+    {
+        QStyledItemDelegate::initStyleOption(option, index);
+        if (index.data(Qt::DisplayRole).typeId() == QMetaType::Double)
+            option->text = cellText(index);
+    }
+};
+
+// One chart's significance request: the models that have the task, by their panel index.
+struct ComparisonJob {
+    QString task, metric;
+    engine::RunComparisonRequest request;
+    std::vector<size_t> columns; // request.models[i] is panel column columns[i]
+    size_t models = 0;           // columns in the panel
+    QString note;                // set when there is nothing to compute
+};
+
+struct ComparisonOutcome {
+    QString task, metric;
+    std::vector<double> ci;
+    std::vector<std::optional<double>> pValues;
+    QString note;
+};
+
+// Runs on a worker thread: its own store connection, no widgets.
+std::vector<ComparisonOutcome> runComparisons(const std::string& dbPath, const std::vector<ComparisonJob>& jobs)
+{
+    std::vector<ComparisonOutcome> out;
+    std::unique_ptr<store::RunStore> db;
+    for (const auto& job : jobs) {
+        ComparisonOutcome o{job.task, job.metric, std::vector<double>(job.models, std::numeric_limits<double>::quiet_NaN()),
+                            std::vector<std::optional<double>>(job.models), job.note};
+        if (o.note.isEmpty()) {
+            try {
+                if (!db)
+                    db = std::make_unique<store::RunStore>(dbPath);
+                const engine::RunComparison c = engine::compareRuns(*db, job.request);
+                for (size_t i = 0; i < c.models.size(); ++i) {
+                    if (c.models[i].ci)
+                        o.ci[job.columns[i]] = *c.models[i].ci;
+                    o.pValues[job.columns[i]] = c.models[i].pValue;
+                }
+                if (!c.significance)
+                    o.note = QString::fromStdString(c.note);
+            } catch (const std::exception& e) {
+                o.note = QString::fromStdString(e.what());
+            }
+        }
+        out.push_back(std::move(o));
+    }
+    return out;
 }
 
 bool writeAtomically(const QString& path, const QByteArray& bytes, QString& error)
@@ -70,6 +137,7 @@ EvaluationPanel::EvaluationPanel(const QString& dbPath, QWidget* parent) : QWidg
     // Left: what to compare.
     m_models = new QListWidget;
     m_models->setObjectName("evalModels");
+    m_models->setTextElideMode(Qt::ElideMiddle);
     m_models->setToolTip(tr("Checked runs and base models are compared and evaluated"));
     auto* refreshButton = new QPushButton(tr("&Refresh"));
     auto* left = new QWidget;
@@ -95,6 +163,17 @@ EvaluationPanel::EvaluationPanel(const QString& dbPath, QWidget* parent) : QWidg
     m_taskFilter->setObjectName("evalTaskFilter");
     m_metricFilter = new QComboBox;
     m_metricFilter->setObjectName("evalMetricFilter");
+    m_baseline = new QComboBox;
+    m_baseline->setObjectName("evalBaseline");
+    m_baseline->setToolTip(tr("The model every other one is compared with (changes, significance)"));
+    m_baseline->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_baseline->setMinimumContentsLength(14);
+    m_test = new QComboBox;
+    m_test->setObjectName("evalTest");
+    m_test->addItem(tr("Paired bootstrap"), int(eval::PairedTestKind::Bootstrap));
+    m_test->addItem(tr("Approximate randomization"), int(eval::PairedTestKind::Randomization));
+    m_test->setToolTip(tr("Significance test against the baseline, on the stored per-example outputs "
+                          "(sacreBLEU --paired-bs / --paired-ar)"));
     m_evaluate = new QPushButton(tr("&Evaluate…"));
     m_evaluate->setToolTip(tr("Run the suite file on the checked models (only the filtered task, if one is chosen)"));
     m_cancel = new QPushButton(tr("&Cancel"));
@@ -118,15 +197,21 @@ EvaluationPanel::EvaluationPanel(const QString& dbPath, QWidget* parent) : QWidg
     filterRow->addWidget(m_taskFilter, 1);
     filterRow->addWidget(new QLabel(tr("Metric:")));
     filterRow->addWidget(m_metricFilter, 1);
+    filterRow->addWidget(new QLabel(tr("Baseline:")));
+    filterRow->addWidget(m_baseline, 1);
+    filterRow->addWidget(new QLabel(tr("Test:")));
+    filterRow->addWidget(m_test);
     filterRow->addWidget(m_progress, 1);
     filterRow->addWidget(m_status, 1);
 
-    // Centre: chart, table, examples.
-    m_chart = new QChart;
-    m_chart->legend()->setAlignment(Qt::AlignBottom);
-    m_chartView = new QChartView(m_chart);
-    m_chartView->setObjectName("evalChart");
-    m_chartView->setRenderHint(QPainter::Antialiasing);
+    // Centre: charts (one per task x metric), table, examples.
+    auto* chartBox = new QWidget;
+    m_chartLayout = new QVBoxLayout(chartBox);
+    m_chartLayout->addStretch(1);
+    m_chartArea = new QScrollArea;
+    m_chartArea->setObjectName("evalCharts");
+    m_chartArea->setWidgetResizable(true);
+    m_chartArea->setWidget(chartBox);
     m_model = new QStandardItemModel(this);
     m_proxy = new QSortFilterProxyModel(this);
     m_proxy->setSourceModel(m_model);
@@ -138,20 +223,27 @@ EvaluationPanel::EvaluationPanel(const QString& dbPath, QWidget* parent) : QWidg
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setTextElideMode(Qt::ElideMiddle);
+    m_table->horizontalHeader()->setMaximumSectionSize(kMaxLabelWidth);
+    m_table->setTextElideMode(Qt::ElideMiddle);
+    m_table->setItemDelegate(new ChangeDelegate(m_table));
     m_examples = new ExampleView(m_dbPath);
     m_tabs = new QTabWidget;
-    m_tabs->addTab(m_chartView, tr("C&hart"));
+    m_tabs->addTab(m_chartArea, tr("C&harts"));
     m_tabs->addTab(m_table, tr("&Table"));
     m_tabs->addTab(m_examples, tr("E&xamples"));
 
     auto* exportCsvButton = new QPushButton(tr("Export table as &CSV…"));
     auto* exportPngButton = new QPushButton(tr("Export chart as &PNG…"));
-    auto* exportSvgButton = new QPushButton(tr("Export chart as &SVG…"));
+    auto* exportSvgButton = new QPushButton(tr("Export charts as &SVG…"));
+    auto* exportHtmlButton = new QPushButton(tr("Export &report as HTML…"));
+    exportHtmlButton->setToolTip(tr("One self-contained file: settings, charts, significance and the table"));
     auto* exportRow = new QHBoxLayout;
     exportRow->addStretch(1);
     exportRow->addWidget(exportCsvButton);
     exportRow->addWidget(exportPngButton);
     exportRow->addWidget(exportSvgButton);
+    exportRow->addWidget(exportHtmlButton);
 
     auto* right = new QWidget;
     auto* rightLayout = new QVBoxLayout(right);
@@ -174,14 +266,19 @@ EvaluationPanel::EvaluationPanel(const QString& dbPath, QWidget* parent) : QWidg
     connect(m_suite, &QComboBox::currentTextChanged, this, [this] { rebuild(); });
     connect(m_taskFilter, &QComboBox::currentIndexChanged, this, [this] {
         rebuildTable();
-        rebuildChart();
+        recompare();
         if (m_taskFilter->currentIndex() > 0)
             m_examples->setTask(m_taskFilter->currentText());
     });
     connect(m_metricFilter, &QComboBox::currentIndexChanged, this, [this] {
         rebuildTable();
-        rebuildChart();
+        recompare();
     });
+    connect(m_baseline, &QComboBox::currentIndexChanged, this, [this] {
+        rebuildTable();
+        recompare();
+    });
+    connect(m_test, &QComboBox::currentIndexChanged, this, [this] { recompare(); });
     connect(browse, &QPushButton::clicked, this, &EvaluationPanel::chooseSuiteFile);
     connect(m_evaluate, &QPushButton::clicked, this, &EvaluationPanel::evaluate);
     connect(m_cancel, &QPushButton::clicked, this, &EvaluationPanel::cancelEvaluation);
@@ -191,11 +288,20 @@ EvaluationPanel::EvaluationPanel(const QString& dbPath, QWidget* parent) : QWidg
     connect(exportCsvButton, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("csv")); });
     connect(exportPngButton, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("png")); });
     connect(exportSvgButton, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("svg")); });
+    connect(exportHtmlButton, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("html")); });
 
     refresh();
 }
 
-EvaluationPanel::~EvaluationPanel() = default; // m_job is a child: its destructor cancels and joins
+EvaluationPanel::~EvaluationPanel()
+{
+    // m_job is a child: its destructor cancels and joins. Significance
+    // workers read the store only and end on their own; wait for them.
+    for (QThread* worker : m_workers) {
+        worker->wait();
+        delete worker;
+    }
+}
 
 void EvaluationPanel::refresh()
 {
@@ -219,7 +325,7 @@ void EvaluationPanel::refresh()
             item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable | Qt::ItemIsSelectable);
             item->setData(kRunRole, static_cast<qlonglong>(key.run));
             item->setData(kBaseRole, key.baseModel);
-            item->setToolTip(key.baseModel);
+            item->setToolTip(key.label + QLatin1Char('\n') + key.baseModel);
             const bool on = m_firstRefresh || std::find(checked.begin(), checked.end(), key) != checked.end();
             item->setCheckState(on ? Qt::Checked : Qt::Unchecked);
         }
@@ -332,23 +438,75 @@ void EvaluationPanel::rebuild()
     };
     refill(m_taskFilter, tr("All tasks"), m_scores.tasks, [](const QString& s) { return s; });
     refill(m_metricFilter, tr("All metrics"), m_scores.metrics, [](const QString& s) { return metricDisplayName(s); });
+    refillBaselines();
     rebuildTable();
-    rebuildChart();
+    recompare();
     m_examples->setScores(m_scores);
     if (m_taskFilter->currentIndex() > 0)
         m_examples->setTask(m_taskFilter->currentData().toString());
+}
+
+void EvaluationPanel::refillBaselines()
+{
+    const QSignalBlocker block(m_baseline);
+    const qlonglong keepRun = m_baseline->currentData(kRunRole).toLongLong();
+    const QString keepBase = m_baseline->currentData(kBaseRole).toString();
+    const bool had = m_baseline->currentIndex() >= 0;
+    m_baseline->clear();
+    int chosen = -1, firstBase = -1;
+    for (size_t m = 0; m < m_scores.models.size(); ++m) {
+        const ModelKey& key = m_scores.models[m];
+        m_baseline->addItem(fontMetrics().elidedText(key.label, Qt::ElideMiddle, kMaxLabelWidth));
+        const int i = m_baseline->count() - 1;
+        m_baseline->setItemData(i, static_cast<qlonglong>(key.run), kRunRole);
+        m_baseline->setItemData(i, key.baseModel, kBaseRole);
+        m_baseline->setItemData(i, key.label, Qt::ToolTipRole);
+        if (had && key == ModelKey{keepRun, keepBase, {}})
+            chosen = i;
+        if (key.run == 0 && firstBase < 0)
+            firstBase = i;
+    }
+    // Default: the base model if shown, else the first column.
+    m_baseline->setCurrentIndex(chosen >= 0 ? chosen : firstBase >= 0 ? firstBase : (m_baseline->count() ? 0 : -1));
+}
+
+int EvaluationPanel::baseline() const
+{
+    const int i = m_baseline->currentIndex();
+    return i >= 0 && size_t(i) < m_scores.models.size() ? i : (m_scores.models.empty() ? -1 : 0);
+}
+
+void EvaluationPanel::setTestOptions(qint64 samples, quint64 seed)
+{
+    m_samples = samples;
+    m_seed = seed;
+    recompare();
+}
+
+eval::PairedTestOptions EvaluationPanel::testOptions() const
+{
+    eval::PairedTestOptions o;
+    o.kind = eval::PairedTestKind(m_test->currentData().toInt());
+    o.samples = m_samples;
+    o.seed = m_seed;
+    return o;
 }
 
 void EvaluationPanel::rebuildTable()
 {
     const QString taskOnly = m_taskFilter->currentData().toString();
     const QString metricOnly = m_metricFilter->currentData().toString();
+    const int base = baseline();
     QStringList headers{tr("Task"), tr("Metric")};
     for (const auto& model : m_scores.models)
         headers << model.label;
     m_model->clear();
     m_model->setColumnCount(int(headers.size()));
     m_model->setHorizontalHeaderLabels(headers);
+    for (int c = 2; c < int(headers.size()); ++c) // the header elides long names; the tooltip has them whole
+        m_model->setHeaderData(c, Qt::Horizontal, headers[c], Qt::ToolTipRole);
+    QFont bold = font();
+    bold.setBold(true);
     for (const QString& task : m_scores.tasks) {
         if (!taskOnly.isEmpty() && task != taskOnly)
             continue;
@@ -356,103 +514,193 @@ void EvaluationPanel::rebuildTable()
             if (!metricOnly.isEmpty() && metric != metricOnly)
                 continue;
             QList<QStandardItem*> row{new QStandardItem(task), new QStandardItem(metric)};
+            row[0]->setToolTip(task);
             row[1]->setToolTip(metricDisplayName(metric));
-            bool any = false;
+            const bool higher = eval::higherIsBetter(metric.toStdString());
+            const double baseValue = base >= 0 ? m_scores.value(size_t(base), task, metric) : NAN;
+            double best = NAN;
+            int present = 0;
             for (size_t m = 0; m < m_scores.models.size(); ++m) {
                 auto* cell = new QStandardItem;
                 const double v = m_scores.value(m, task, metric);
                 if (std::isfinite(v)) {
                     cell->setData(v, Qt::DisplayRole); // a number, so the proxy sorts numerically
-                    any = true;
+                    if (int(m) != base && std::isfinite(baseValue))
+                        cell->setData(v - baseValue, kChangeRole);
+                    best = !std::isfinite(best) ? v : higher ? std::max(best, v) : std::min(best, v);
+                    ++present;
                 }
                 row << cell;
             }
-            if (any)
-                m_model->appendRow(row);
-            else
+            if (present == 0) {
                 qDeleteAll(row);
+                continue;
+            }
+            if (present > 1) // the best value of the row, in the metric's direction
+                for (int c = 2; c < int(row.size()); ++c)
+                    if (row[c]->data(Qt::DisplayRole).toDouble() == best && row[c]->data(Qt::DisplayRole).isValid())
+                        row[c]->setData(bold, Qt::FontRole);
+            m_model->appendRow(row);
         }
     }
     m_table->resizeColumnsToContents();
 }
 
-void EvaluationPanel::rebuildChart()
+std::vector<EvaluationPanel::ChartSpec> EvaluationPanel::chartSpecs() const
 {
     const QString taskOnly = m_taskFilter->currentData().toString();
     const QString metricOnly = m_metricFilter->currentData().toString();
-
-    // Categories and, per category, the task and metric its bars show.
-    struct Category {
-        QString label, task, metric;
+    auto present = [&](const QString& task, const QString& metric) {
+        for (size_t m = 0; m < m_scores.models.size(); ++m)
+            if (std::isfinite(m_scores.value(m, task, metric)))
+                return true;
+        return false;
     };
-    std::vector<Category> categories;
-    if (taskOnly.isEmpty()) {
+    auto primaryOf = [&](const QString& task) {
+        for (size_t m = 0; m < m_scores.models.size(); ++m)
+            if (const TaskScores* s = m_scores.find(m, task))
+                return primaryMetric(*s);
+        return QString();
+    };
+    std::vector<ChartSpec> specs;
+    if (taskOnly.isEmpty()) { // a chart per task: the chosen metric, or each task's primary one
         for (const QString& task : m_scores.tasks) {
-            QString metric = metricOnly;
-            if (metric.isEmpty()) // each task by its own primary metric
-                for (size_t m = 0; m < m_scores.models.size() && metric.isEmpty(); ++m)
-                    if (const TaskScores* s = m_scores.find(m, task))
-                        metric = primaryMetric(*s);
-            const bool present = [&] {
-                for (size_t m = 0; m < m_scores.models.size(); ++m)
-                    if (std::isfinite(m_scores.value(m, task, metric)))
-                        return true;
-                return false;
-            }();
-            if (!present)
-                continue;
-            categories.push_back({metricOnly.isEmpty() ? tr("%1 (%2)").arg(task, metricDisplayName(metric)) : task,
-                                  task, metric});
+            const QString metric = metricOnly.isEmpty() ? primaryOf(task) : metricOnly;
+            if (!metric.isEmpty() && present(task, metric))
+                specs.push_back({task, metric});
         }
-        m_chartTitle = metricOnly.isEmpty() ? tr("Primary metric per task")
-                                            : tr("%1 per task").arg(metricDisplayName(metricOnly));
-    } else {
-        for (const QString& metric : m_scores.metrics) {
-            if (!metricOnly.isEmpty() && metric != metricOnly)
-                continue;
-            bool present = false;
-            for (size_t m = 0; m < m_scores.models.size(); ++m)
-                present = present || std::isfinite(m_scores.value(m, taskOnly, metric));
-            if (present)
-                categories.push_back({metricDisplayName(metric), taskOnly, metric});
-        }
-        m_chartTitle = tr("Scores on %1").arg(taskOnly);
+        return specs;
     }
+    if (!metricOnly.isEmpty()) {
+        if (present(taskOnly, metricOnly))
+            specs.push_back({taskOnly, metricOnly});
+        return specs;
+    }
+    // One task: its primary metric and the headline text metrics (ROUGE-L,
+    // BLEU, chrF) it has; the metric filter reaches the others.
+    const QString primary = primaryOf(taskOnly);
+    for (const QString& metric : m_scores.metrics)
+        if (present(taskOnly, metric)
+            && (metric == primary || metric == QLatin1String("rougeL") || metric == QLatin1String("bleu")
+                || metric == QLatin1String("chrf")))
+            specs.push_back({taskOnly, metric});
+    if (specs.empty())
+        for (const QString& metric : m_scores.metrics)
+            if (present(taskOnly, metric))
+                specs.push_back({taskOnly, metric});
+    return specs;
+}
 
-    m_chart->removeAllSeries();
-    for (QAbstractAxis* axis : m_chart->axes()) {
-        m_chart->removeAxis(axis);
-        delete axis;
+MetricChartData EvaluationPanel::chartData(const ChartSpec& spec) const
+{
+    MetricChartData d;
+    d.task = spec.task;
+    d.metric = spec.metric;
+    d.baseline = std::max(0, baseline());
+    const size_t n = m_scores.models.size();
+    for (size_t m = 0; m < n; ++m) {
+        d.labels << m_scores.models[m].label;
+        d.values.push_back(m_scores.value(m, spec.task, spec.metric));
     }
-    m_chartCategories.clear();
-    for (const auto& c : categories)
-        m_chartCategories << c.label;
-    m_series = new QBarSeries;
-    double lo = 0, hi = 0;
-    for (size_t m = 0; m < m_scores.models.size(); ++m) {
-        auto* set = new QBarSet(m_scores.models[m].label);
-        for (const auto& c : categories) {
-            const double v = m_scores.value(m, c.task, c.metric);
-            // A bar set cannot hold a gap; a missing score is drawn as 0 and named in the table.
-            set->append(std::isfinite(v) ? v : 0.0);
-            if (std::isfinite(v)) {
-                lo = std::min(lo, v);
-                hi = std::max(hi, v);
-            }
+    const auto it = m_significance.find({spec.task, spec.metric});
+    if (it != m_significance.end()) {
+        d.ci = it->second.ci;
+        d.pValues = it->second.pValues;
+        d.note = it->second.note;
+    } else {
+        d.ci.assign(n, std::numeric_limits<double>::quiet_NaN());
+        d.pValues.assign(n, std::nullopt);
+        if (m_pending)
+            d.note = tr("Computing significance…");
+    }
+    return d;
+}
+
+std::vector<MetricChart*> EvaluationPanel::charts() const { return m_charts; }
+
+void EvaluationPanel::rebuildChart()
+{
+    const auto specs = chartSpecs();
+    bool same = specs.size() == m_charts.size();
+    for (size_t i = 0; same && i < specs.size(); ++i)
+        same = m_charts[i]->data().task == specs[i].task && m_charts[i]->data().metric == specs[i].metric;
+    if (!same) {
+        for (MetricChart* chart : m_charts)
+            delete chart;
+        m_charts.clear();
+        for (size_t i = 0; i < specs.size(); ++i) {
+            auto* chart = new MetricChart;
+            chart->setObjectName("evalChart");
+            m_chartLayout->insertWidget(m_chartLayout->count() - 1, chart); // before the stretch
+            m_charts.push_back(chart);
         }
-        m_series->append(set);
     }
-    m_chart->addSeries(m_series);
-    m_chart->setTitle(m_chartTitle);
-    auto* x = new QBarCategoryAxis;
-    x->append(m_chartCategories);
-    auto* y = new QValueAxis;
-    y->setRange(lo, hi > lo ? hi * 1.05 : lo + 1);
-    y->applyNiceNumbers();
-    m_chart->addAxis(x, Qt::AlignBottom);
-    m_chart->addAxis(y, Qt::AlignLeft);
-    m_series->attachAxis(x);
-    m_series->attachAxis(y);
+    for (size_t i = 0; i < specs.size(); ++i)
+        m_charts[i]->setData(chartData(specs[i]));
+}
+
+void EvaluationPanel::recompare()
+{
+    m_significance.clear();
+    startComparisons();
+    rebuildChart();
+}
+
+void EvaluationPanel::startComparisons()
+{
+    const int base = baseline();
+    const quint64 generation = ++m_generation;
+    if (base < 0) {
+        m_pending = 0;
+        return;
+    }
+    std::vector<ComparisonJob> jobs;
+    for (const ChartSpec& spec : chartSpecs()) {
+        ComparisonJob job;
+        job.task = spec.task;
+        job.metric = spec.metric;
+        job.models = m_scores.models.size();
+        job.request.suite = m_scores.suite.toStdString();
+        job.request.task = spec.task.toStdString();
+        job.request.metric = spec.metric.toStdString();
+        job.request.test = testOptions();
+        for (size_t m = 0; m < m_scores.models.size(); ++m) {
+            if (!std::isfinite(m_scores.value(m, spec.task, spec.metric)))
+                continue; // not evaluated: no bar to test
+            const ModelKey& key = m_scores.models[m];
+            if (int(m) == base)
+                job.request.baseline = job.request.models.size();
+            job.request.models.push_back({key.run, key.baseModel.toStdString(), key.label.toStdString()});
+            job.columns.push_back(m);
+        }
+        if (!std::isfinite(m_scores.value(size_t(base), spec.task, spec.metric)))
+            job.note = tr("The baseline (%1) has no %2 score on %3, so nothing is tested against it.")
+                           .arg(m_scores.models[size_t(base)].label, metricDisplayName(spec.metric), spec.task);
+        jobs.push_back(std::move(job));
+    }
+    if (jobs.empty()) {
+        m_pending = 0;
+        return;
+    }
+    m_pending = 1;
+    // A few hundred examples take milliseconds, a large suite longer: never on the GUI thread.
+    auto result = std::make_shared<std::vector<ComparisonOutcome>>();
+    QThread* worker = QThread::create([db = m_dbPath.toStdString(), jobs = std::move(jobs), result] {
+        *result = runComparisons(db, jobs);
+    });
+    m_workers.push_back(worker);
+    connect(worker, &QThread::finished, this, [this, worker, generation, result] {
+        m_workers.erase(std::remove(m_workers.begin(), m_workers.end(), worker), m_workers.end());
+        worker->deleteLater();
+        if (generation != m_generation)
+            return; // the filters or the baseline changed meanwhile
+        m_pending = 0;
+        for (auto& o : *result)
+            m_significance[{o.task, o.metric}] = {std::move(o.ci), std::move(o.pValues), std::move(o.note)};
+        rebuildChart();
+        Q_EMIT comparisonsUpdated();
+    });
+    worker->start();
 }
 
 void EvaluationPanel::showExamples(const QString& task)
@@ -466,13 +714,13 @@ QString EvaluationPanel::tableCsv() const
     QString csv;
     QStringList fields;
     for (int c = 0; c < m_proxy->columnCount(); ++c)
-        fields << csvField(m_proxy->headerData(c, Qt::Horizontal).toString());
+        fields << csvCell(m_proxy->headerData(c, Qt::Horizontal).toString());
     csv += fields.join(QLatin1Char(',')) + QLatin1Char('\n');
     for (int r = 0; r < m_proxy->rowCount(); ++r) {
         fields.clear();
         for (int c = 0; c < m_proxy->columnCount(); ++c) {
             const QVariant v = m_proxy->index(r, c).data();
-            fields << csvField(v.typeId() == QMetaType::Double ? QString::number(v.toDouble(), 'g', 12) : v.toString());
+            fields << csvCell(v.typeId() == QMetaType::Double ? QString::number(v.toDouble(), 'g', 12) : v.toString());
         }
         csv += fields.join(QLatin1Char(',')) + QLatin1Char('\n');
     }
@@ -492,7 +740,7 @@ bool EvaluationPanel::exportCsv(const QString& path, bool quiet)
 bool EvaluationPanel::exportPng(const QString& path, bool quiet)
 {
     QSaveFile file(path);
-    const QPixmap pixmap = m_chartView->grab();
+    const QPixmap pixmap = m_chartArea->widget()->grab(); // every chart, also those scrolled away
     if (file.open(QIODevice::WriteOnly) && pixmap.save(&file, "PNG") && file.commit())
         return true;
     if (!quiet)
@@ -502,27 +750,85 @@ bool EvaluationPanel::exportPng(const QString& path, bool quiet)
 
 bool EvaluationPanel::exportSvg(const QString& path, bool quiet)
 {
-    std::vector<SvgBarSet> sets;
-    if (m_series)
-        for (QBarSet* set : m_series->barSets()) {
-            SvgBarSet s{set->label(), set->color(), {}};
-            for (int i = 0; i < set->count(); ++i)
-                s.values.push_back(set->at(i));
-            sets.push_back(std::move(s));
-        }
+    // The charts one under the other, each its own SVG element.
+    QString body;
+    int width = 200, height = 0;
+    for (const MetricChart* chart : m_charts) {
+        const QSize size = metricChartSvgSize(chart->data());
+        body += QStringLiteral("<g transform=\"translate(0,%1)\">\n").arg(height) + metricChartSvg(chart->data(), false)
+                + QStringLiteral("</g>\n");
+        width = std::max(width, size.width());
+        height += size.height();
+    }
+    const QString svg = QStringLiteral("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%1\" height=\"%2\" "
+                                       "viewBox=\"0 0 %1 %2\">\n")
+                            .arg(width)
+                            .arg(std::max(height, 1))
+                        + body + QStringLiteral("</svg>\n");
     QString error;
-    if (writeAtomically(path, barChartSvg(m_chartTitle, m_chartCategories, sets).toUtf8(), error))
+    if (writeAtomically(path, svg.toUtf8(), error))
         return true;
     if (!quiet)
         QMessageBox::warning(this, tr("Export SVG"), tr("Cannot write %1: %2").arg(path, error));
     return false;
 }
 
+ReportTable EvaluationPanel::reportTable() const
+{
+    ReportTable t;
+    for (int c = 0; c < m_proxy->columnCount(); ++c)
+        t.headers << m_proxy->headerData(c, Qt::Horizontal).toString();
+    for (int r = 0; r < m_proxy->rowCount(); ++r) {
+        QStringList row;
+        std::vector<bool> bold;
+        for (int c = 0; c < m_proxy->columnCount(); ++c) {
+            const QModelIndex index = m_proxy->index(r, c);
+            row << cellText(index);
+            bold.push_back(index.data(Qt::FontRole).value<QFont>().bold());
+        }
+        t.rows.push_back(row);
+        t.bold.push_back(bold);
+    }
+    return t;
+}
+
+ComparisonReport EvaluationPanel::report() const
+{
+    ComparisonReport r;
+    r.suite = suite();
+    r.task = m_taskFilter->currentText();
+    r.metric = m_metricFilter->currentIndex() > 0 ? m_metricFilter->currentText()
+                                                  : tr("each chart's own (primary, ROUGE-L, BLEU, chrF)");
+    const int base = baseline();
+    r.baseline = base >= 0 ? m_scores.models[size_t(base)].label : QString();
+    r.test = m_test->currentText();
+    r.samples = engine::effectiveSamples(testOptions());
+    r.seed = m_seed;
+    for (const MetricChart* chart : m_charts)
+        r.charts.push_back(chart->data());
+    r.table = reportTable();
+    return r;
+}
+
+bool EvaluationPanel::exportHtml(const QString& path, bool quiet)
+{
+    try {
+        writeComparisonReport(path, report());
+        return true;
+    } catch (const std::exception& e) {
+        if (!quiet)
+            QMessageBox::warning(this, tr("Export report"), QString::fromStdString(e.what()));
+        return false;
+    }
+}
+
 void EvaluationPanel::exportWithDialog(const QString& kind)
 {
-    const QString filter = kind == QLatin1String("csv")   ? tr("CSV files (*.csv)")
-                           : kind == QLatin1String("png") ? tr("PNG images (*.png)")
-                                                          : tr("SVG images (*.svg)");
+    const QString filter = kind == QLatin1String("csv")    ? tr("CSV files (*.csv)")
+                           : kind == QLatin1String("png")  ? tr("PNG images (*.png)")
+                           : kind == QLatin1String("html") ? tr("HTML reports (*.html)")
+                                                           : tr("SVG images (*.svg)");
     QString path = QFileDialog::getSaveFileName(this, tr("Export"), QStringLiteral("evaluation.%1").arg(kind), filter);
     if (path.isEmpty())
         return;
@@ -532,6 +838,8 @@ void EvaluationPanel::exportWithDialog(const QString& kind)
         exportCsv(path);
     else if (kind == QLatin1String("png"))
         exportPng(path);
+    else if (kind == QLatin1String("html"))
+        exportHtml(path);
     else
         exportSvg(path);
 }

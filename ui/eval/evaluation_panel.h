@@ -1,22 +1,30 @@
 #pragma once
 // Evaluation comparison: runs and base models side by side on one suite.
-// Bar charts (one bar set per model; categories are the tasks for one metric,
-// or the metrics of one task), a sortable task x metric table with a column
-// per model, the per-example view, and "Evaluate…" which runs the suite on
-// the checked models in the background. Everything shown is read back from
-// the run store, so results recorded by the CLI appear here too.
+// One chart per task x metric (never two metrics on one axis) with 95% CI
+// error bars and significance against a chosen baseline, computed off the
+// GUI thread from the stored per-example outputs (engine/run_comparison.h);
+// a sortable task x metric table with each cell's change against the
+// baseline and the best value of each row in bold; the per-example view;
+// exports (CSV, PNG, SVG, one HTML report); and "Evaluate…" which runs the
+// suite on the checked models in the background. Everything shown is read
+// back from the run store, so results recorded by the CLI appear here too.
+#include "ui/eval/comparison_report.h"
 #include "ui/eval/eval_results.h"
+#include "ui/eval/metric_chart.h"
+#include "eval/significance.h"
 
 #include <QWidget>
 
-class QBarSeries;
-class QChart;
-class QChartView;
+#include <map>
+
 class QComboBox;
 class QLabel;
 class QListWidget;
 class QProgressBar;
 class QPushButton;
+class QScrollArea;
+class QThread;
+class QVBoxLayout;
 class QSortFilterProxyModel;
 class QStandardItemModel;
 class QTabWidget;
@@ -30,6 +38,9 @@ class ExampleView;
 class EvaluationPanel : public QWidget {
     Q_OBJECT
 public:
+    // A table cell's change against the baseline (a double; absent in the baseline's column).
+    static constexpr int ChangeRole = Qt::UserRole + 2;
+
     explicit EvaluationPanel(const QString& dbPath, QWidget* parent = nullptr);
     ~EvaluationPanel() override;
 
@@ -50,8 +61,17 @@ public:
     QComboBox* metricFilter() const { return m_metricFilter; }
     QTableView* table() const { return m_table; }
     QSortFilterProxyModel* tableModel() const { return m_proxy; }
-    QChartView* chartView() const { return m_chartView; }
-    QBarSeries* barSeries() const { return m_series; }
+    QComboBox* baselineCombo() const { return m_baseline; }
+    QComboBox* testCombo() const { return m_test; }
+    // The charts shown, in order: one per task x metric.
+    std::vector<MetricChart*> charts() const;
+    // The baseline column (an index into scores().models), or -1 with no models.
+    int baseline() const;
+    // Resamples and seed of the significance test (its kind follows testCombo()).
+    void setTestOptions(qint64 samples, quint64 seed);
+    eval::PairedTestOptions testOptions() const;
+    // True while significance is computed in the background.
+    bool comparisonPending() const { return m_pending > 0; }
     ExampleView* exampleView() const { return m_examples; }
     QTabWidget* tabs() const { return m_tabs; }
     EvaluationJob* job() const { return m_job; }
@@ -63,6 +83,9 @@ public:
     bool exportCsv(const QString& path, bool quiet = false);
     bool exportPng(const QString& path, bool quiet = false);
     bool exportSvg(const QString& path, bool quiet = false);
+    // The whole comparison (settings, charts as SVG, sentences, table) as one HTML file.
+    ComparisonReport report() const;
+    bool exportHtml(const QString& path, bool quiet = false);
 
 public Q_SLOTS:
     void refresh();
@@ -74,11 +97,23 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void evaluationFinished(const QString& status, const QString& error);
+    // Significance for the charts shown has arrived (or failed, with a note per chart).
+    void comparisonsUpdated();
 
 private:
     void rebuild();
     void rebuildTable();
     void rebuildChart();
+    void refillBaselines();
+    // Charts and significance for the current filters and baseline.
+    void recompare();
+    void startComparisons();
+    struct ChartSpec {
+        QString task, metric;
+    };
+    std::vector<ChartSpec> chartSpecs() const;
+    MetricChartData chartData(const ChartSpec& spec) const;
+    ReportTable reportTable() const;
     void chooseSuiteFile();
     void addRecentSuite(const QString& path);
     void exportWithDialog(const QString& kind);
@@ -93,11 +128,23 @@ private:
     QComboBox* m_taskFilter = nullptr;
     QComboBox* m_metricFilter = nullptr;
     QTabWidget* m_tabs = nullptr;
-    QChart* m_chart = nullptr;
-    QChartView* m_chartView = nullptr;
-    QBarSeries* m_series = nullptr;
-    QStringList m_chartCategories;
-    QString m_chartTitle;
+    QComboBox* m_baseline = nullptr;
+    QComboBox* m_test = nullptr;
+    qint64 m_samples = 0; // 0: the test's default
+    quint64 m_seed = 12345;
+    QScrollArea* m_chartArea = nullptr;
+    QVBoxLayout* m_chartLayout = nullptr;
+    std::vector<MetricChart*> m_charts;
+    // Significance per task x metric for the current models and baseline.
+    struct Significance {
+        std::vector<double> ci;
+        std::vector<std::optional<double>> pValues;
+        QString note;
+    };
+    std::map<std::pair<QString, QString>, Significance> m_significance;
+    quint64 m_generation = 0; // results of an older request are dropped
+    int m_pending = 0;
+    std::vector<QThread*> m_workers;
     QStandardItemModel* m_model = nullptr;
     QSortFilterProxyModel* m_proxy = nullptr;
     QTableView* m_table = nullptr;

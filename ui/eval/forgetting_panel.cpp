@@ -1,13 +1,22 @@
 #include "ui/eval/forgetting_panel.h"
+#include "ui/common/csv.h"
 
 #include "engine/evaluation.h"
+#include "engine/general_ability.h"
+#include "engine/run_relation.h"
 #include "eval/metric_info.h"
+#include "io/atomic_file.h"
+#include "ui/eval/evaluation_job.h"
 #include "ui/eval/example_view.h"
 #include "eval/suite.h"
 #include "store/run_store.h"
 
+#include <QBuffer>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
+#include <QEvent>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -16,6 +25,7 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPainter>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
@@ -31,7 +41,7 @@ namespace tb::ui {
 namespace {
 
 const QColor kWorse(178, 24, 43);   // ColorBrewer RdBu ends: red for a drop,
-const QColor kBetter(33, 102, 172); // blue for a gain, white for no change
+const QColor kBetter(33, 102, 172); // blue for a gain, the palette's base colour for no change
 
 QColor mix(const QColor& a, const QColor& b, double t)
 {
@@ -39,12 +49,17 @@ QColor mix(const QColor& a, const QColor& b, double t)
                             float(a.blueF() + (b.blueF() - a.blueF()) * t));
 }
 
-// t in [-1, 1]: -1 the worst drop of the row, +1 its best gain.
-QColor divergingColour(double t)
+// t in [-1, 1]: -1 the worst drop of the row, +1 its best gain; 0 the
+// palette's base colour, so the map reads in the dark palette too.
+QColor divergingColour(double t, const QColor& neutral)
 {
     t = std::clamp(t, -1.0, 1.0);
-    return t < 0 ? mix(Qt::white, kWorse, -t) : mix(Qt::white, kBetter, t);
+    return t < 0 ? mix(neutral, kWorse, -t) : mix(neutral, kBetter, t);
 }
+
+QColor textOn(const QColor& background) { return background.lightnessF() < 0.55 ? Qt::white : Qt::black; }
+
+QString csvNumber(double v) { return std::isfinite(v) ? QString::number(v, 'g', 17) : QString(); }
 
 QString formatNumber(double v) { return std::isfinite(v) ? QString::number(v, 'f', 4) : QStringLiteral("—"); }
 
@@ -67,7 +82,7 @@ protected:
         const QRect bar(10, 2, width() - 20, 14);
         QLinearGradient g(bar.topLeft(), bar.topRight());
         g.setColorAt(0, kWorse);
-        g.setColorAt(0.5, Qt::white);
+        g.setColorAt(0.5, palette().color(QPalette::Base));
         g.setColorAt(1, kBetter);
         p.fillRect(bar, g);
         p.setPen(palette().color(QPalette::WindowText));
@@ -127,6 +142,42 @@ ForgettingPanel::ForgettingPanel(const QString& dbPath, QWidget* parent) : QWidg
     stageRow->addWidget(m_available, 1);
     stageRow->addLayout(stageButtons);
     stageRow->addWidget(m_stages, 2);
+    m_mode = new QComboBox;
+    m_mode->setObjectName("forgettingMode");
+    m_mode->addItem(tr("Independent runs of one base"), QStringLiteral("independent"));
+    m_mode->addItem(tr("Sequential chain"), QStringLiteral("chain"));
+    m_mode->setToolTip(tr("Independent: each run fine-tunes the same base model. Chain: each run fine-tunes the "
+                          "model the previous run produced. The default is what the runs' configurations show."));
+    m_normalise = new QCheckBox(tr("Count &perplexity as log change"));
+    m_normalise->setObjectName("forgettingNormalise");
+    m_normalise->setToolTip(tr("Perplexity and other lower-is-better scores are left out of gains, costs, backward "
+                               "transfer and forgetting; checked, they count as ln(base / score) (for perplexity: "
+                               "the drop in mean token loss)"));
+    m_modeWarning = new QLabel;
+    m_modeWarning->setObjectName("forgettingModeWarning");
+    m_modeWarning->setWordWrap(true);
+    m_modeWarning->setVisible(false);
+    m_general = new QPushButton(tr("Check &general ability"));
+    m_general->setObjectName("forgettingGeneral");
+    m_general->setToolTip(tr("Loss and perplexity on a general text sample, of the stages (or the selected runs) "
+                             "and their base models; stored as suite \"general\""));
+    auto* generalText = new QPushButton(tr("Te&xt…"));
+    generalText->setToolTip(tr("The text sample for the general check (default: the one shipped with Tunebench)"));
+    m_generalProgress = new QProgressBar;
+    m_generalProgress->setObjectName("forgettingGeneralProgress");
+    m_generalProgress->setVisible(false);
+    m_generalCancel = new QPushButton(tr("Cancel"));
+    m_generalCancel->setObjectName("forgettingGeneralCancel");
+    m_generalCancel->setVisible(false);
+    auto* modeRow = new QHBoxLayout;
+    modeRow->addWidget(new QLabel(tr("Runs are:")));
+    modeRow->addWidget(m_mode);
+    modeRow->addWidget(m_normalise);
+    modeRow->addStretch(1);
+    modeRow->addWidget(m_general);
+    modeRow->addWidget(generalText);
+    modeRow->addWidget(m_generalProgress);
+    modeRow->addWidget(m_generalCancel);
     auto* actions = new QHBoxLayout;
     actions->addWidget(compute);
     actions->addWidget(save);
@@ -138,6 +189,8 @@ ForgettingPanel::ForgettingPanel(const QString& dbPath, QWidget* parent) : QWidg
     auto* stagesLayout = new QVBoxLayout(stagesBox);
     stagesLayout->setContentsMargins(0, 0, 0, 0);
     stagesLayout->addLayout(stageRow, 1);
+    stagesLayout->addLayout(modeRow);
+    stagesLayout->addWidget(m_modeWarning);
     stagesLayout->addLayout(actions);
 
     // The result.
@@ -163,20 +216,41 @@ ForgettingPanel::ForgettingPanel(const QString& dbPath, QWidget* parent) : QWidg
     m_forgetting->setObjectName("forgettingMeasure");
     m_forgetting->setToolTip(tr("Forgetting (Chaudhry et al. 2018): mean over the tasks trained before the last "
                                 "stage of the best earlier score minus the final score"));
+    m_gain = new QLabel;
+    m_gain->setObjectName("forgettingGain");
+    m_gain->setToolTip(tr("Mean over the runs of the change on the task each run was trained on"));
+    m_elsewhere = new QLabel;
+    m_elsewhere->setObjectName("forgettingElsewhere");
+    m_elsewhere->setToolTip(tr("Mean over the runs of the mean change on the tasks a run was not trained on; "
+                               "negative is the cost of fine-tuning"));
+    m_explanation = new QLabel;
+    m_explanation->setObjectName("forgettingExplanation");
+    m_explanation->setWordWrap(true);
+    m_explanation->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_explanation->setFrameShape(QFrame::StyledPanel);
+    m_explanation->setMargin(6);
+    auto* exportHeatmapButton = new QPushButton(tr("Export &heatmap…"));
+    auto* exportTableButton = new QPushButton(tr("Export &table…"));
     auto* summary = new QHBoxLayout;
     summary->addWidget(m_metric);
     summary->addStretch(1);
     summary->addWidget(m_average);
     summary->addSpacing(20);
+    summary->addWidget(m_gain);
+    summary->addWidget(m_elsewhere);
     summary->addWidget(m_bwt);
     summary->addSpacing(20);
     summary->addWidget(m_forgetting);
+    summary->addSpacing(20);
+    summary->addWidget(exportHeatmapButton);
+    summary->addWidget(exportTableButton);
     auto* resultBox = new QWidget;
     auto* resultLayout = new QVBoxLayout(resultBox);
     resultLayout->setContentsMargins(0, 0, 0, 0);
     resultLayout->addLayout(summary);
     resultLayout->addWidget(m_heatmap, 1);
     resultLayout->addWidget(new Legend);
+    resultLayout->addWidget(m_explanation);
 
     auto* splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(stagesBox);
@@ -190,13 +264,17 @@ ForgettingPanel::ForgettingPanel(const QString& dbPath, QWidget* parent) : QWidg
     connect(add, &QPushButton::clicked, this, [this] {
         for (QListWidgetItem* item : m_available->selectedItems())
             addStage(item->data(Qt::UserRole).toLongLong());
+        stagesChanged();
     });
-    connect(m_available, &QListWidget::itemDoubleClicked, this,
-            [this](QListWidgetItem* item) { addStage(item->data(Qt::UserRole).toLongLong()); });
+    connect(m_available, &QListWidget::itemDoubleClicked, this, [this](QListWidgetItem* item) {
+        addStage(item->data(Qt::UserRole).toLongLong());
+        stagesChanged();
+    });
     connect(remove, &QPushButton::clicked, this, [this] {
         const int row = m_stages->currentRow();
         if (row >= 0)
             m_stages->removeRow(row);
+        stagesChanged();
     });
     connect(up, &QPushButton::clicked, this, [this] { moveStage(-1); });
     connect(down, &QPushButton::clicked, this, [this] { moveStage(+1); });
@@ -206,6 +284,33 @@ ForgettingPanel::ForgettingPanel(const QString& dbPath, QWidget* parent) : QWidg
             [this] { showStoredReport(m_stored->currentData().toLongLong()); });
     connect(m_suite, &QComboBox::currentTextChanged, this, &ForgettingPanel::refresh);
     connect(m_heatmap, &QTableWidget::cellClicked, this, &ForgettingPanel::openExamples);
+    connect(m_mode, QOverload<int>::of(&QComboBox::activated), this, [this] {
+        m_modeChosen = true;
+        updateModeWarning();
+        recomputeShown();
+    });
+    connect(m_normalise, &QCheckBox::toggled, this, [this] { recomputeShown(); });
+    connect(exportHeatmapButton, &QPushButton::clicked, this, [this] {
+        QString filter;
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export heatmap"), QStringLiteral("forgetting.svg"),
+                                                          tr("SVG (*.svg);;PNG image (*.png)"), &filter);
+        if (!path.isEmpty())
+            exportHeatmap(path);
+    });
+    connect(exportTableButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export table"), QStringLiteral("forgetting.csv"),
+                                                          tr("CSV (*.csv)"));
+        if (!path.isEmpty())
+            exportTable(path);
+    });
+    connect(m_general, &QPushButton::clicked, this, &ForgettingPanel::checkGeneralAbility);
+    connect(m_generalCancel, &QPushButton::clicked, this, &ForgettingPanel::cancelGeneralAbility);
+    connect(generalText, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("General text sample"), m_generalText,
+                                                          tr("Text (*.txt);;All files (*)"));
+        if (!path.isEmpty())
+            m_generalText = path;
+    });
 
     refresh();
 }
@@ -402,6 +507,7 @@ void ForgettingPanel::setStages(const std::vector<qint64>& runs)
     m_stages->setRowCount(0);
     for (qint64 run : runs)
         addStage(run);
+    stagesChanged();
 }
 
 std::vector<qint64> ForgettingPanel::stages() const
@@ -460,18 +566,18 @@ void ForgettingPanel::compute()
         metrics << metric;
         input.tasks.push_back(task.toStdString());
     }
+    // Raw scores: each task's metric tells eval/forgetting.h its direction.
     input.scores.assign(models.size(), {});
     for (size_t m = 0; m < models.size(); ++m)
-        for (int j = 0; j < int(scores.tasks.size()); ++j) {
-            const double v = scores.value(m, scores.tasks[j], metrics[j]);
-            // Loss-like metrics are negated so that higher is better everywhere.
-            input.scores[m].push_back(eval::higherIsBetter(metrics[j].toStdString()) ? v : -v);
-        }
+        for (int j = 0; j < int(scores.tasks.size()); ++j)
+            input.scores[m].push_back(scores.value(m, scores.tasks[j], metrics[j]));
+    for (const QString& metric : metrics)
+        input.taskMetrics.push_back(metric.toStdString());
     for (int i = 0; i < int(runs.size()); ++i)
         input.stageTask.push_back(int(scores.tasks.indexOf(stageTask(i))));
-    QStringList shown;
-    for (int j = 0; j < int(metrics.size()); ++j)
-        shown << (eval::higherIsBetter(metrics[j].toStdString()) ? metrics[j] : QStringLiteral("-") + metrics[j]);
+    input.mode = mode();
+    input.lowerIsBetter = m_normalise->isChecked() ? eval::LowerIsBetter::Normalise : eval::LowerIsBetter::Exclude;
+    QStringList shown = metrics;
     shown.removeDuplicates();
     input.metric = shown.join(QStringLiteral(", ")).toStdString();
     try {
@@ -500,39 +606,213 @@ void ForgettingPanel::showReport(const eval::ForgettingReport& report, const std
     for (const auto& t : in.tasks)
         rows << QString::fromStdString(t);
     m_heatmap->setVerticalHeaderLabels(rows);
+    const QColor neutral = palette().color(QPalette::Base);
     for (int j = 0; j < tasks; ++j) {
         // Each task has its own scale (BLEU is 0..100, ROUGE 0..1): colour by
-        // the change relative to the task's largest change.
+        // the comparable change (better is blue whatever the metric's
+        // direction) relative to the task's largest one.
         double scale = 0;
         for (int i = 1; i < columns; ++i)
-            if (std::isfinite(report.change[size_t(i)][size_t(j)]))
-                scale = std::max(scale, std::abs(report.change[size_t(i)][size_t(j)]));
+            if (std::isfinite(report.comparable[size_t(i)][size_t(j)]))
+                scale = std::max(scale, std::abs(report.comparable[size_t(i)][size_t(j)]));
+        const bool lower = !report.higherIsBetter[size_t(j)];
+        const QString metric = in.taskMetrics.empty() ? QString() : QString::fromStdString(in.taskMetrics[size_t(j)]);
         for (int i = 0; i < columns; ++i) {
             const double score = in.scores[size_t(i)][size_t(j)];
             const double change = report.change[size_t(i)][size_t(j)];
-            auto* item = new QTableWidgetItem(i == 0 ? formatNumber(score)
-                                                     : formatNumber(score) + QLatin1Char('\n') + formatChange(change));
+            const double comparable = report.comparable[size_t(i)][size_t(j)];
+            QString text = formatNumber(score);
+            if (i > 0)
+                text += QLatin1Char('\n') + formatChange(change);
+            // Lower-is-better cells say how the summaries treat them.
+            if (lower && i > 0)
+                text += QLatin1Char('\n') + (report.counted[size_t(j)] ? tr("ln %1").arg(formatChange(comparable))
+                                                                       : tr("(excluded)"));
+            auto* item = new QTableWidgetItem(text);
             item->setData(ScoreRole, score);
             item->setData(ChangeRole, change);
+            item->setData(ComparableRole, comparable);
             item->setTextAlignment(Qt::AlignCenter);
-            if (std::isfinite(change)) {
-                const QColor c = divergingColour(scale > 0 ? change / scale : 0.0);
+            if (std::isfinite(comparable)) {
+                const QColor c = divergingColour(scale > 0 ? comparable / scale : 0.0, neutral);
                 item->setBackground(c);
-                item->setForeground(c.lightnessF() < 0.55 ? Qt::white : Qt::black);
+                item->setForeground(textOn(c));
             }
-            item->setToolTip(tr("%1 on %2: %3 (change against the base %4)")
-                                 .arg(headers[i], rows[j], formatNumber(score), formatChange(change)));
+            QString tip = tr("%1 on %2: %3 (change against the base %4)")
+                              .arg(headers[i], rows[j], formatNumber(score), formatChange(change));
+            if (lower)
+                tip += QLatin1Char('\n')
+                       + (report.counted[size_t(j)]
+                              ? tr("%1 is lower-is-better: counted as ln(base / score) = %2").arg(metric, formatChange(comparable))
+                              : tr("%1 is lower-is-better: left out of the averages, gains and costs").arg(metric));
+            item->setToolTip(tip);
             m_heatmap->setItem(j, i, item);
         }
     }
     m_metric->setText(tr("Metric: %1").arg(QString::fromStdString(in.metric)));
+    showSummaries(report);
+    // A stored report brings its own mode.
+    const QSignalBlocker block(m_mode);
+    m_mode->setCurrentIndex(std::max(0, m_mode->findData(QString::fromStdString(eval::forgettingModeName(in.mode)))));
+    const QSignalBlocker blockNormalise(m_normalise);
+    m_normalise->setChecked(in.lowerIsBetter == eval::LowerIsBetter::Normalise);
+    updateModeWarning();
+}
+
+void ForgettingPanel::showSummaries(const eval::ForgettingReport& report)
+{
+    const bool chain = report.input.mode == eval::ForgettingMode::Chain;
     m_average->setText(tr("Average score: %1").arg(formatNumber(report.averageScore)));
-    m_bwt->setText(tr("Backward transfer: %1")
-                       .arg(report.backwardTransfer ? formatChange(*report.backwardTransfer) : tr("n/a")));
-    m_forgetting->setText(tr("Forgetting: %1")
-                              .arg(report.forgetting ? formatNumber(*report.forgetting) : tr("n/a")));
-    if (!report.backwardTransfer)
-        m_bwt->setToolTip(tr("Needs at least two stages and the task each earlier stage trained"));
+    m_bwt->setVisible(chain);
+    m_forgetting->setVisible(chain);
+    m_gain->setVisible(!chain);
+    m_elsewhere->setVisible(!chain);
+    m_bwt->clear();
+    m_forgetting->clear();
+    m_gain->clear();
+    m_elsewhere->clear();
+    if (chain) {
+        m_bwt->setText(tr("Backward transfer: %1")
+                           .arg(report.backwardTransfer ? formatChange(*report.backwardTransfer) : tr("n/a")));
+        m_forgetting->setText(tr("Forgetting: %1")
+                                  .arg(report.forgetting ? formatNumber(*report.forgetting) : tr("n/a")));
+    } else {
+        m_gain->setText(tr("Mean gain: %1").arg(report.meanGain ? formatChange(*report.meanGain) : tr("n/a")));
+        m_elsewhere->setText(tr("Mean change elsewhere: %1")
+                                 .arg(report.meanChangeElsewhere ? formatChange(*report.meanChangeElsewhere) : tr("n/a")));
+    }
+    m_explanation->setText(explanation(report));
+}
+
+// The numbers of the current mode in plain words.
+QString ForgettingPanel::explanation(const eval::ForgettingReport& report) const
+{
+    const auto& in = report.input;
+    QStringList parts;
+    if (in.mode == eval::ForgettingMode::Independent) {
+        parts << tr("Independent runs of one base model: each run is compared with the base. Gain is the change on "
+                    "the task the run was trained on; the change elsewhere is the mean change on the other tasks, "
+                    "and a negative one is what the fine-tune cost.");
+        for (size_t i = 0; i < report.perStage.size(); ++i) {
+            const auto& st = report.perStage[i];
+            const QString run = QString::fromStdString(in.stages[i]);
+            const int t = in.stageTask.empty() ? -1 : in.stageTask[i];
+            QString elsewhere;
+            if (!st.changeElsewhere)
+                elsewhere = tr("had no other task to compare");
+            else if (*st.changeElsewhere < 0)
+                elsewhere = tr("lost %1 on average elsewhere").arg(formatNumber(-*st.changeElsewhere));
+            else
+                elsewhere = tr("gained %1 on average elsewhere").arg(formatNumber(*st.changeElsewhere));
+            if (st.gain)
+                parts << tr("%1 gained %2 on %3 and %4.")
+                             .arg(run, formatChange(*st.gain), QString::fromStdString(in.tasks[size_t(t)]), elsewhere);
+            else if (t >= 0)
+                parts << tr("%1 has no comparable score on its task %2 and %3.")
+                             .arg(run, QString::fromStdString(in.tasks[size_t(t)]), elsewhere);
+            else
+                parts << tr("%1 (trained task unknown: choose it in the stage list) %2.").arg(run, elsewhere);
+        }
+    } else {
+        parts << tr("A sequential chain: each run continues from the model the run before it produced.");
+        if (report.backwardTransfer)
+            parts << tr("Backward transfer %1: on average, each earlier stage's task changed by %1 from right after "
+                        "it was trained to the end of the chain (negative means it was forgotten).")
+                         .arg(formatChange(*report.backwardTransfer));
+        if (report.forgetting)
+            parts << tr("Forgetting %1: on average, the tasks trained before the last stage ended %1 below their "
+                        "best score.")
+                         .arg(formatNumber(*report.forgetting));
+        if (!report.backwardTransfer && !report.forgetting)
+            parts << tr("Backward transfer and forgetting need at least two stages and the task each earlier stage "
+                        "trained.");
+    }
+    parts << tr("Average score after the last stage: %1.").arg(formatNumber(report.averageScore));
+    for (size_t j = 0; j < in.tasks.size(); ++j) {
+        if (report.higherIsBetter[j])
+            continue;
+        const QString task = QString::fromStdString(in.tasks[j]);
+        const QString metric = in.taskMetrics.empty() ? QString() : QString::fromStdString(in.taskMetrics[j]);
+        parts << (report.counted[j]
+                      ? tr("%1 (%2, lower is better) counts as ln(base / score): +0.05 is about 5% lower.").arg(task, metric)
+                      : tr("%1 (%2, lower is better) is shown as measured but left out of the average and the "
+                           "summaries.")
+                            .arg(task, metric));
+    }
+    return parts.join(QLatin1Char(' '));
+}
+
+void ForgettingPanel::recomputeShown()
+{
+    if (!m_report)
+        return;
+    auto input = m_report->input;
+    input.mode = mode();
+    input.lowerIsBetter = m_normalise->isChecked() ? eval::LowerIsBetter::Normalise : eval::LowerIsBetter::Exclude;
+    try {
+        showReport(eval::computeForgetting(input), m_reportRuns);
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Forgetting"), QString::fromStdString(e.what()));
+    }
+}
+
+void ForgettingPanel::setMode(eval::ForgettingMode mode)
+{
+    m_mode->setCurrentIndex(m_mode->findData(QString::fromStdString(eval::forgettingModeName(mode))));
+    m_modeChosen = true;
+    updateModeWarning();
+    recomputeShown();
+}
+
+eval::ForgettingMode ForgettingPanel::mode() const
+{
+    return eval::parseForgettingMode(m_mode->currentData().toString().toStdString());
+}
+
+void ForgettingPanel::setNormaliseLowerIsBetter(bool normalise) { m_normalise->setChecked(normalise); }
+
+// The stages changed: detect how they relate and, unless the user chose a
+// mode, make the detected relation the mode.
+void ForgettingPanel::stagesChanged()
+{
+    m_detected = eval::ForgettingMode::Independent;
+    m_relationProblem.clear();
+    const std::vector<qint64> runs = stages();
+    try {
+        const auto info = engine::detectRunRelation(store::RunStore(m_dbPath.toStdString()),
+                                                    std::vector<int64_t>(runs.begin(), runs.end()));
+        if (info.relation == engine::RunRelation::Chain)
+            m_detected = eval::ForgettingMode::Chain;
+        else if (info.relation == engine::RunRelation::Unrelated)
+            m_relationProblem = QString::fromStdString(info.reason);
+    } catch (const std::exception& e) {
+        m_relationProblem = QString::fromStdString(e.what());
+    }
+    if (!m_modeChosen) {
+        const QSignalBlocker block(m_mode);
+        m_mode->setCurrentIndex(m_mode->findData(QString::fromStdString(eval::forgettingModeName(m_detected))));
+    }
+    updateModeWarning();
+}
+
+void ForgettingPanel::updateModeWarning()
+{
+    QString warning;
+    if (!m_relationProblem.isEmpty())
+        warning = tr("These runs do not share a base model (%1): the comparison with the base is not meaningful.")
+                      .arg(m_relationProblem);
+    else if (mode() == eval::ForgettingMode::Chain && m_detected != eval::ForgettingMode::Chain && stages().size() > 1)
+        warning = tr("These runs each fine-tune the same base model, not the previous run's model: backward transfer "
+                     "and forgetting assume a chain and may mislead here.");
+    m_modeWarning->setText(warning);
+    m_modeWarning->setVisible(!warning.isEmpty());
+}
+
+void ForgettingPanel::changeEvent(QEvent* event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && m_report)
+        showReport(*m_report, m_reportRuns);
 }
 
 qint64 ForgettingPanel::saveReport()
@@ -606,6 +886,195 @@ void ForgettingPanel::openExamples(int row, int column)
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Examples"), QString::fromStdString(e.what()));
     }
+}
+
+ForgettingPanel::~ForgettingPanel()
+{
+    delete m_job; // cancels and joins a check still going, before the widgets it reports to go
+}
+
+QString ForgettingPanel::tableCsv() const
+{
+    if (!m_report)
+        return {};
+    const auto& r = *m_report;
+    const auto& in = r.input;
+    QString text = QStringLiteral("task,metric,model,score,change,comparable_change,in_summaries\n");
+    for (size_t j = 0; j < in.tasks.size(); ++j)
+        for (size_t i = 0; i < in.scores.size(); ++i) {
+            const QString model = i == 0 ? tr("base") : QString::fromStdString(in.stages[i - 1]);
+            const QString metric = in.taskMetrics.empty() ? QString() : QString::fromStdString(in.taskMetrics[j]);
+            text += QStringList{csvCell(QString::fromStdString(in.tasks[j])), csvCell(metric), csvCell(model),
+                                csvNumber(in.scores[i][j]), csvNumber(r.change[i][j]), csvNumber(r.comparable[i][j]),
+                                r.counted[j] ? QStringLiteral("yes") : QStringLiteral("no")}
+                        .join(QLatin1Char(','))
+                    + QLatin1Char('\n');
+        }
+    return text;
+}
+
+bool ForgettingPanel::exportTable(const QString& path)
+{
+    if (!m_report) {
+        QMessageBox::information(this, tr("Export table"), tr("Compute or show a report first."));
+        return false;
+    }
+    try {
+        io::writeFileAtomic(path.toStdString(), tableCsv().toUtf8().toStdString());
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Export table"), QString::fromStdString(e.what()));
+        return false;
+    }
+    return true;
+}
+
+bool ForgettingPanel::exportHeatmap(const QString& path)
+{
+    if (!m_report) {
+        QMessageBox::information(this, tr("Export heatmap"), tr("Compute or show a report first."));
+        return false;
+    }
+    QByteArray bytes;
+    if (path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive)) {
+        // Drawn from the cells: colours and the same labels, as a vector file.
+        const int cellW = 150, cellH = 58, left = 160, top = 40;
+        const int rows = m_heatmap->rowCount(), cols = m_heatmap->columnCount();
+        const int width = left + cols * cellW + 10, height = top + rows * cellH + 10;
+        const auto esc = [](const QString& t) { return t.toHtmlEscaped(); };
+        QString svg = QStringLiteral("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
+                                     "width=\"%1\" height=\"%2\" font-family=\"sans-serif\" font-size=\"12\">\n")
+                          .arg(width)
+                          .arg(height);
+        svg += QStringLiteral("<rect width=\"100%\" height=\"100%\" fill=\"%1\"/>\n").arg(palette().color(QPalette::Window).name());
+        const QString ink = palette().color(QPalette::WindowText).name();
+        for (int c = 0; c < cols; ++c)
+            svg += QStringLiteral("<text x=\"%1\" y=\"%2\" text-anchor=\"middle\" fill=\"%3\">%4</text>\n")
+                       .arg(left + c * cellW + cellW / 2)
+                       .arg(top - 12)
+                       .arg(ink, esc(m_heatmap->horizontalHeaderItem(c)->text()));
+        for (int r = 0; r < rows; ++r) {
+            svg += QStringLiteral("<text x=\"%1\" y=\"%2\" text-anchor=\"end\" fill=\"%3\">%4</text>\n")
+                       .arg(left - 8)
+                       .arg(top + r * cellH + cellH / 2 + 4)
+                       .arg(ink, esc(m_heatmap->verticalHeaderItem(r)->text()));
+            for (int c = 0; c < cols; ++c) {
+                const QTableWidgetItem* item = m_heatmap->item(r, c);
+                const QColor fill = item->background().style() == Qt::NoBrush ? palette().color(QPalette::Base)
+                                                                             : item->background().color();
+                svg += QStringLiteral("<rect x=\"%1\" y=\"%2\" width=\"%3\" height=\"%4\" fill=\"%5\" stroke=\"%6\"/>\n")
+                           .arg(left + c * cellW)
+                           .arg(top + r * cellH)
+                           .arg(cellW)
+                           .arg(cellH)
+                           .arg(fill.name(), ink);
+                const QStringList lines = item->text().split(QLatin1Char('\n'));
+                for (int k = 0; k < lines.size(); ++k)
+                    svg += QStringLiteral("<text x=\"%1\" y=\"%2\" text-anchor=\"middle\" fill=\"%3\">%4</text>\n")
+                               .arg(left + c * cellW + cellW / 2)
+                               .arg(top + r * cellH + cellH / 2 + 4 + (2 * k - (lines.size() - 1)) * 8)
+                               .arg(textOn(fill).name(), esc(lines[k]));
+            }
+        }
+        svg += QStringLiteral("</svg>\n");
+        bytes = svg.toUtf8();
+    } else {
+        QBuffer buffer(&bytes);
+        buffer.open(QIODevice::WriteOnly);
+        if (!m_heatmap->grab().save(&buffer, "PNG")) {
+            QMessageBox::warning(this, tr("Export heatmap"), tr("Could not draw the heatmap as PNG."));
+            return false;
+        }
+    }
+    try {
+        io::writeFileAtomic(path.toStdString(), std::string_view(bytes.constData(), size_t(bytes.size())));
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Export heatmap"), QString::fromStdString(e.what()));
+        return false;
+    }
+    return true;
+}
+
+bool ForgettingPanel::generalCheckRunning() const { return m_job && m_job->isRunning(); }
+
+void ForgettingPanel::cancelGeneralAbility()
+{
+    if (m_job)
+        m_job->cancel();
+}
+
+bool ForgettingPanel::checkGeneralAbility()
+{
+    if (generalCheckRunning())
+        return false;
+    std::vector<qint64> runs = stages();
+    if (runs.empty())
+        for (QListWidgetItem* item : m_available->selectedItems())
+            runs.push_back(item->data(Qt::UserRole).toLongLong());
+    if (runs.empty()) {
+        QMessageBox::information(this, tr("General ability"), tr("Add runs as stages, or select runs, first."));
+        return false;
+    }
+    EvaluationRequest request;
+    try {
+        const std::string text = m_generalText.isEmpty() ? engine::defaultGeneralTextPath() : m_generalText.toStdString();
+        request.suitePath = QString::fromStdString(
+            engine::writeGeneralSuite(text, engine::generalSuiteFolder(m_dbPath.toStdString())));
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("General ability"), QString::fromStdString(e.what()));
+        return false;
+    }
+    request.dbPath = m_dbPath;
+    // Each run's base model once, then the runs: loss before and after.
+    QStringList bases;
+    for (qint64 run : runs)
+        for (const auto& key : m_models)
+            if (key.run == run && !key.baseModel.isEmpty() && !bases.contains(key.baseModel))
+                bases << key.baseModel;
+    for (const QString& base : bases) {
+        engine::ModelSpec spec;
+        spec.model = base.toStdString();
+        request.models.push_back(spec);
+        request.labels << tr("base %1").arg(QFileInfo(base).fileName());
+    }
+    for (qint64 run : runs) {
+        engine::ModelSpec spec;
+        spec.run = run;
+        request.models.push_back(spec);
+        request.labels << tr("run %1").arg(run);
+    }
+    delete m_job;
+    m_job = new EvaluationJob(request, this);
+    m_generalProgress->setRange(0, int(request.models.size()));
+    m_generalProgress->setValue(0);
+    m_generalProgress->setFormat(tr("general text: %v of %m models"));
+    m_generalProgress->setVisible(true);
+    m_generalCancel->setVisible(true);
+    m_general->setEnabled(false);
+    connect(m_job, &EvaluationJob::progress, this,
+            [this](int model, int models, const QString& label, const QString&, qint64 done, qint64 total) {
+                m_generalProgress->setValue(model);
+                m_generalProgress->setToolTip(tr("%1: %2 of %3 windows").arg(label).arg(done).arg(total));
+                m_generalProgress->setFormat(tr("%1 (%2 of %3)").arg(label).arg(model + 1).arg(models));
+            });
+    connect(m_job, &EvaluationJob::finished, this, [this, runs, bases](const QString& status, const QString& error) {
+        m_generalProgress->setVisible(false);
+        m_generalCancel->setVisible(false);
+        m_general->setEnabled(true);
+        if (status == QLatin1String("completed")) {
+            refresh();
+            setSuite(QString::fromLatin1(engine::kGeneralSuite));
+            if (stages() != runs)
+                setStages(runs);
+            if (!bases.isEmpty())
+                setBaseModel(bases.first());
+            compute();
+        } else if (status == QLatin1String("failed")) {
+            QMessageBox::warning(this, tr("General ability"), error);
+        }
+        Q_EMIT generalCheckFinished(status, error);
+    });
+    m_job->start();
+    return true;
 }
 
 } // namespace tb::ui

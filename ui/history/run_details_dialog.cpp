@@ -1,5 +1,7 @@
 #include "ui/history/run_details_dialog.h"
+#include "ui/common/tables.h"
 
+#include "ui/history/inspection_view.h"
 #include "ui/history/run_history_panel.h"
 #include "store/run_store.h"
 
@@ -24,18 +26,6 @@ namespace tb::ui {
 namespace {
 
 QString when(int64_t ms) { return ms ? QDateTime::fromMSecsSinceEpoch(ms).toString(Qt::ISODate) : QStringLiteral("—"); }
-
-QTableWidget* makeTable(const QStringList& headers, const char* name)
-{
-    auto* t = new QTableWidget(0, static_cast<int>(headers.size()));
-    t->setObjectName(name);
-    t->setHorizontalHeaderLabels(headers);
-    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    t->setSelectionBehavior(QAbstractItemView::SelectRows);
-    t->verticalHeader()->hide();
-    t->horizontalHeader()->setStretchLastSection(true);
-    return t;
-}
 
 void addRow(QTableWidget* t, const QList<QVariant>& values)
 {
@@ -83,7 +73,7 @@ RunDetailsDialog::RunDetailsDialog(const QString& dbPath, qint64 runId, QWidget*
     }
 
     // One row per series: how many points, where it started and ended, its lowest value.
-    m_metrics = makeTable({tr("Metric"), tr("Points"), tr("First"), tr("Last"), tr("Minimum"), tr("At step")},
+    m_metrics = makeReadOnlyTable({tr("Metric"), tr("Points"), tr("First"), tr("Last"), tr("Minimum"), tr("At step")},
                           "metricsTable");
     std::map<std::string, std::vector<store::MetricPoint>> series;
     for (auto& p : db.metrics(runId))
@@ -96,12 +86,12 @@ RunDetailsDialog::RunDetailsDialog(const QString& dbPath, qint64 runId, QWidget*
                            points.back().value, best->value, static_cast<qlonglong>(best->step)});
     }
 
-    m_checkpoints = makeTable({tr("Step"), tr("Resumable"), tr("Path"), tr("Created")}, "checkpointsTable");
+    m_checkpoints = makeReadOnlyTable({tr("Step"), tr("Resumable"), tr("Path"), tr("Created")}, "checkpointsTable");
     for (const auto& c : db.checkpoints(runId))
         addRow(m_checkpoints, {static_cast<qlonglong>(c.step), c.resumable ? tr("yes") : tr("no"),
                                QString::fromStdString(c.path), when(c.createdAt)});
 
-    m_artifacts = makeTable({tr("Kind"), tr("Path"), tr("Details"), tr("Created")}, "artifactsTable");
+    m_artifacts = makeReadOnlyTable({tr("Kind"), tr("Path"), tr("Details"), tr("Created")}, "artifactsTable");
     for (const auto& a : db.artifacts(runId))
         addRow(m_artifacts, {QString::fromStdString(a.kind), QString::fromStdString(a.path),
                              QString::fromStdString(a.metadataJson), when(a.createdAt)});
@@ -112,6 +102,8 @@ RunDetailsDialog::RunDetailsDialog(const QString& dbPath, qint64 runId, QWidget*
     m_tabs->addTab(m_metrics, tr("Metrics"));
     m_tabs->addTab(m_checkpoints, tr("Checkpoints"));
     m_tabs->addTab(m_artifacts, tr("Artifacts"));
+    m_inspection = new InspectionView(dbPath, runId);
+    m_tabs->addTab(m_inspection, tr("What it &learned"));
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
     auto* layout = new QVBoxLayout(this);

@@ -1,6 +1,7 @@
 #pragma once
 // One run from the store: its summary, stored configuration, metric series
-// (with their first, last and best values), checkpoints and artifacts.
+// (with their first, last and best values), checkpoints, artifacts, and what
+// the run learned (InspectionView, measured in the background when shown).
 #include <QDialog>
 
 class QTableWidget;
@@ -8,6 +9,8 @@ class QPlainTextEdit;
 class QTabWidget;
 
 namespace tb::ui {
+
+class InspectionView;
 
 class RunDetailsDialog : public QDialog {
     Q_OBJECT
@@ -20,6 +23,7 @@ public:
     QTableWidget* checkpointsTable() const { return m_checkpoints; }
     QTableWidget* artifactsTable() const { return m_artifacts; }
     QPlainTextEdit* configView() const { return m_config; }
+    InspectionView* inspectionView() const { return m_inspection; }
 
 private:
     qint64 m_runId = 0;
@@ -28,6 +32,7 @@ private:
     QTableWidget* m_metrics = nullptr;
     QTableWidget* m_checkpoints = nullptr;
     QTableWidget* m_artifacts = nullptr;
+    InspectionView* m_inspection = nullptr;
 };
 
 } // namespace tb::ui

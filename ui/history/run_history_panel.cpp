@@ -1,7 +1,9 @@
 #include "ui/history/run_history_panel.h"
 
+#include "ui/history/config_diff.h"
+#include "ui/history/run_curves_view.h"
 #include "ui/history/run_details_dialog.h"
-#include "store/run_store.h"
+#include "ui/history/run_facts.h"
 
 #include <QDateTime>
 #include <QHBoxLayout>
@@ -10,10 +12,47 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+
 namespace tb::ui {
+
+namespace {
+
+// A cell showing formatted text that sorts by its number (Qt::UserRole);
+// cells without a number sort below every number.
+class NumberItem : public QTableWidgetItem {
+public:
+    NumberItem(const QString& text, std::optional<double> value) : QTableWidgetItem(text)
+    {
+        if (value)
+            setData(Qt::UserRole, *value);
+        setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    bool operator<(const QTableWidgetItem& other) const override { return key(*this) < key(other); }
+
+private:
+    static double key(const QTableWidgetItem& item)
+    {
+        const QVariant v = item.data(Qt::UserRole);
+        return v.isValid() ? v.toDouble() : -std::numeric_limits<double>::infinity();
+    }
+};
+
+NumberItem* lossItem(std::optional<double> loss)
+{
+    return new NumberItem(loss ? QString::number(*loss, 'f', 4) : QString(), loss);
+}
+
+} // namespace
 
 RunHistoryPanel::RunHistoryPanel(QString dbPath, QWidget* parent) : QWidget(parent), m_dbPath(std::move(dbPath))
 {
@@ -34,14 +73,28 @@ RunHistoryPanel::RunHistoryPanel(QString dbPath, QWidget* parent) : QWidget(pare
     m_clone->setObjectName("cloneRunButton");
     m_rename->setObjectName("renameRunButton");
     m_delete->setObjectName("deleteRunButton");
-    m_table = new QTableWidget(0, 6);
+    m_table = new QTableWidget(0, ColumnCount);
     m_table->setObjectName("runTable");
-    m_table->setHorizontalHeaderLabels({tr("Id"), tr("Name"), tr("Method"), tr("Status"), tr("Base model"), tr("Created")});
+    m_table->setHorizontalHeaderLabels({tr("Id"), tr("Name"), tr("Method"), tr("Status"), tr("Base model"),
+                                        tr("Created"), tr("Duration"), tr("Steps"), tr("Best val. loss"),
+                                        tr("Final val. loss"), tr("Trainable"), tr("Evaluation")});
+    m_table->horizontalHeaderItem(ColDuration)->setToolTip(tr("From the run's start to its end, pauses included"));
+    m_table->horizontalHeaderItem(ColTrainable)
+        ->setToolTip(tr("Share of the model's parameters the run trained (stored when it saves its adapter or model)"));
+    m_table->horizontalHeaderItem(ColScores)
+        ->setToolTip(tr("The newest evaluation of the run per task, by the task's primary metric"));
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSortingEnabled(true);
     m_table->horizontalHeader()->setStretchLastSection(true);
+
+    m_curves = new RunCurvesView;
+    m_configDiff = new ConfigDiffView;
+    m_compare = new QTabWidget;
+    m_compare->setObjectName("compareTabs");
+    m_compare->addTab(m_curves, tr("C&urves"));
+    m_compare->addTab(m_configDiff, tr("Configuration &differences"));
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_filter, 1);
@@ -51,9 +104,14 @@ RunHistoryPanel::RunHistoryPanel(QString dbPath, QWidget* parent) : QWidget(pare
     top->addWidget(m_clone);
     top->addWidget(m_rename);
     top->addWidget(m_delete);
+    auto* splitter = new QSplitter(Qt::Vertical);
+    splitter->addWidget(m_table);
+    splitter->addWidget(m_compare);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 2);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
-    layout->addWidget(m_table);
+    layout->addWidget(splitter, 1);
 
     connect(m_filter, &QLineEdit::textChanged, this, &RunHistoryPanel::refresh);
     connect(refreshButton, &QPushButton::clicked, this, &RunHistoryPanel::refresh);
@@ -62,44 +120,90 @@ RunHistoryPanel::RunHistoryPanel(QString dbPath, QWidget* parent) : QWidget(pare
     connect(m_clone, &QPushButton::clicked, this, &RunHistoryPanel::cloneSelected);
     connect(m_rename, &QPushButton::clicked, this, &RunHistoryPanel::renameSelected);
     connect(m_delete, &QPushButton::clicked, this, &RunHistoryPanel::deleteSelected);
-    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunHistoryPanel::updateButtons);
+    // Shift+arrow or a drag changes the selection many times in a row; the
+    // curves are read once it settles.
+    m_compareLater = new QTimer(this);
+    m_compareLater->setSingleShot(true);
+    m_compareLater->setInterval(50);
+    connect(m_compareLater, &QTimer::timeout, this, &RunHistoryPanel::updateComparison);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        if (m_filling)
+            return;
+        updateButtons();
+        m_compareLater->start();
+    });
     connect(m_table, &QTableWidget::cellDoubleClicked, this, [this] { openSelected(); });
     refresh();
 }
 
 void RunHistoryPanel::refresh()
 {
-    const qint64 selected = selectedRun();
+    const QList<qint64> selected = selectedRuns();
     std::vector<store::Run> runs;
+    std::optional<store::RunStore> db;
     try {
-        store::RunStore db(m_dbPath.toStdString());
+        db.emplace(m_dbPath.toStdString());
         store::RunFilter filter;
         filter.nameContains = m_filter->text().toStdString();
-        runs = db.listRuns(filter);
+        runs = db->listRuns(filter);
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Run store"), QString::fromStdString(e.what()));
         return;
     }
+    m_filling = true; // one comparison update at the end, not one per row
     m_table->setSortingEnabled(false);
+    m_table->clearSelection();
     m_table->setRowCount(static_cast<int>(runs.size()));
+    m_runs.clear();
+    m_curveCache.clear(); // a running run has new points
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (int row = 0; row < static_cast<int>(runs.size()); ++row) {
-        const auto& r = runs[row];
-        auto* id = new QTableWidgetItem;
-        id->setData(Qt::DisplayRole, static_cast<qlonglong>(r.id));
-        m_table->setItem(row, 0, id);
-        m_table->setItem(row, 1, new QTableWidgetItem(QString::fromStdString(r.name)));
-        m_table->setItem(row, 2, new QTableWidgetItem(QString::fromStdString(r.method)));
-        auto* status = new QTableWidgetItem(statusText(static_cast<int>(r.status)));
-        status->setData(Qt::UserRole, static_cast<int>(r.status));
-        m_table->setItem(row, 3, status);
-        m_table->setItem(row, 4, new QTableWidgetItem(QString::fromStdString(r.baseModel)));
-        m_table->setItem(row, 5, new QTableWidgetItem(
-                                     QDateTime::fromMSecsSinceEpoch(r.createdAt).toString(Qt::ISODate)));
+        try {
+            fillRow(row, runs[row], *db, now);
+        } catch (const std::exception& e) {
+            // A run whose details cannot be read still gets its row; the reason goes in a tooltip.
+            m_table->item(row, ColName)->setToolTip(QString::fromStdString(e.what()));
+        }
+        m_runs[runs[row].id] = runs[row];
     }
     m_table->setSortingEnabled(true);
-    if (selected)
-        selectRun(selected);
+    selectRuns(selected);
+    m_filling = false;
     updateButtons();
+    updateComparison();
+}
+
+void RunHistoryPanel::fillRow(int row, const store::Run& r, const store::RunStore& db, qint64 now)
+{
+    auto* id = new QTableWidgetItem;
+    id->setData(Qt::DisplayRole, static_cast<qlonglong>(r.id));
+    m_table->setItem(row, ColId, id);
+    m_table->setItem(row, ColName, new QTableWidgetItem(QString::fromStdString(r.name)));
+    m_table->setItem(row, ColMethod, new QTableWidgetItem(QString::fromStdString(r.method)));
+    auto* status = new QTableWidgetItem(statusText(static_cast<int>(r.status)));
+    status->setData(Qt::UserRole, static_cast<int>(r.status));
+    m_table->setItem(row, ColStatus, status);
+    m_table->setItem(row, ColBaseModel, new QTableWidgetItem(QString::fromStdString(r.baseModel)));
+    m_table->setItem(row, ColCreated,
+                     new QTableWidgetItem(QDateTime::fromMSecsSinceEpoch(r.createdAt).toString(Qt::ISODate)));
+    for (int c = ColDuration; c < ColumnCount; ++c)
+        m_table->setItem(row, c, new QTableWidgetItem); // filled below; empty if reading them fails
+
+    const RunFacts facts = runFacts(db, r, now);
+    m_table->setItem(row, ColDuration,
+                     new NumberItem(facts.durationMs ? durationText(*facts.durationMs) : QString(),
+                                    facts.durationMs ? std::optional<double>(*facts.durationMs / 1000.0) : std::nullopt));
+    m_table->setItem(row, ColSteps,
+                     new NumberItem(facts.steps ? QString::number(*facts.steps) : QString(),
+                                    facts.steps ? std::optional<double>(static_cast<double>(*facts.steps)) : std::nullopt));
+    m_table->setItem(row, ColBestValLoss, lossItem(facts.bestValLoss));
+    m_table->setItem(row, ColFinalValLoss, lossItem(facts.finalValLoss));
+    m_table->setItem(row, ColTrainable,
+                     new NumberItem(facts.trainablePercent ? tr("%1 %").arg(*facts.trainablePercent, 0, 'g', 3) : QString(),
+                                    facts.trainablePercent));
+    auto* scores = new QTableWidgetItem(facts.scores);
+    scores->setToolTip(facts.scoresToolTip);
+    m_table->setItem(row, ColScores, scores);
 }
 
 QString RunHistoryPanel::statusText(int status)
@@ -116,30 +220,88 @@ QString RunHistoryPanel::statusText(int status)
     return QString::number(status);
 }
 
-void RunHistoryPanel::selectRun(qint64 id)
+int RunHistoryPanel::rowOf(qint64 id) const
 {
     for (int row = 0; row < m_table->rowCount(); ++row)
-        if (m_table->item(row, 0)->data(Qt::DisplayRole).toLongLong() == id) {
-            m_table->selectRow(row);
-            return;
-        }
+        if (m_table->item(row, ColId)->data(Qt::DisplayRole).toLongLong() == id)
+            return row;
+    return -1;
+}
+
+void RunHistoryPanel::selectRun(qint64 id)
+{
+    if (const int row = rowOf(id); row >= 0)
+        m_table->selectRow(row);
+    updateComparison();
+}
+
+void RunHistoryPanel::selectRuns(const QList<qint64>& ids)
+{
+    QItemSelection selection;
+    for (const qint64 id : ids)
+        if (const int row = rowOf(id); row >= 0)
+            selection.select(m_table->model()->index(row, 0), m_table->model()->index(row, ColumnCount - 1));
+    m_table->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    if (!selection.isEmpty())
+        m_table->selectionModel()->setCurrentIndex(selection.first().topLeft(), QItemSelectionModel::NoUpdate);
+    if (!m_filling)
+        updateComparison();
 }
 
 void RunHistoryPanel::updateButtons()
 {
     const auto rows = m_table->selectionModel()->selectedRows();
-    const bool any = !rows.isEmpty();
+    const bool one = rows.size() == 1;
     bool resumable = false;
-    if (any) {
-        const auto status = static_cast<store::RunStatus>(m_table->item(rows.first().row(), 3)->data(Qt::UserRole).toInt());
+    if (one) {
+        const auto status =
+            static_cast<store::RunStatus>(m_table->item(rows.first().row(), ColStatus)->data(Qt::UserRole).toInt());
         resumable = status == store::RunStatus::Interrupted || status == store::RunStatus::Cancelled ||
                     status == store::RunStatus::Failed;
     }
-    m_open->setEnabled(any);
+    m_open->setEnabled(one);
     m_resume->setEnabled(resumable);
-    m_clone->setEnabled(any);
-    m_rename->setEnabled(any);
-    m_delete->setEnabled(any);
+    m_clone->setEnabled(one);
+    m_rename->setEnabled(one);
+    m_delete->setEnabled(!rows.isEmpty());
+}
+
+void RunHistoryPanel::updateComparison()
+{
+    m_compareLater->stop();
+    QList<qint64> ids = selectedRuns();
+    const int selected = static_cast<int>(ids.size());
+    if (selected > kMaxComparedRuns)
+        ids = ids.mid(0, kMaxComparedRuns);
+    std::vector<RunCurves> curves;
+    std::vector<ConfigDiffView::Column> configs;
+    try {
+        std::optional<store::RunStore> db; // opened only when a run's curves are not cached
+        auto openStore = [&]() -> store::RunStore& {
+            if (!db)
+                db.emplace(m_dbPath.toStdString());
+            return *db;
+        };
+        for (const qint64 id : ids) {
+            const auto it = m_runs.find(id);
+            if (it == m_runs.end())
+                continue;
+            auto cached = m_curveCache.find(id);
+            if (cached == m_curveCache.end())
+                cached = m_curveCache.emplace(id, loadRunCurves(openStore(), it->second)).first;
+            curves.push_back(cached->second);
+            configs.push_back({id, QStringLiteral("#%1 %2").arg(id).arg(QString::fromStdString(it->second.name)),
+                               it->second.configJson});
+        }
+    } catch (const std::exception& e) {
+        m_curves->setNote(tr("Cannot read the runs' metrics: %1").arg(QString::fromStdString(e.what())));
+        return;
+    }
+    m_curves->setNote(selected > kMaxComparedRuns
+                          ? tr("Showing the first %1 of the %2 selected runs (by id).").arg(kMaxComparedRuns).arg(selected)
+                          : QString());
+    m_curves->setRuns(std::move(curves));
+    m_configDiff->setRuns(std::move(configs));
 }
 
 QList<qint64> RunHistoryPanel::resumableInterruptedRuns() const
@@ -195,10 +357,23 @@ RunDetailsDialog* RunHistoryPanel::openSelected()
 
 qint64 RunHistoryPanel::selectedRun() const
 {
-    const auto rows = m_table->selectionModel()->selectedRows();
+    const auto* selection = m_table->selectionModel();
+    const QModelIndex current = selection->currentIndex();
+    if (current.isValid() && selection->isRowSelected(current.row(), {}))
+        return m_table->item(current.row(), ColId)->data(Qt::DisplayRole).toLongLong();
+    const auto rows = selection->selectedRows();
     if (rows.isEmpty())
         return 0;
-    return m_table->item(rows.first().row(), 0)->data(Qt::DisplayRole).toLongLong();
+    return m_table->item(rows.first().row(), ColId)->data(Qt::DisplayRole).toLongLong();
+}
+
+QList<qint64> RunHistoryPanel::selectedRuns() const
+{
+    QList<qint64> ids;
+    for (const auto& index : m_table->selectionModel()->selectedRows())
+        ids << m_table->item(index.row(), ColId)->data(Qt::DisplayRole).toLongLong();
+    std::sort(ids.begin(), ids.end());
+    return ids;
 }
 
 void RunHistoryPanel::renameSelected()
@@ -220,14 +395,18 @@ void RunHistoryPanel::renameSelected()
 
 void RunHistoryPanel::deleteSelected()
 {
-    const qint64 id = selectedRun();
-    if (!id)
+    const QList<qint64> ids = selectedRuns();
+    if (ids.isEmpty())
         return;
-    if (QMessageBox::question(this, tr("Delete run"), tr("Delete run %1 and its metrics from the history?").arg(id)) !=
-        QMessageBox::Yes)
+    const QString question = ids.size() == 1
+                                 ? tr("Delete run %1 and its metrics from the history?").arg(ids.first())
+                                 : tr("Delete %n runs and their metrics from the history?", "", static_cast<int>(ids.size()));
+    if (QMessageBox::question(this, tr("Delete run"), question) != QMessageBox::Yes)
         return;
     try {
-        store::RunStore(m_dbPath.toStdString()).deleteRun(id);
+        store::RunStore db(m_dbPath.toStdString());
+        for (const qint64 id : ids)
+            db.deleteRun(id);
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Delete run"), QString::fromStdString(e.what()));
     }

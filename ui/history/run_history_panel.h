@@ -1,24 +1,61 @@
 #pragma once
 // Every run in the SQLite store, with filter and sort; open a run's details,
-// rename, delete, clone its configuration, resume an interrupted run.
+// rename, delete, clone its configuration, resume an interrupted run. Select
+// several runs to see them side by side: their curves overlaid
+// (run_curves_view.h) and their configurations compared (config_diff.h).
+#include "store/run_store.h"
+#include "ui/history/run_curves.h"
+
 #include <QList>
 #include <QWidget>
 
+#include <map>
+
 class QLineEdit;
 class QPushButton;
+class QTimer;
 class QTableWidget;
+class QTabWidget;
 
 namespace tb::ui {
 
+class ConfigDiffView;
+class RunCurvesView;
 class RunDetailsDialog;
 
 class RunHistoryPanel : public QWidget {
     Q_OBJECT
 public:
+    // The columns of table(); numeric ones sort by the number (Qt::UserRole).
+    enum Column {
+        ColId,
+        ColName,
+        ColMethod,
+        ColStatus,
+        ColBaseModel,
+        ColCreated,
+        ColDuration,   // seconds
+        ColSteps,
+        ColBestValLoss,
+        ColFinalValLoss,
+        ColTrainable,  // percent of the parameters
+        ColScores,     // "task: value" of the newest evaluation per task
+        ColumnCount
+    };
+    // At most this many selected runs are overlaid (one colour each).
+    static constexpr int kMaxComparedRuns = 10;
+
     explicit RunHistoryPanel(QString dbPath, QWidget* parent = nullptr);
     QTableWidget* table() const { return m_table; }
+    // The current run when several are selected (the one the single-run actions act on).
     qint64 selectedRun() const;
+    // Every selected run, by id.
+    QList<qint64> selectedRuns() const;
     void selectRun(qint64 id);
+    void selectRuns(const QList<qint64>& ids);
+    RunCurvesView* curvesView() const { return m_curves; }
+    ConfigDiffView* configDiffView() const { return m_configDiff; }
+    QTabWidget* compareTabs() const { return m_compare; }
     // A run status as the user reads it ("completed", "interrupted", ... translated).
     static QString statusText(int status);
     // Interrupted runs (their process died) that hold a resumable checkpoint.
@@ -34,6 +71,7 @@ Q_SIGNALS:
 public Q_SLOTS:
     void refresh();
     void renameSelected();
+    // Deletes every selected run after one confirmation.
     void deleteSelected();
     void resumeSelected();
     void cloneSelected();
@@ -42,7 +80,10 @@ public Q_SLOTS:
     RunDetailsDialog* openSelected();
 
 private:
+    void fillRow(int row, const store::Run& run, const store::RunStore& db, qint64 now);
     void updateButtons();
+    void updateComparison();
+    int rowOf(qint64 id) const;
 
     QString m_dbPath;
     QLineEdit* m_filter = nullptr;
@@ -52,6 +93,13 @@ private:
     QPushButton* m_clone = nullptr;
     QPushButton* m_rename = nullptr;
     QPushButton* m_delete = nullptr;
+    QTabWidget* m_compare = nullptr;
+    RunCurvesView* m_curves = nullptr;
+    ConfigDiffView* m_configDiff = nullptr;
+    std::map<qint64, store::Run> m_runs; // the rows of the last refresh, by id
+    std::map<qint64, RunCurves> m_curveCache; // metric series read since the last refresh
+    QTimer* m_compareLater = nullptr;    // one comparison update for a burst of selection changes
+    bool m_filling = false;              // refresh() is rebuilding the rows
 };
 
 } // namespace tb::ui

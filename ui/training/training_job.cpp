@@ -30,19 +30,24 @@ public:
         p.elapsedSeconds = e.elapsedSeconds;
         p.etaSeconds = e.etaSeconds;
         p.peakMemoryBytes = e.peakMemoryBytes;
+        p.epoch = e.epochProgress;
+        p.tokensSeen = e.tokensSeen;
         Q_EMIT m_job->stepFinished(p);
     }
     void onValidation(const train::ValidationEvent& v) override
     {
+        for (const auto& [task, loss] : v.perTask)
+            Q_EMIT m_job->taskValidated(v.step, QString::fromStdString(task), loss);
         Q_EMIT m_job->validated(v.step, v.loss, v.perplexity);
     }
     void onCheckpoint(int64_t step, const std::string& dir) override
     {
         Q_EMIT m_job->checkpointSaved(step, QString::fromStdString(dir));
     }
-    void onSample(int64_t step, const std::string& prompt, const std::string& output) override
+    void onTaskSample(const engine::SampleEvent& s) override
     {
-        Q_EMIT m_job->sampleGenerated(step, QString::fromStdString(prompt), QString::fromStdString(output));
+        Q_EMIT m_job->sampleGenerated(s.step, QString::fromStdString(s.prompt), QString::fromStdString(s.output),
+                                      QString::fromStdString(s.task));
     }
     void onLog(const std::string& message) override { Q_EMIT m_job->logMessage(QString::fromStdString(message)); }
 

@@ -31,6 +31,8 @@ struct StepPoint {
     double elapsedSeconds = 0;
     double etaSeconds = 0;
     qint64 peakMemoryBytes = 0;
+    double epoch = 0;       // fractional
+    qint64 tokensSeen = 0;
 };
 
 class TrainingJob : public QObject {
@@ -53,10 +55,13 @@ Q_SIGNALS:
     void runCreated(qint64 runId, const QString& outputDir);
     void prepared(qint64 trainExamples, qint64 validationExamples, qint64 trainable, qint64 total);
     void stepFinished(const tb::ui::StepPoint& point);
+    // Multi-task runs: one per task just before `validated` at the same step.
+    void taskValidated(qint64 step, const QString& task, double loss);
     void validated(qint64 step, double loss, double perplexity);
     void checkpointSaved(qint64 step, const QString& path);
-    // A greedy generation with the model after `step` (training.sample_every).
-    void sampleGenerated(qint64 step, const QString& prompt, const QString& output);
+    // A greedy generation with the model after `step` (training.sample_every);
+    // `task`: the task the prompt came from (multi-task runs), else empty.
+    void sampleGenerated(qint64 step, const QString& prompt, const QString& output, const QString& task);
     void logMessage(const QString& message);
     void finished(tb::train::TrainStatus status, const QString& error, qint64 runId);
 

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "store/run_store.h"
 #include "train/run_config.h"
+#include "ui/common/chart_style.h"
 #include "ui/training/training_job.h"
 
 #include <QChart>
@@ -24,6 +25,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <string>
 
 namespace tb::ui {
 
@@ -117,7 +120,9 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     auto* charts = new QWidget;
     auto* grid = new QGridLayout(charts);
     grid->setContentsMargins(0, 0, 0, 0);
-    grid->addWidget(makeChart(tr("Loss"), step, {m_loss, m_validation}, m_lossX, m_lossY), 0, 0);
+    auto* lossView = makeChart(tr("Loss"), step, {m_loss, m_validation}, m_lossX, m_lossY);
+    m_lossChart = lossView->chart();
+    grid->addWidget(lossView, 0, 0);
     grid->addWidget(makeChart(tr("Learning rate"), step, {m_lr}, m_lrX, m_lrY), 0, 1);
     grid->addWidget(makeChart(tr("Throughput (tokens/s)"), step, {m_tokens}, m_tokensX, m_tokensY), 1, 0);
     grid->addWidget(makeChart(tr("Gradient norm (before clipping)"), step, {m_gradNorm}, m_gradX, m_gradY), 1, 1);
@@ -126,9 +131,13 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     m_log->setObjectName("logView");
     m_log->setReadOnly(true);
     m_log->setMaximumBlockCount(5000);
-    m_samples = new QTableWidget(0, 3);
+    // The task column (multi-task runs) is the last logically, shown second.
+    m_samples = new QTableWidget(0, 4);
     m_samples->setObjectName("samplesTable");
-    m_samples->setHorizontalHeaderLabels({tr("Step"), tr("Prompt"), tr("Output")});
+    m_samples->setHorizontalHeaderLabels({tr("Step"), tr("Prompt"), tr("Output"), tr("Task")});
+    m_samples->horizontalHeader()->moveSection(3, 1);
+    m_samples->horizontalHeader()->setSectionResizeMode(3, QHeaderView::ResizeToContents);
+    m_samples->setColumnHidden(3, true);
     m_samples->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_samples->setWordWrap(true);
     m_samples->verticalHeader()->hide();
@@ -173,29 +182,33 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     connect(m_stop, &QPushButton::clicked, this, &TrainingPanel::stop);
     setIdle(true);
     m_start->setEnabled(false);
-    followPalette();
+    followPalette(this);
 }
 
 TrainingPanel::~TrainingPanel() = default;
 
-void TrainingPanel::followPalette()
-{
-    // Charts draw with their own theme, not the palette.
-    const bool dark = palette().color(QPalette::Window).lightness() < 128;
-    const auto theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
-    for (auto* view : findChildren<QChartView*>())
-        if (view->chart()->theme() != theme)
-            view->chart()->setTheme(theme);
-}
-
 void TrainingPanel::changeEvent(QEvent* event)
 {
     if (event->type() == QEvent::PaletteChange)
-        followPalette();
+        followPalette(this);
     QWidget::changeEvent(event);
 }
 
 bool TrainingPanel::isTraining() const { return m_job && m_job->isRunning(); }
+
+QLineSeries* TrainingPanel::taskValidationSeries(const QString& task) const
+{
+    const auto it = m_taskValidation.find(task);
+    return it == m_taskValidation.end() ? nullptr : it->second;
+}
+
+QStringList TrainingPanel::validationTasks() const
+{
+    QStringList tasks;
+    for (const auto& [task, series] : m_taskValidation)
+        tasks << task;
+    return tasks;
+}
 
 bool TrainingPanel::openConfig(const QString& path)
 {
@@ -225,7 +238,7 @@ void TrainingPanel::start()
         QMessageBox::warning(this, tr("Cannot start"), QString::fromStdString(e.what()));
         return;
     }
-    startJob(config, 0);
+    startJob(config, 0, {});
 }
 
 bool TrainingPanel::resumeRun(qint64 runId)
@@ -235,13 +248,18 @@ bool TrainingPanel::resumeRun(qint64 runId)
         return false;
     }
     train::RunConfig config;
+    std::vector<store::MetricPoint> history; // what the charts show before the resumed steps arrive
     try {
         store::RunStore db(m_dbPath.toStdString());
         const auto run = db.run(runId);
-        if (!db.lastCheckpoint(runId))
+        const auto checkpoint = db.lastCheckpoint(runId);
+        if (!checkpoint)
             throw Error("run " + std::to_string(runId) + " has no resumable checkpoint; start it again instead");
         config = train::parseRunConfig(nlohmann::json::parse(run.configJson),
                                        "run " + std::to_string(runId) + " configuration");
+        for (auto& point : db.metrics(runId))
+            if (point.step <= checkpoint->step)
+                history.push_back(std::move(point));
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Cannot resume run %1").arg(runId), QString::fromStdString(e.what()));
         return false;
@@ -250,15 +268,21 @@ bool TrainingPanel::resumeRun(qint64 runId)
                                .arg(runId)
                                .arg(QString::fromStdString(config.name),
                                     QString::fromStdString(peft::methodName(config.method.method))));
-    startJob(config, runId);
+    startJob(config, runId, history);
     return true;
 }
 
-void TrainingPanel::startJob(const train::RunConfig& config, qint64 resumeRun)
+void TrainingPanel::clearCharts(const train::RunConfig& config)
 {
     for (auto* s : {m_loss, m_validation, m_lr, m_tokens, m_gradNorm})
         s->clear();
+    for (auto& [task, series] : m_taskValidation) {
+        m_lossChart->removeSeries(series);
+        delete series;
+    }
+    m_taskValidation.clear();
     m_samples->setRowCount(0);
+    m_samples->setColumnHidden(3, true);
     const double steps = static_cast<double>(config.training.maxSteps);
     for (auto* x : {m_lossX, m_lrX, m_tokensX, m_gradX})
         x->setRange(0, steps);
@@ -269,6 +293,50 @@ void TrainingPanel::startJob(const train::RunConfig& config, qint64 resumeRun)
     m_gradY->setRange(0, 1);
     m_progress->setRange(0, static_cast<int>(config.training.maxSteps));
     m_progress->setValue(0);
+}
+
+void TrainingPanel::showHistory(const std::vector<store::MetricPoint>& history)
+{
+    // The latest value of each (metric, step): steps recorded twice (a run
+    // resumed before from an earlier checkpoint) show once.
+    std::map<std::string, std::map<int64_t, double>> byName;
+    for (const auto& p : history)
+        byName[p.name][p.step] = p.value;
+    const std::map<std::string, QLineSeries*> perStep = {{"loss", m_loss},
+                                                         {"learning_rate", m_lr},
+                                                         {"tokens_per_second", m_tokens},
+                                                         {"grad_norm", m_gradNorm},
+                                                         {"val_loss", m_validation}};
+    const std::string taskPrefix = "val_loss/";
+    std::map<QValueAxis*, double> top; // the largest value each y axis must show
+    for (const auto& [name, points] : byName) {
+        QLineSeries* series = nullptr;
+        if (const auto it = perStep.find(name); it != perStep.end())
+            series = it->second;
+        else if (name.rfind(taskPrefix, 0) == 0)
+            series = taskSeries(QString::fromStdString(name.substr(taskPrefix.size())));
+        if (!series)
+            continue;
+        QValueAxis* y = series == m_lr ? nullptr : series == m_tokens ? m_tokensY : series == m_gradNorm ? m_gradY : m_lossY;
+        QList<QPointF> xy;
+        for (const auto& [step, value] : points) {
+            xy.append(QPointF(double(step), value));
+            if (y && std::isfinite(value))
+                top[y] = std::max(top[y], value);
+        }
+        series->append(xy);
+    }
+    for (const auto& [axis, value] : top)
+        fitY(axis, value, true);
+    if (!m_loss->points().isEmpty())
+        m_progress->setValue(static_cast<int>(m_loss->points().back().x()));
+}
+
+void TrainingPanel::startJob(const train::RunConfig& config, qint64 resumeRun,
+                             const std::vector<store::MetricPoint>& history)
+{
+    clearCharts(config);
+    showHistory(history);
     m_job = resumeRun > 0 ? std::make_unique<TrainingJob>(m_dbPath, resumeRun)
                           : std::make_unique<TrainingJob>(config, m_dbPath);
     connect(m_job.get(), &TrainingJob::runCreated, this, [this](qint64 id, const QString& dir) {
@@ -284,6 +352,7 @@ void TrainingPanel::startJob(const train::RunConfig& config, qint64 resumeRun)
                       .arg(total ? 100.0 * double(trainable) / double(total) : 0.0, 0, 'f', 3));
     });
     connect(m_job.get(), &TrainingJob::stepFinished, this, &TrainingPanel::onStep);
+    connect(m_job.get(), &TrainingJob::taskValidated, this, &TrainingPanel::addTaskValidation);
     connect(m_job.get(), &TrainingJob::validated, this, [this](qint64 step, double loss, double ppl) {
         m_validation->append(double(step), loss);
         fitY(m_lossY, loss, false);
@@ -291,17 +360,7 @@ void TrainingPanel::startJob(const train::RunConfig& config, qint64 resumeRun)
     });
     connect(m_job.get(), &TrainingJob::checkpointSaved, this,
             [this](qint64 step, const QString& path) { appendLog(tr("Checkpoint at step %1: %2").arg(step).arg(path)); });
-    connect(m_job.get(), &TrainingJob::sampleGenerated, this,
-            [this](qint64 step, const QString& prompt, const QString& output) {
-                const int row = m_samples->rowCount();
-                m_samples->insertRow(row);
-                auto* stepItem = new QTableWidgetItem;
-                stepItem->setData(Qt::DisplayRole, step);
-                m_samples->setItem(row, 0, stepItem);
-                m_samples->setItem(row, 1, new QTableWidgetItem(prompt));
-                m_samples->setItem(row, 2, new QTableWidgetItem(output));
-                m_samples->scrollToBottom();
-            });
+    connect(m_job.get(), &TrainingJob::sampleGenerated, this, &TrainingPanel::addSample);
     connect(m_job.get(), &TrainingJob::logMessage, this, &TrainingPanel::appendLog);
     connect(m_job.get(), &TrainingJob::finished, this, [this](train::TrainStatus status, const QString& error, qint64 id) {
         setIdle(true);
@@ -358,6 +417,41 @@ void TrainingPanel::onStep(const StepPoint& p)
                           .arg(p.tokensPerSecond, 0, 'f', 0)
                           .arg(p.gradNorm, 0, 'f', 3)
                           .arg(formatClock(p.etaSeconds)));
+}
+
+QLineSeries* TrainingPanel::taskSeries(const QString& task)
+{
+    if (auto* series = taskValidationSeries(task))
+        return series;
+    auto* series = new QLineSeries;
+    series->setName(tr("validation loss: %1").arg(task));
+    m_lossChart->addSeries(series);
+    series->attachAxis(m_lossX);
+    series->attachAxis(m_lossY);
+    m_taskValidation[task] = series;
+    return series;
+}
+
+void TrainingPanel::addTaskValidation(qint64 step, const QString& task, double loss)
+{
+    taskSeries(task)->append(double(step), loss);
+    fitY(m_lossY, loss, false);
+    appendLog(tr("Validation at step %1, task %2: loss %3").arg(step).arg(task).arg(loss, 0, 'f', 4));
+}
+
+void TrainingPanel::addSample(qint64 step, const QString& prompt, const QString& output, const QString& task)
+{
+    const int row = m_samples->rowCount();
+    m_samples->insertRow(row);
+    auto* stepItem = new QTableWidgetItem;
+    stepItem->setData(Qt::DisplayRole, step);
+    m_samples->setItem(row, 0, stepItem);
+    m_samples->setItem(row, 1, new QTableWidgetItem(prompt));
+    m_samples->setItem(row, 2, new QTableWidgetItem(output));
+    m_samples->setItem(row, 3, new QTableWidgetItem(task));
+    if (!task.isEmpty())
+        m_samples->setColumnHidden(3, false);
+    m_samples->scrollToBottom();
 }
 
 void TrainingPanel::setIdle(bool idle)

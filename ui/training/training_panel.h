@@ -1,13 +1,18 @@
 #pragma once
 // Live training: start a RUN.json (or resume a stored run), watch loss,
-// validation loss, learning rate, throughput, gradient norm and sample
-// generations arrive, pause, resume or stop it.
+// validation loss (one curve per task too, for multi-task runs), learning
+// rate, throughput, gradient norm and sample generations arrive, pause,
+// resume or stop it. A resumed run first shows its stored earlier steps.
 #include "ui/training/training_job.h" // TrainStatus as a Qt metatype
 
+#include <QStringList>
 #include <QWidget>
 
+#include <map>
 #include <memory>
+#include <vector>
 
+class QChart;
 class QLabel;
 class QLineSeries;
 class QPlainTextEdit;
@@ -18,6 +23,9 @@ class QValueAxis;
 
 namespace tb::train {
 struct RunConfig;
+}
+namespace tb::store {
+struct MetricPoint;
 }
 
 namespace tb::ui {
@@ -41,6 +49,9 @@ public:
     QLineSeries* learningRateSeries() const { return m_lr; }
     QLineSeries* tokensPerSecondSeries() const { return m_tokens; }
     QLineSeries* gradNormSeries() const { return m_gradNorm; }
+    // Multi-task runs: the validation loss curve of `task` (nullptr if none yet).
+    QLineSeries* taskValidationSeries(const QString& task) const;
+    QStringList validationTasks() const; // those with a curve, sorted
     QTableWidget* samplesTable() const { return m_samples; }
 
 Q_SIGNALS:
@@ -61,9 +72,14 @@ protected:
     void changeEvent(QEvent* event) override;
 
 private:
-    void startJob(const train::RunConfig& config, qint64 resumeRun);
-    void followPalette(); // light or dark chart theme, as the palette is
+    // `history`: stored metrics of the steps before the resume point.
+    void startJob(const train::RunConfig& config, qint64 resumeRun, const std::vector<store::MetricPoint>& history);
+    void clearCharts(const train::RunConfig& config);
+    void showHistory(const std::vector<store::MetricPoint>& history);
     void onStep(const StepPoint& p);
+    QLineSeries* taskSeries(const QString& task); // created on first use
+    void addTaskValidation(qint64 step, const QString& task, double loss);
+    void addSample(qint64 step, const QString& prompt, const QString& output, const QString& task);
     void setIdle(bool idle);
     void appendLog(const QString& line);
 
@@ -83,6 +99,8 @@ private:
     QLineSeries* m_lr = nullptr;
     QLineSeries* m_tokens = nullptr;
     QLineSeries* m_gradNorm = nullptr;
+    QChart* m_lossChart = nullptr;
+    std::map<QString, QLineSeries*> m_taskValidation; // task -> its validation curve
     QValueAxis* m_lossX = nullptr;
     QValueAxis* m_lossY = nullptr;
     QValueAxis* m_lrX = nullptr;

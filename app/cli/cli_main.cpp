@@ -1,0 +1,44 @@
+// The parts of main() both CLI executables share: the top-level app and the
+// error handling around running one command.
+#include "cli/commands.h"
+#include "common/error.h"
+#include "common/version.h"
+
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <iostream>
+
+namespace tb::cli {
+
+void configureApp(CLI::App& app)
+{
+    app.description("Tunebench command line: load, run, fine-tune and evaluate language models");
+    app.require_subcommand(1);
+    app.set_version_flag("--version", std::string("tunebench-cli ") + TUNEBENCH_VERSION);
+}
+
+int runCommandLine(CLI::App& app, Commands& commands, int argc, char** argv)
+{
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    try {
+        for (auto& [cmd, run] : commands)
+            if (cmd->parsed())
+                run();
+    } catch (const tb::Error& e) {
+        std::cerr << "error: " << e.what() << '\n';
+        return 1;
+    } catch (const std::exception& e) {
+        // LibTorch errors carry multi-line backtraces; keep the first line.
+        std::string what = e.what();
+        std::cerr << "error: " << what.substr(0, what.find('\n')) << '\n';
+        return 1;
+    }
+    return 0;
+}
+
+} // namespace tb::cli
