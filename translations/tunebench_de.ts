@@ -62,12 +62,12 @@
 <context>
     <name>RunConfigForm</name>
     <message>
-        <location filename="../ui/method/run_config_form.cpp" line="+105"/>
+        <location filename="../ui/method/run_config_form.cpp" line="+122"/>
         <source>a number</source>
         <translation>eine Zahl</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+32"/>
         <source>Selective layers</source>
         <translation>Ausgewählte Schichten</translation>
     </message>
@@ -125,7 +125,7 @@
 <context>
     <name>main</name>
     <message>
-        <location filename="../app/gui_main.cpp" line="+64"/>
+        <location filename="../app/gui_main.cpp" line="+71"/>
         <source>Fine-tune, watch and compare language models</source>
         <translation>Sprachmodelle feinabstimmen, beim Training beobachten und vergleichen</translation>
     </message>
@@ -548,7 +548,7 @@
 <context>
     <name>tb::ui::EvaluationPanel</name>
     <message>
-        <location filename="../ui/eval/evaluation_panel.cpp" line="+149"/>
+        <location filename="../ui/eval/evaluation_panel.cpp" line="+141"/>
         <source>Checked runs and base models are compared and evaluated</source>
         <translation>Angehakte Läufe und Basismodelle werden verglichen und evaluiert</translation>
     </message>
@@ -834,7 +834,7 @@
 <context>
     <name>tb::ui::ExampleDialog</name>
     <message>
-        <location filename="../ui/eval/example_view.cpp" line="+306"/>
+        <location filename="../ui/eval/example_view.cpp" line="+312"/>
         <source>Examples of %1 (%2)</source>
         <translation>Beispiele von %1 (%2)</translation>
     </message>
@@ -842,7 +842,7 @@
 <context>
     <name>tb::ui::ExampleView</name>
     <message>
-        <location line="-248"/>
+        <location line="-254"/>
         <source>Each model&apos;s change per example is measured against this one</source>
         <translation>Die Änderung jedes Modells pro Beispiel wird gegenüber diesem gemessen</translation>
     </message>
@@ -913,12 +913,12 @@
     </message>
     <message>
         <location line="+0"/>
-        <location line="+88"/>
+        <location line="+94"/>
         <source>Reference</source>
         <translation>Referenz</translation>
     </message>
     <message>
-        <location line="-86"/>
+        <location line="-92"/>
         <source>%1: output</source>
         <translation>%1: Ausgabe</translation>
     </message>
@@ -933,7 +933,7 @@
         <translation>Δ %1</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+44"/>
         <source>No task evaluated yet.</source>
         <translation>Noch keine Aufgabe evaluiert.</translation>
     </message>
@@ -992,7 +992,7 @@
 <context>
     <name>tb::ui::ForgettingPanel</name>
     <message>
-        <location filename="../ui/eval/forgetting_panel.cpp" line="+97"/>
+        <location filename="../ui/eval/forgetting_panel.cpp" line="+91"/>
         <source>worse than the base</source>
         <translation>schlechter als die Basis</translation>
     </message>
@@ -1477,7 +1477,7 @@
 <context>
     <name>tb::ui::InspectionView</name>
     <message>
-        <location filename="../ui/history/inspection_view.cpp" line="+100"/>
+        <location filename="../ui/history/inspection_view.cpp" line="+80"/>
         <location line="+96"/>
         <source>Measuring…</source>
         <translation>Wird gemessen…</translation>
@@ -1888,7 +1888,7 @@
 <context>
     <name>tb::ui::MethodPanel</name>
     <message>
-        <location filename="../ui/method/method_panel.cpp" line="+86"/>
+        <location filename="../ui/method/method_panel.cpp" line="+87"/>
         <source>Base model</source>
         <translation>Basismodell</translation>
     </message>
@@ -1995,8 +1995,8 @@
     </message>
     <message>
         <location line="+10"/>
-        <source>Shown in the run history; default: &lt;model folder&gt;-run</source>
-        <translation>Wird im Laufverlauf angezeigt; Vorgabe: &lt;Modellordner&gt;-run</translation>
+        <source>Shown in the run history; default: &lt;model folder&gt;-&lt;method&gt;</source>
+        <translation>Wird im Laufverlauf angezeigt; Vorgabe: &lt;Modellordner&gt;-&lt;Methode&gt;</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -2249,7 +2249,7 @@
         <translation>Text</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+54"/>
         <source>Training</source>
         <translation>Training</translation>
     </message>
@@ -2514,7 +2514,7 @@
         <translation>%1 von %2 angehakt</translation>
     </message>
     <message>
-        <location line="+75"/>
+        <location line="+77"/>
         <source>Trainable: %1 of %2 parameters (%3 %)</source>
         <translation>Trainierbar: %1 von %2 Parametern (%3 %)</translation>
     </message>
@@ -3061,7 +3061,7 @@
 <context>
     <name>tb::ui::RunDetailsDialog</name>
     <message>
-        <location filename="../ui/history/run_details_dialog.cpp" line="+59"/>
+        <location filename="../ui/history/run_details_dialog.cpp" line="+48"/>
         <source>Run %1: %2</source>
         <translation>Lauf %1: %2</translation>
     </message>

@@ -51,6 +51,14 @@ void chooseMethod(MethodPanel& p, MethodPanel::Choice c)
     m->setCurrentIndex(m->findData(c));
 }
 
+// As a person picks it: the combo's `activated` follows the index change.
+void pickMethod(MethodPanel& p, MethodPanel::Choice c)
+{
+    auto* m = child<QComboBox>(p, "method");
+    m->setCurrentIndex(m->findData(c));
+    Q_EMIT m->activated(m->currentIndex());
+}
+
 } // namespace
 
 class TestMethodPanel : public QObject {
@@ -167,6 +175,46 @@ private Q_SLOTS:
         typeInto(child<QLineEdit>(p, "selectiveLayers"), "1");
         // Block 1 whole: 12704 (see tst_estimate), minus its 352 biases already counted.
         QCOMPARE(p.estimate()->trainable, qint64(736 + 2048 + 12704 - 352));
+    }
+
+    void methodDefaultsFollowTheUsersChoice()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        auto* rate = child<QLineEdit>(p, "learningRate");
+        // The new-run form starts as LoRA with LoRA's usual rate.
+        QCOMPARE(child<QComboBox>(p, "method")->currentData().toInt(), int(MethodPanel::Lora));
+        QCOMPARE(rate->text().toDouble(), 2e-4);
+        // Prompt tuning wants large steps (Lester et al. 2021), full fine-tuning small ones.
+        pickMethod(p, MethodPanel::PromptTuning);
+        QCOMPARE(rate->text().toDouble(), 3e-2);
+        pickMethod(p, MethodPanel::Full);
+        QCOMPARE(rate->text().toDouble(), 2e-5);
+        QCOMPARE(p.runConfig().training.learningRate, 2e-5);
+        // A rate the user typed stays when the method changes.
+        typeInto(rate, "7e-5");
+        pickMethod(p, MethodPanel::Adapter);
+        QCOMPARE(rate->text(), QString("7e-5"));
+        // Selective with nothing chosen starts as BitFit (the biases), so it trains something.
+        pickMethod(p, MethodPanel::Selective);
+        QVERIFY(child<QCheckBox>(p, "selectiveBiases")->isChecked());
+        QCOMPARE(p.estimate()->trainable, qint64(736)); // GPT-2 fixture biases, as in selectiveTreeAndRules
+        QVERIFY(!child<QLabel>(p, "methodError")->isVisibleTo(&p));
+        // With no name typed, the run is named after the model folder and the method.
+        QVERIFY(child<QLineEdit>(p, "runName")->text().isEmpty());
+        QCOMPARE(p.runConfig().name, std::string("gpt2_plain-bitfit"));
+        child<QCheckBox>(p, "selectiveNorms")->setChecked(true);
+        QCOMPARE(p.runConfig().name, std::string("gpt2_plain-selective"));
+        pickMethod(p, MethodPanel::PromptTuning);
+        QCOMPARE(p.runConfig().name, std::string("gpt2_plain-prompt-tuning"));
+        typeInto(child<QLineEdit>(p, "runName"), "mine");
+        QCOMPARE(p.runConfig().name, std::string("mine"));
+        // Loading a configuration keeps its own rate and method (no defaults applied).
+        tb::train::RunConfig c = p.runConfig();
+        c.training.learningRate = 1.5e-3;
+        c.method.method = tb::peft::Method::PromptTuning;
+        p.setRunConfig(c);
+        QCOMPARE(rate->text().toDouble(), 1.5e-3);
     }
 
     void invalidLearningRateBlocksStart()

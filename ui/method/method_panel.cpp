@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -214,7 +215,7 @@ void MethodPanel::buildModelGroup(QWidget* box)
         facts->addRow(label, value);
     }
 
-    m_form.name = edit("runName", tr("Shown in the run history; default: <model folder>-run"));
+    m_form.name = edit("runName", tr("Shown in the run history; default: <model folder>-<method>"));
     m_form.tokenizer = edit("tokenizer", tr("Tokenizer file or folder; default: the one in the model folder"));
     m_form.tokenizer->setPlaceholderText(tr("from the model folder"));
     m_form.outputDir = edit("outputDir", tr("Where checkpoints and the trained adapter or model go; "
@@ -358,9 +359,13 @@ QWidget* MethodPanel::buildMethodGroup()
     m_pages->addWidget(prompt);
 
     connect(m_form.method, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_previousChoice = m_shownChoice;
+        m_shownChoice = i;
         m_pages->setCurrentIndex(i);
         refresh();
     });
+    // Only a choice the user makes brings the method's defaults, not a loaded RUN.json.
+    connect(m_form.method, &QComboBox::activated, this, &MethodPanel::applyMethodDefaults);
     auto* methodError = new QLabel;
     methodError->setObjectName("methodError");
     methodError->setStyleSheet(QStringLiteral("color: #c0392b"));
@@ -373,6 +378,33 @@ QWidget* MethodPanel::buildMethodGroup()
     v->addWidget(m_pages, 1);
     v->addWidget(methodError);
     return box;
+}
+
+double MethodPanel::defaultLearningRate(Choice choice)
+{
+    switch (choice) {
+    case Full:
+    case Instruction: return 2e-5;   // every weight moves: small steps
+    case Selective: return 5e-4;     // BitFit (Ben Zaken et al. 2022) searched 1e-4..1e-3
+    case Lora: return 2e-4;          // the usual LoRA rate
+    case Adapter: return 1e-4;       // bottleneck adapters (Houlsby et al. 2019 swept 3e-5..3e-3)
+    case PromptTuning: return 3e-2;  // soft prompts need large steps (Lester et al. 2021 used 0.3)
+    }
+    return 2e-4;
+}
+
+void MethodPanel::applyMethodDefaults(int choice)
+{
+    const int previous = m_previousChoice >= 0 ? m_previousChoice : choice;
+    const auto rate = m_form.learningRate->text().trimmed().toDouble();
+    const double previousDefault = defaultLearningRate(Choice(previous));
+    if (m_form.learningRate->text().trimmed().isEmpty() || std::abs(rate - previousDefault) <= 1e-12 * previousDefault)
+        m_form.learningRate->setText(QString::number(defaultLearningRate(Choice(choice)), 'g', 6));
+    if (choice == Selective && !m_form.biases->isChecked() && !m_form.norms->isChecked() &&
+        !m_form.embeddings->isChecked() && !m_form.head->isChecked() && m_form.layers->text().trimmed().isEmpty() &&
+        m_form.patterns->toPlainText().trimmed().isEmpty())
+        m_form.biases->setChecked(true);
+    refresh();
 }
 
 QWidget* MethodPanel::buildTrainingGroup()
@@ -608,6 +640,8 @@ void MethodPanel::setRunConfig(const tb::train::RunConfig& c)
     m_base = c;
     m_form.fill(c);
     m_pages->setCurrentIndex(m_form.method->currentIndex());
+    m_shownChoice = m_form.method->currentIndex();
+    m_previousChoice = -1;
     m_filling = false;
     readModel(); // facts, tree, estimate
 }

@@ -43,6 +43,10 @@ class MethodPanel : public QWidget {
 public:
     // The panel's method choices; Full and Instruction are both method "full".
     enum Choice { Full, Instruction, Selective, Lora, Adapter, PromptTuning };
+    // The peak learning rate a method usually wants (what the form switches
+    // to when the user picks the method while the rate is still the previous
+    // method's default).
+    static double defaultLearningRate(Choice choice);
 
     explicit MethodPanel(QString runsDir = {}, QWidget* parent = nullptr);
     ~MethodPanel() override;
@@ -78,6 +82,9 @@ public Q_SLOTS:
     void saveConfigDialog();
 
 private:
+    // The user picked another method: its learning rate unless the user set
+    // one, and BitFit (the biases) when selective tuning would train nothing.
+    void applyMethodDefaults(int choice);
     void buildModelGroup(QWidget* box);
     QWidget* buildMethodGroup();
     QWidget* buildTrainingGroup();
@@ -102,6 +109,8 @@ private:
 
     // The widgets that show RunConfig values, and the mapping both ways.
     RunConfigForm m_form;
+    int m_shownChoice = -1;    // the method whose page is shown
+    int m_previousChoice = -1; // the one shown before it
     std::map<QString, QLabel*> m_facts;
     QStackedWidget* m_pages = nullptr;
     QTreeWidget* m_tree = nullptr;

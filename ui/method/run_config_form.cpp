@@ -19,6 +19,23 @@
 
 namespace tb::ui {
 
+std::string automaticRunName(const std::string& model, int choice, bool onlyBiases)
+{
+    const char* method = "lora";
+    switch (static_cast<MethodPanel::Choice>(choice)) {
+    case MethodPanel::Full: method = "full"; break;
+    case MethodPanel::Instruction: method = "instruction"; break;
+    case MethodPanel::Selective: method = onlyBiases ? "bitfit" : "selective"; break;
+    case MethodPanel::Lora: method = "lora"; break;
+    case MethodPanel::Adapter: method = "adapter"; break;
+    case MethodPanel::PromptTuning: method = "prompt-tuning"; break;
+    }
+    std::string folder = std::filesystem::path(model).filename().string();
+    if (folder.empty())
+        folder = std::filesystem::path(model).parent_path().filename().string();
+    return (folder.empty() ? std::string("model") : folder) + "-" + method;
+}
+
 namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
@@ -107,8 +124,6 @@ RunConfigForm::Reading RunConfigForm::read(train::RunConfig base) const
 
     c.model = modelPath->currentText().trimmed().toStdString();
     c.name = name->text().trimmed().toStdString();
-    if (c.name.empty()) // the name readRunConfig would give
-        c.name = std::filesystem::path(c.model).filename().string() + "-run";
     c.tokenizer = tokenizer->text().trimmed().toStdString();
     c.outputDir = outputDir->text().trimmed().toStdString();
 
@@ -128,6 +143,11 @@ RunConfigForm::Reading RunConfigForm::read(train::RunConfig base) const
     m.selective.norms = norms->isChecked();
     m.selective.embeddings = embeddings->isChecked();
     m.selective.head = head->isChecked();
+    if (c.name.empty())
+        c.name = automaticRunName(c.model, method->currentData().toInt(),
+                                  biases->isChecked() && !norms->isChecked() && !embeddings->isChecked() &&
+                                      !head->isChecked() && layers->text().trimmed().isEmpty() &&
+                                      patterns->toPlainText().trimmed().isEmpty());
     if (auto l = parseLayers(layers->text()))
         m.selective.layers = *l;
     else

@@ -21,6 +21,10 @@ class QWidget;
 
 namespace tb::ui {
 
+// The run name used when the form leaves it empty: "<model folder>-<method>"
+// ("gpt2-lora", "smollm-bitfit" for selective tuning of the biases alone).
+std::string automaticRunName(const std::string& model, int choice /* MethodPanel::Choice */, bool onlyBiases);
+
 struct RunConfigForm {
     Q_DECLARE_TR_FUNCTIONS(RunConfigForm)
 
