@@ -1,6 +1,7 @@
 // tunebench-cli as a user runs it: a real process, JSON on stdout, one-line
 // errors on stderr with a non-zero exit status. The front executable links no
 // LibTorch; model commands reach tunebench-cli-engine through it.
+#include "common/cli_process.h"
 #include "common/tiny_model.h"
 #include "common/version.h"
 #include "io/atomic_file.h"
@@ -29,21 +30,11 @@ namespace {
 
 const QString kModels = QStringLiteral(TB_FIXTURES_DIR "/models/");
 
-struct Run {
-    int exitCode = -1;
-    QString out, err;
-};
+using Run = tb::test::ProcessRun;
 
 const QString kEngine = QFileInfo(QStringLiteral(TB_CLI)).dir().filePath("tunebench-cli-engine");
 
-Run run(const QString& program, const QStringList& args)
-{
-    QProcess p;
-    p.start(program, args);
-    p.waitForFinished(120000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
+Run run(const QString& program, const QStringList& args) { return tb::test::runProcess(program, args, 120000); }
 
 Run cli(const QStringList& args) { return run(QStringLiteral(TB_CLI), args); }
 

@@ -2,6 +2,7 @@
 // against a computation that does not go through the evaluator (logits of
 // single sequences, generation one prompt at a time, a KV-less greedy loop),
 // results go through a real SQLite store, and the CLI runs as a real process.
+#include "common/cli_process.h"
 #include "common/tiny_model.h"
 
 #include "common/error.h"
@@ -30,19 +31,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Cli {
-    int exitCode = -1;
-    QString out, err;
-};
+using Cli = tb::test::ProcessRun;
 
-Cli cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(TB_CLI), args);
-    p.waitForFinished(240000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
+Cli cli(const QStringList& args) { return tb::test::runProcess(QStringLiteral(TB_CLI), args, 240000); }
 
 // log p(continuation | context) from the logits of the whole sequence,
 // computed here in double precision.

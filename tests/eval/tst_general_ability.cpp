@@ -3,6 +3,7 @@
 // run equal exp(mean token NLL) computed here from each model's logits (the
 // run's through its merged export, a different path from the adapter the
 // evaluator applies), and the `general` command's output and errors.
+#include "common/cli_process.h"
 #include "common/tiny_model.h"
 
 #include "common/error.h"
@@ -28,19 +29,9 @@ using nlohmann::json;
 
 namespace {
 
-struct Cli {
-    int exitCode = -1;
-    QString out, err;
-};
+using Cli = tb::test::ProcessRun;
 
-Cli cli(const QStringList& args)
-{
-    QProcess p;
-    p.start(QStringLiteral(TB_CLI), args);
-    p.waitForFinished(240000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
-            QString::fromUtf8(p.readAllStandardError())};
-}
+Cli cli(const QStringList& args) { return tb::test::runProcess(QStringLiteral(TB_CLI), args, 240000); }
 
 // The sample's paragraphs, as the test writes them (each well under the tiny
 // model's 128 positions, so no windowing).

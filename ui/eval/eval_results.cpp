@@ -78,6 +78,21 @@ QStringList storedSuites(const store::RunStore& db)
     return QStringList(names.begin(), names.end());
 }
 
+TaskScores taskScores(const store::ScoredTask& scored)
+{
+    TaskScores s;
+    s.taskEvaluation = scored.evaluation.id;
+    s.kind = QString::fromStdString(scored.evaluation.kind);
+    const auto settings = nlohmann::json::parse(scored.evaluation.settingsJson, nullptr, false);
+    if (settings.is_object() && settings.contains("metrics") && settings["metrics"].is_array())
+        for (const auto& name : settings["metrics"])
+            if (name.is_string())
+                s.requested.push_back(name.get<std::string>());
+    for (const auto& [name, value] : scored.metrics)
+        s.metrics[QString::fromStdString(name)] = value;
+    return s;
+}
+
 SuiteScores loadSuiteScores(const store::RunStore& db, const QString& suite, const std::vector<ModelKey>& models)
 {
     SuiteScores out;
@@ -98,18 +113,9 @@ SuiteScores loadSuiteScores(const store::RunStore& db, const QString& suite, con
             filter.baseModel = key.baseModel.toStdString();
         for (const auto& scored : db.latestScores(filter)) {
             const QString task = QString::fromStdString(scored.evaluation.task);
-            TaskScores s;
-            s.taskEvaluation = scored.evaluation.id;
-            s.kind = QString::fromStdString(scored.evaluation.kind);
-            const auto settings = nlohmann::json::parse(scored.evaluation.settingsJson, nullptr, false);
-            if (settings.is_object() && settings.contains("metrics") && settings["metrics"].is_array())
-                for (const auto& name : settings["metrics"])
-                    if (name.is_string())
-                        s.requested.push_back(name.get<std::string>());
-            for (const auto& [name, value] : scored.metrics) {
-                s.metrics[QString::fromStdString(name)] = value;
-                metrics.insert(QString::fromStdString(name));
-            }
+            TaskScores s = taskScores(scored);
+            for (const auto& [name, value] : s.metrics)
+                metrics.insert(name);
             out.scores[m][task] = std::move(s);
             tasks.insert(task);
         }

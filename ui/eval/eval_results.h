@@ -14,6 +14,7 @@
 
 namespace tb::store {
 class RunStore;
+struct ScoredTask;
 }
 
 namespace tb::ui {
@@ -51,6 +52,10 @@ std::vector<ModelKey> availableModels(const store::RunStore& db);
 QStringList storedSuites(const store::RunStore& db);
 // The newest task evaluation of each model x task of `suite`.
 SuiteScores loadSuiteScores(const store::RunStore& db, const QString& suite, const std::vector<ModelKey>& models);
+
+// One stored task result (RunStore::latestScores) as the panels hold it:
+// its scores and the metrics its task asked for.
+TaskScores taskScores(const store::ScoredTask& scored);
 
 // The metric a stored task result is judged by (eval::primaryMetric).
 QString primaryMetric(const TaskScores& scores);

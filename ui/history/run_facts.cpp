@@ -61,15 +61,7 @@ void readScores(const store::RunStore& db, const store::Run& run, RunFacts& fact
     QStringList text;
     QStringList tip;
     for (const auto& scored : db.latestScores(filter)) {
-        TaskScores s;
-        s.kind = QString::fromStdString(scored.evaluation.kind);
-        const auto settings = nlohmann::json::parse(scored.evaluation.settingsJson, nullptr, false);
-        if (settings.is_object() && settings.contains("metrics") && settings["metrics"].is_array())
-            for (const auto& name : settings["metrics"])
-                if (name.is_string())
-                    s.requested.push_back(name.get<std::string>());
-        for (const auto& [name, value] : scored.metrics)
-            s.metrics[QString::fromStdString(name)] = value;
+        const TaskScores s = taskScores(scored);
         const QString metric = primaryMetric(s);
         const auto it = s.metrics.find(metric);
         if (metric.isEmpty() || it == s.metrics.end())
