@@ -100,7 +100,7 @@ int main(int argc, char** argv)
     tb::ui::MainWindow window(parser.value(db));
     auto* panel = window.trainingPanel();
     if (parser.isSet(run))
-        panel->openConfig(parser.value(run));
+        window.openStartupConfig(parser.value(run));
     window.show();
 
     // Screenshots of every tab, for documentation and for looking at what the app shows.
@@ -162,7 +162,7 @@ int main(int argc, char** argv)
     if (parser.isSet(start)) {
         if (!shotDir.isEmpty())
             QObject::connect(panel, &tb::ui::TrainingPanel::runFinished, &app, [&] { QTimer::singleShot(200, takeShots); });
-        QTimer::singleShot(0, panel, &tb::ui::TrainingPanel::start);
+        QTimer::singleShot(0, &window, [&window] { window.startCurrentConfig(); });
     } else if (!shotDir.isEmpty()) {
         QTimer::singleShot(300, takeShots);
     }

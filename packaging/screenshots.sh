@@ -2,7 +2,8 @@
 # Screenshots of every panel with real data, under Xvfb: builds the demo
 # workspace, trains one run on the command line and its LoRA run in the
 # window, evaluates both and the base, stores a forgetting analysis, and saves
-# one PNG per tab: while training (OUT), complete (OUT/complete), dark (OUT/dark).
+# one PNG per tab: while training (OUT), complete in the light theme
+# (OUT/complete) and in the dark theme (OUT/dark).
 #   bash packaging/screenshots.sh [OUT_DIR]   (after packaging/setup.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,8 @@ xvfb-run -a -s "-screen 0 1280x900x24" \
 "$cli" eval --run 2 --suite "$suite" --db "$db" >/dev/null
 "$cli" forgetting --suite "$suite" --runs 1,2 --db "$db" >/dev/null
 xvfb-run -a -s "-screen 0 1280x900x24" \
-  "$build/app/tunebench" --db "$db" --run-config "$work/demo/runs/lora.json" --screenshots "$out/complete"
+  "$build/app/tunebench" --db "$db" --run-config "$work/demo/runs/lora.json" \
+  --theme light --screenshots "$out/complete"
 # The same workspace (now with its trained run) in the dark theme.
 xvfb-run -a -s "-screen 0 1280x900x24" \
   "$build/app/tunebench" --db "$db" --run-config "$work/demo/runs/lora.json" \

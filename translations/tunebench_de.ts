@@ -62,7 +62,7 @@
 <context>
     <name>RunConfigForm</name>
     <message>
-        <location filename="../ui/method/run_config_form.cpp" line="+122"/>
+        <location filename="../ui/method/run_config_form.cpp" line="+123"/>
         <source>a number</source>
         <translation>eine Zahl</translation>
     </message>
@@ -161,16 +161,184 @@
     </message>
 </context>
 <context>
+    <name>tb::ui</name>
+    <message>
+        <location filename="../ui/history/run_curves.cpp" line="+99"/>
+        <source>Training loss</source>
+        <translation>Trainingsverlust</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Validation loss</source>
+        <translation>Validierungsverlust</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Learning rate</source>
+        <translation>Lernrate</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Throughput (tokens/s)</source>
+        <translation>Durchsatz (Token/s)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Epoch</source>
+        <translation>Epoche</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Tokens seen</source>
+        <translation>Gesehene Token</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Validation loss: %1</source>
+        <translation>Validierungsverlust: %1</translation>
+    </message>
+</context>
+<context>
     <name>tb::ui::ConfigDiffView</name>
     <message>
-        <location filename="../ui/history/config_diff.cpp" line="+68"/>
+        <location filename="../ui/history/config_diff.cpp" line="+108"/>
         <source>&amp;Differences only</source>
         <translation>Nur Unterschie&amp;de</translation>
     </message>
     <message>
-        <location line="+45"/>
-        <source>Select two or more runs to compare their configurations.</source>
-        <translation>Wählen Sie zwei oder mehr Läufe aus, um ihre Konfigurationen zu vergleichen.</translation>
+        <location line="-35"/>
+        <source>Run name</source>
+        <translation>Laufname</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Base model</source>
+        <translation>Basismodell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fine-tuning method</source>
+        <translation>Fine-Tuning-Methode</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>LoRA rank</source>
+        <translation>LoRA-Rang</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>LoRA alpha</source>
+        <translation>LoRA-Alpha</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>LoRA dropout</source>
+        <translation>LoRA-Dropout</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>LoRA target modules</source>
+        <translation>LoRA-Zielmodule</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Adapter bottleneck size</source>
+        <translation>Bottleneck-Größe der Adapter</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Virtual tokens</source>
+        <translation>Virtuelle Token</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training files</source>
+        <translation>Trainingsdateien</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Maximum sequence length</source>
+        <translation>Maximale Sequenzlänge</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Prompt template</source>
+        <translation>Prompt-Vorlage</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Loss on the prompt too</source>
+        <translation>Verlust auch auf dem Prompt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Optimizer</source>
+        <translation>Optimierer</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Learning rate</source>
+        <translation>Lernrate</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Steps</source>
+        <translation>Schritte</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Batch size</source>
+        <translation>Batchgröße</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Gradient accumulation</source>
+        <translation>Gradientenakkumulation</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Learning-rate schedule</source>
+        <translation>Lernratenplan</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Warm-up steps</source>
+        <translation>Warm-up-Schritte</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Weight decay</source>
+        <translation>Weight Decay</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Gradient clipping</source>
+        <translation>Gradienten-Clipping</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Validate every (steps)</source>
+        <translation>Validieren alle (Schritte)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Checkpoint every (steps)</source>
+        <translation>Checkpoint alle (Schritte)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Precision</source>
+        <translation>Rechengenauigkeit</translation>
+    </message>
+    <message>
+        <location line="+62"/>
+        <source>Select two or more runs in the table to compare their configurations.</source>
+        <translation>Wählen Sie zwei oder mehr Läufe in der Tabelle aus, um ihre Konfigurationen zu vergleichen.</translation>
     </message>
     <message>
         <location line="+13"/>
@@ -186,7 +354,7 @@
         </translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+16"/>
         <source>(not set)</source>
         <translation>(nicht gesetzt)</translation>
     </message>
@@ -199,34 +367,34 @@
 <context>
     <name>tb::ui::DatasetPanel</name>
     <message>
-        <location filename="../ui/dataset/dataset_panel.cpp" line="+103"/>
+        <location filename="../ui/dataset/dataset_panel.cpp" line="+155"/>
         <source>&amp;Add files…</source>
         <translation>Dateien &amp;hinzufügen…</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+6"/>
         <source>C&amp;lear</source>
         <translation>&amp;Leeren</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+106"/>
+        <location line="+125"/>
         <source>File</source>
         <translation>Datei</translation>
     </message>
     <message>
-        <location line="-106"/>
+        <location line="-125"/>
         <source>Format</source>
         <translation>Format</translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+98"/>
+        <location line="+115"/>
         <source>Records</source>
         <translation>Einträge</translation>
     </message>
     <message>
-        <location line="-98"/>
+        <location line="-115"/>
         <source>Problems</source>
         <translation>Probleme</translation>
     </message>
@@ -241,17 +409,12 @@
         <translation>Aufgaben</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Drop JSONL, JSON or CSV files here. Each file is a task unless its records name their own task.</source>
-        <translation>JSONL-, JSON- oder CSV-Dateien hier ablegen. Jede Datei ist eine Aufgabe, sofern ihre Einträge nicht selbst eine Aufgabe angeben.</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+11"/>
         <source>Dataset files (drop them here):</source>
         <translation>Datensatzdateien (hier ablegen):</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+6"/>
         <source>Source field</source>
         <translation>Quellfeld</translation>
     </message>
@@ -316,7 +479,7 @@
         <translation>&amp;Max. Länge:</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+33"/>
         <source>◀ &amp;Previous</source>
         <translation>◀ &amp;Zurück</translation>
     </message>
@@ -326,12 +489,13 @@
         <translation>&amp;Weiter ▶</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+26"/>
         <source>Highlighted: the response, where the loss is taken.</source>
         <translation>Hervorgehoben: die Antwort, auf der der Verlust berechnet wird.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-160"/>
+        <location line="+163"/>
         <source>Task</source>
         <translation>Aufgabe</translation>
     </message>
@@ -341,17 +505,137 @@
         <translation>Anteil</translation>
     </message>
     <message>
-        <location line="+435"/>
+        <location line="+428"/>
+        <source>Showing only %1.</source>
+        <translation>Nur %1 wird angezeigt.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Showing every file; select one in the list to see only its records.</source>
+        <translation>Alle Dateien werden angezeigt; wählen Sie eine in der Liste aus, um nur ihre Einträge zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Not shown, empty in every record: %1</source>
+        <translation>Nicht angezeigt, da in jedem Eintrag leer: %1</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Page %L1 of %L2 (rows %L3–%L4 of %L5)</source>
+        <translation>Seite %L1 von %L2 (Zeilen %L3–%L4 von %L5)</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>%1%</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Pro&amp;blems (%L1)</source>
+        <translation>Pro&amp;bleme (%L1)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No problems found (records read: %L1).</source>
+        <translation>Keine Probleme gefunden (gelesene Einträge: %L1).</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>%1, line %L2</source>
+        <translation>%1, Zeile %L2</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>%1, line %L2 (select a record in the preview to see another)</source>
+        <translation>%1, Zeile %L2 (wählen Sie einen Eintrag in der Vorschau, um einen anderen zu sehen)</translation>
+    </message>
+    <message>
+        <location line="+109"/>
+        <source>Reading the files…</source>
+        <translation>Dateien werden gelesen…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Counting token lengths…</source>
         <translation>Tokenlängen werden gezählt…</translation>
     </message>
     <message>
-        <location line="-427"/>
+        <location line="-657"/>
         <source>Line</source>
         <translation>Zeile</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-179"/>
+        <source>Prompt</source>
+        <translation>Prompt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Response</source>
+        <translation>Antwort</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Instruction</source>
+        <translation>Anweisung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Output</source>
+        <translation>Ausgabe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Chat messages</source>
+        <translation>Chat-Nachrichten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Completion (as response)</source>
+        <translation>Vervollständigung (als Antwort)</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>&amp;Remove</source>
+        <translation>Ent&amp;fernen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Take the selected file off the list (Delete)</source>
+        <translation>Die gewählte Datei aus der Liste nehmen (Entf)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Drop JSONL, JSON or CSV files here. Each file is a task unless its records name their own task. Select a file to preview only its records.</source>
+        <translation>JSONL-, JSON- oder CSV-Dateien hier ablegen. Jede Datei ist eine Aufgabe, sofern ihre Einträge nicht selbst eine Aufgabe angeben. Wählen Sie eine Datei aus, um nur ihre Einträge in der Vorschau zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Remove from the list</source>
+        <translation>Aus der Liste entfernen</translation>
+    </message>
+    <message>
+        <location line="+60"/>
+        <source>Show &amp;all files</source>
+        <translation>Alle Dateien an&amp;zeigen</translation>
+    </message>
+    <message>
+        <location line="+57"/>
         <source>Field</source>
         <translation>Feld</translation>
     </message>
@@ -366,7 +650,7 @@
         <translation>Auf ein Problem doppelklicken, um den zugehörigen Eintrag in der Vorschau anzuzeigen</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+10"/>
         <source>Pre&amp;view</source>
         <translation>Vor&amp;schau</translation>
     </message>
@@ -387,12 +671,17 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+275"/>
+        <location line="+484"/>
         <source>Pro&amp;blems</source>
         <translation>Pro&amp;bleme</translation>
     </message>
     <message>
-        <location line="-191"/>
+        <location line="-471"/>
+        <source>Drop JSONL, JSON or CSV files here, or click Add files…</source>
+        <translation>JSONL-, JSON- oder CSV-Dateien hier ablegen oder auf „Dateien hinzufügen…“ klicken</translation>
+    </message>
+    <message>
+        <location line="+138"/>
         <source>Import dataset files</source>
         <translation>Datensatzdateien importieren</translation>
     </message>
@@ -402,42 +691,37 @@
         <translation>Datensätze (*.jsonl *.ndjson *.json *.csv);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+77"/>
         <source>(ignore)</source>
         <translation>(ignorieren)</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+28"/>
+        <source>Reading 1 file…</source>
+        <translation>1 Datei wird gelesen…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Reading %L1 files…</source>
+        <translation>%L1 Dateien werden gelesen…</translation>
+    </message>
+    <message>
+        <location line="+60"/>
+        <source>reading…</source>
+        <translation>wird gelesen…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>unknown</source>
         <translation>unbekannt</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+70"/>
         <source>field &apos;%1&apos;: %2</source>
         <translation>Feld „%1“: %2</translation>
     </message>
     <message>
-        <location line="+14"/>
-        <source>Page %1 of %2 (rows %3–%4 of %5)</source>
-        <translation>Seite %1 von %2 (Zeilen %3–%4 von %5)</translation>
-    </message>
-    <message>
-        <location line="+43"/>
-        <source>Pro&amp;blems (%1)</source>
-        <translation>Pro&amp;bleme (%1)</translation>
-    </message>
-    <message>
-        <location line="+28"/>
-        <source>%1, line %2</source>
-        <translation>%1, Zeile %2</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>%1, line %2 (select a record in the preview to see another)</source>
-        <translation>%1, Zeile %2 (einen anderen Eintrag in der Vorschau auswählen, um ihn anzuzeigen)</translation>
-    </message>
-    <message>
-        <location line="+13"/>
+        <location line="+148"/>
         <source>No record to show.</source>
         <translation>Kein Eintrag zum Anzeigen.</translation>
     </message>
@@ -457,7 +741,7 @@
         <translation>Modell- oder Tokenizer-Ordner</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+46"/>
         <source>Token lengths: %1</source>
         <translation>Tokenlängen: %1</translation>
     </message>
@@ -480,7 +764,7 @@
         <translation>%1 (#%2)</translation>
     </message>
     <message>
-        <location line="+77"/>
+        <location line="+83"/>
         <source>ROUGE-1</source>
         <translation>ROUGE-1</translation>
     </message>
@@ -541,6 +825,16 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>Correct</source>
+        <translation>Korrekt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Correct (length-normalised)</source>
+        <translation>Korrekt (längennormiert)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Robustness</source>
         <translation>Robustheit</translation>
     </message>
@@ -548,7 +842,7 @@
 <context>
     <name>tb::ui::EvaluationPanel</name>
     <message>
-        <location filename="../ui/eval/evaluation_panel.cpp" line="+141"/>
+        <location filename="../ui/eval/evaluation_panel.cpp" line="+150"/>
         <source>Checked runs and base models are compared and evaluated</source>
         <translation>Angehakte Läufe und Basismodelle werden verglichen und evaluiert</translation>
     </message>
@@ -613,7 +907,7 @@
         <translation>Abb&amp;rechen</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+15"/>
         <source>Suite:</source>
         <translation>Suite:</translation>
     </message>
@@ -643,27 +937,17 @@
         <translation>Test:</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+31"/>
         <source>C&amp;harts</source>
         <translation>Dia&amp;gramme</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>Export charts as &amp;SVG…</source>
-        <translation>Diagramme als &amp;SVG exportieren…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Export &amp;report as HTML…</source>
-        <translation>Bericht als &amp;HTML exportieren…</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+12"/>
         <source>One self-contained file: settings, charts, significance and the table</source>
         <translation>Eine eigenständige Datei: Einstellungen, Diagramme, Signifikanz und die Tabelle</translation>
     </message>
     <message>
-        <location line="+374"/>
+        <location line="+396"/>
         <source>Computing significance…</source>
         <translation>Signifikanz wird berechnet…</translation>
     </message>
@@ -673,7 +957,7 @@
         <translation>Die Baseline (%1) hat kein %2-Ergebnis für %3, daher wird nichts gegen sie getestet.</translation>
     </message>
     <message>
-        <location line="-444"/>
+        <location line="-470"/>
         <source>&amp;Table</source>
         <translation>&amp;Tabelle</translation>
     </message>
@@ -683,17 +967,32 @@
         <translation>&amp;Beispiele</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Export table as &amp;CSV…</source>
-        <translation>Tabelle als &amp;CSV exportieren…</translation>
+        <location line="+6"/>
+        <source>Table as &amp;CSV…</source>
+        <translation>Tabelle als &amp;CSV…</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Export chart as &amp;PNG…</source>
-        <translation>Diagramm als &amp;PNG exportieren…</translation>
+        <source>Charts as &amp;PNG…</source>
+        <translation>Diagramme als &amp;PNG…</translation>
     </message>
     <message>
-        <location line="+78"/>
+        <location line="+1"/>
+        <source>Charts as &amp;SVG…</source>
+        <translation>Diagramme als &amp;SVG…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Report as HTML…</source>
+        <translation>&amp;Bericht als HTML…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Ex&amp;port</source>
+        <translation>Ex&amp;portieren</translation>
+    </message>
+    <message>
+        <location line="+76"/>
         <source>Run store</source>
         <translation>Laufspeicher</translation>
     </message>
@@ -718,7 +1017,27 @@
         <translation>Alle Metriken</translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+14"/>
+        <source>No runs or base models yet — train one in Live training (F5), then evaluate it here.</source>
+        <translation>Noch keine Läufe oder Basismodelle — trainieren Sie ein Modell im Live-Training (F5) und evaluieren Sie es dann hier.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No evaluations yet — choose a suite and press Evaluate.</source>
+        <translation>Noch keine Evaluierungen — wählen Sie eine Suite und drücken Sie „Evaluieren“.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Check one or more runs or base models on the left to compare them.</source>
+        <translation>Haken Sie links einen oder mehrere Läufe oder Basismodelle an, um sie zu vergleichen.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The checked models have no results on %1 yet — press Evaluate to run the suite on them.</source>
+        <translation>Die angehakten Modelle haben noch keine Ergebnisse für %1 — drücken Sie „Evaluieren“, um die Suite auf ihnen auszuführen.</translation>
+    </message>
+    <message>
+        <location line="+58"/>
         <source>Task</source>
         <translation>Aufgabe</translation>
     </message>
@@ -728,7 +1047,12 @@
         <translation>Metrik</translation>
     </message>
     <message>
-        <location line="+236"/>
+        <location line="+19"/>
+        <source>Stored as %1</source>
+        <translation>Gespeichert als %1</translation>
+    </message>
+    <message>
+        <location line="+222"/>
         <source>Export CSV</source>
         <translation>CSV exportieren</translation>
     </message>
@@ -834,7 +1158,7 @@
 <context>
     <name>tb::ui::ExampleDialog</name>
     <message>
-        <location filename="../ui/eval/example_view.cpp" line="+312"/>
+        <location filename="../ui/eval/example_view.cpp" line="+323"/>
         <source>Examples of %1 (%2)</source>
         <translation>Beispiele von %1 (%2)</translation>
     </message>
@@ -842,7 +1166,7 @@
 <context>
     <name>tb::ui::ExampleView</name>
     <message>
-        <location line="-254"/>
+        <location line="-263"/>
         <source>Each model&apos;s change per example is measured against this one</source>
         <translation>Die Änderung jedes Modells pro Beispiel wird gegenüber diesem gemessen</translation>
     </message>
@@ -882,7 +1206,7 @@
         <translation>Wählen Sie ein Beispiel aus, um es vollständig zu lesen</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+9"/>
         <source>Task:</source>
         <translation>Aufgabe:</translation>
     </message>
@@ -892,12 +1216,12 @@
         <translation>Baseline:</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Order:</source>
         <translation>Reihenfolge:</translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+75"/>
         <source>Run store</source>
         <translation>Laufspeicher</translation>
     </message>
@@ -934,8 +1258,8 @@
     </message>
     <message>
         <location line="+44"/>
-        <source>No task evaluated yet.</source>
-        <translation>Noch keine Aufgabe evaluiert.</translation>
+        <source>No evaluated examples yet — choose a suite and press Evaluate to see each model&apos;s outputs here.</source>
+        <translation>Noch keine evaluierten Beispiele — wählen Sie eine Suite und drücken Sie „Evaluieren“, um hier die Ausgaben jedes Modells zu sehen.</translation>
     </message>
     <message numerus="yes">
         <location line="+2"/>
@@ -992,7 +1316,7 @@
 <context>
     <name>tb::ui::ForgettingPanel</name>
     <message>
-        <location filename="../ui/eval/forgetting_panel.cpp" line="+91"/>
+        <location filename="../ui/eval/forgetting_panel.cpp" line="+95"/>
         <source>worse than the base</source>
         <translation>schlechter als die Basis</translation>
     </message>
@@ -1007,7 +1331,7 @@
         <translation>besser (je Aufgabe skaliert)</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
         <source>The base model&apos;s own scores are row 0 of the matrix</source>
         <translation>Die Ergebnisse des Basismodells selbst bilden Zeile 0 der Matrix</translation>
     </message>
@@ -1137,7 +1461,7 @@
         <translation>Auf eine Zelle klicken, um die Ausgaben dieses Modells für diese Aufgabe zu sehen</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Mean score over the tasks after the last stage</source>
         <translation>Mittleres Ergebnis über alle Aufgaben nach der letzten Stufe</translation>
     </message>
@@ -1172,27 +1496,27 @@
         <translation>&amp;Tabelle exportieren…</translation>
     </message>
     <message>
-        <location line="+62"/>
-        <location line="+639"/>
+        <location line="+71"/>
+        <location line="+657"/>
         <location line="+50"/>
         <location line="+7"/>
         <source>Export heatmap</source>
         <translation>Heatmap exportieren</translation>
     </message>
     <message>
-        <location line="-695"/>
+        <location line="-713"/>
         <source>SVG (*.svg);;PNG image (*.png)</source>
         <translation>SVG (*.svg);;PNG-Bild (*.png)</translation>
     </message>
     <message>
         <location line="+5"/>
-        <location line="+618"/>
+        <location line="+636"/>
         <location line="+6"/>
         <source>Export table</source>
         <translation>Tabelle exportieren</translation>
     </message>
     <message>
-        <location line="-623"/>
+        <location line="-641"/>
         <source>CSV (*.csv)</source>
         <translation>CSV (*.csv)</translation>
     </message>
@@ -1232,13 +1556,13 @@
         <location line="+148"/>
         <location line="+18"/>
         <location line="+32"/>
-        <location line="+168"/>
+        <location line="+186"/>
         <location line="+104"/>
         <source>Forgetting</source>
         <translation>Vergessen</translation>
     </message>
     <message>
-        <location line="-322"/>
+        <location line="-340"/>
         <source>Choose a suite, a base model and at least one stage.</source>
         <translation>Wählen Sie eine Suite, ein Basismodell und mindestens eine Stufe.</translation>
     </message>
@@ -1253,7 +1577,7 @@
         <translation>Basis</translation>
     </message>
     <message>
-        <location line="+28"/>
+        <location line="+29"/>
         <source>ln %1</source>
         <translation>ln %1</translation>
     </message>
@@ -1278,12 +1602,12 @@
         <translation>%1: niedriger ist besser; bei Mittelwerten, Zugewinnen und Kosten nicht berücksichtigt</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+8"/>
         <source>Metric: %1</source>
         <translation>Metrik: %1</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
         <source>Average score: %1</source>
         <translation>Durchschnittliches Ergebnis: %1</translation>
     </message>
@@ -1376,17 +1700,22 @@
         <translation>Durchschnittliches Ergebnis nach der letzten Stufe: %1.</translation>
     </message>
     <message>
-        <location line="+7"/>
-        <source>%1 (%2, lower is better) counts as ln(base / score): +0.05 is about 5% lower.</source>
-        <translation>%1 (%2, niedriger ist besser) zählt als ln(Basis / Ergebnis): +0,05 entspricht etwa 5 % weniger.</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+9"/>
         <source>%1 (%2, lower is better) is shown as measured but left out of the average and the summaries.</source>
         <translation>%1 (%2, niedriger ist besser) wird wie gemessen angezeigt, aber beim Mittelwert und in den Zusammenfassungen nicht berücksichtigt.</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+12"/>
+        <source>No runs yet — train one in Live training (F5) and evaluate it; then add runs here as stages.</source>
+        <translation>Noch keine Läufe — trainieren Sie einen im Live-Training (F5) und evaluieren Sie ihn; fügen Sie dann hier Läufe als Stufen hinzu.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No forgetting analysis yet — add runs as stages above and press Compute.</source>
+        <translation>Noch keine Analyse des Vergessens — fügen Sie oben Läufe als Stufen hinzu und drücken Sie „Berechnen“.</translation>
+    </message>
+    <message>
+        <location line="+63"/>
         <source>These runs do not share a base model (%1): the comparison with the base is not meaningful.</source>
         <translation>Diese Läufe haben kein gemeinsames Basismodell (%1): Der Vergleich mit der Basis ist nicht aussagekräftig.</translation>
     </message>
@@ -1449,7 +1778,12 @@
         <translation>%1: %2</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="-103"/>
+        <source>%1 (%2, lower is better) counts as ln(base / score): %3 is about 5% lower.</source>
+        <translation>%1 (%2, niedriger ist besser) zählt als ln(Basis / Ergebnis): %3 entspricht etwa 5 % weniger.</translation>
+    </message>
+    <message>
+        <location line="+112"/>
         <source>Save report</source>
         <translation>Bericht speichern</translation>
     </message>
@@ -1477,7 +1811,7 @@
 <context>
     <name>tb::ui::InspectionView</name>
     <message>
-        <location filename="../ui/history/inspection_view.cpp" line="+80"/>
+        <location filename="../ui/history/inspection_view.cpp" line="+81"/>
         <location line="+96"/>
         <source>Measuring…</source>
         <translation>Wird gemessen…</translation>
@@ -1530,18 +1864,18 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+93"/>
+        <location line="+94"/>
         <source>Virtual token</source>
         <translation>Virtuelles Token</translation>
     </message>
     <message>
-        <location line="-93"/>
-        <location line="+93"/>
+        <location line="-94"/>
+        <location line="+94"/>
         <source>Norm</source>
         <translation>Norm</translation>
     </message>
     <message>
-        <location line="-92"/>
+        <location line="-93"/>
         <source>Soft prompt: each virtual token&apos;s nearest vocabulary tokens (cosine similarity)</source>
         <translation>Soft-Prompt: die nächstgelegenen Vokabular-Token jedes virtuellen Tokens (Kosinus-Ähnlichkeit)</translation>
     </message>
@@ -1586,7 +1920,7 @@
         <translation>Methode %1; der Lauf hat %2 Gewichte in %3 gespeichert (Basismodell %4).</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Nearest %1</source>
         <translation>Nachbar %1</translation>
     </message>
@@ -1629,20 +1963,22 @@
 <context>
     <name>tb::ui::LengthHistogram</name>
     <message>
-        <location filename="../ui/dataset/length_histogram.cpp" line="+19"/>
+        <location filename="../ui/dataset/length_histogram.cpp" line="+25"/>
         <source>Token lengths</source>
         <translation>Tokenlängen</translation>
     </message>
-    <message numerus="yes">
-        <location line="+35"/>
-        <source>%n record(s) longer than %1 tokens would be truncated</source>
-        <translation>
-            <numerusform>%n Eintrag ist länger als %1 Token und würde gekürzt</numerusform>
-            <numerusform>%n Einträge sind länger als %1 Token und würden gekürzt</numerusform>
-        </translation>
+    <message>
+        <location line="+53"/>
+        <source>1 record longer than %L1 tokens would be truncated</source>
+        <translation>1 Eintrag mit mehr als %L1 Token würde gekürzt</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+1"/>
+        <source>%L1 records longer than %L2 tokens would be truncated</source>
+        <translation>%L1 Einträge mit mehr als %L2 Token würden gekürzt</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>fits</source>
         <translation>passt</translation>
     </message>
@@ -1652,25 +1988,61 @@
         <translation>gekürzt</translation>
     </message>
     <message>
-        <location line="+19"/>
-        <source>tokens</source>
-        <translation>Token</translation>
+        <location line="+20"/>
+        <source>tokens (each bar from the number below, %L1 wide)</source>
+        <translation>Token (jeder Balken ab der Zahl darunter, %L1 breit)</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+12"/>
+        <source>Token lengths (%1 template); truncation at %L2 tokens</source>
+        <translation>Tokenlängen (Vorlage %1); Kürzung bei %L2 Token</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>max length (%L1)</source>
+        <translation>max. Länge (%L1)</translation>
+    </message>
+    <message>
+        <location line="-22"/>
         <source>records</source>
         <translation>Einträge</translation>
     </message>
+</context>
+<context>
+    <name>tb::ui::LoraTargetPicker</name>
     <message>
-        <location line="+7"/>
-        <source>Token lengths (%1 template); truncation at %2 tokens</source>
-        <translation>Tokenlängen (Vorlage %1); Kürzung bei %2 Token</translation>
+        <location filename="../ui/method/lora_target_picker.cpp" line="+84"/>
+        <source>%1 (not in this model)</source>
+        <translation>%1 (nicht in diesem Modell)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>This model has no module named %1; untick it to drop it</source>
+        <translation>Dieses Modell hat kein Modul namens %1; entfernen Sie den Haken, um es zu streichen</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>LoRA on %n module(s): %1</source>
+        <translation>
+            <numerusform>LoRA auf %n Modul: %1</numerusform>
+            <numerusform>LoRA auf %n Modulen: %1</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Read a model to choose from its projections, or type target names below.</source>
+        <translation>Lesen Sie ein Modell ein, um aus seinen Projektionen zu wählen, oder geben Sie unten Zielnamen ein.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Nothing ticked: LoRA goes on the family default (%1).</source>
+        <translation>Nichts angehakt: LoRA kommt auf die Vorgabe der Modellfamilie (%1).</translation>
     </message>
 </context>
 <context>
     <name>tb::ui::MainWindow</name>
     <message>
-        <location filename="../ui/main_window.cpp" line="+41"/>
+        <location filename="../ui/main_window.cpp" line="+46"/>
         <source>Tunebench</source>
         <translation>Tunebench</translation>
     </message>
@@ -1710,17 +2082,43 @@
         <translation>Playground</translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location line="+82"/>
         <source>Suite not opened: %1</source>
         <translation>Suite nicht geöffnet: %1</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+59"/>
+        <location line="+15"/>
         <source>A run is already training; stop it or wait for it to finish first.</source>
         <translation>Es trainiert bereits ein Lauf; halten Sie ihn an oder warten Sie, bis er fertig ist.</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+8"/>
+        <source>The run could not start; see the Method panel.</source>
+        <translation>Der Lauf konnte nicht starten; siehe Ansicht „Methode“.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not started: %1</source>
+        <translation>Nicht gestartet: %1</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Unsaved changes could not be kept for the next start: %1</source>
+        <translation>Ungespeicherte Änderungen konnten nicht für den nächsten Start aufbewahrt werden: %1</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Your unsaved changes to &quot;%1&quot; are back; save or start to keep them.</source>
+        <translation>Ihre ungespeicherten Änderungen an „%1“ sind wiederhergestellt; speichern oder starten Sie, um sie zu behalten.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Unsaved changes from last time could not be read (%1): %2</source>
+        <translation>Ungespeicherte Änderungen vom letzten Mal konnten nicht gelesen werden (%1): %2</translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
@@ -1760,7 +2158,7 @@
         <translation>&amp;Starten</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
         <source>&amp;Pause / resume</source>
         <translation>&amp;Pausieren / fortsetzen</translation>
     </message>
@@ -1770,7 +2168,7 @@
         <translation>&amp;Anhalten</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
@@ -1874,13 +2272,49 @@
         <translation>Lauf %1 fortsetzen</translation>
     </message>
     <message>
-        <location line="-196"/>
-        <location line="+240"/>
+        <location line="+100"/>
+        <source>Stopping the run at the end of its step and saving a checkpoint; Tunebench closes when that is done…</source>
+        <translation>Der Lauf wird am Ende seines Schritts angehalten und ein Checkpoint gespeichert; danach wird Tunebench beendet…</translation>
+    </message>
+    <message>
+        <location line="-388"/>
+        <location line="+15"/>
+        <location line="+368"/>
         <source>Training in progress</source>
         <translation>Training läuft</translation>
     </message>
     <message>
+        <location line="-69"/>
+        <source>Resume interrupted run</source>
+        <translation>Unterbrochenen Lauf fortsetzen</translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Run %1 (&quot;%2&quot;) was interrupted at step %3 — resume it?</source>
+        <translation>Lauf %1 („%2“) wurde bei Schritt %3 unterbrochen — fortsetzen?</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>It continues from its last checkpoint at step %1; steps %2–%3 are trained again.</source>
+        <translation>Er wird ab seinem letzten Checkpoint bei Schritt %1 fortgesetzt; die Schritte %2–%3 werden erneut trainiert.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>It continues from its last checkpoint at step %1.</source>
+        <translation>Er wird ab seinem letzten Checkpoint bei Schritt %1 fortgesetzt.</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Not now</source>
+        <translation>Nicht jetzt</translation>
+    </message>
+    <message>
+        <location line="+56"/>
         <source>A run is still training. Stop it and quit?</source>
         <translation>Ein Lauf trainiert noch. Anhalten und beenden?</translation>
     </message>
@@ -1888,17 +2322,12 @@
 <context>
     <name>tb::ui::MethodPanel</name>
     <message>
-        <location filename="../ui/method/method_panel.cpp" line="+87"/>
+        <location filename="../ui/method/method_panel.cpp" line="+99"/>
         <source>Base model</source>
         <translation>Basismodell</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Estimate</source>
-        <translation>Schätzung</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+60"/>
         <source>Parameters the optimiser updates, out of all parameters (base plus added ones)</source>
         <translation>Vom Optimierer aktualisierte Parameter im Verhältnis zu allen Parametern (Basis plus hinzugefügte)</translation>
     </message>
@@ -1908,7 +2337,7 @@
         <translation>Eine grobe Schätzung des Speicherbedarfs beim Training: float32-Gewichte, Gradienten und Optimiererzustand für die trainierbaren Parameter sowie Aktivierungen für einen Mikro-Batch</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+10"/>
         <source>Everything that keeps the run from starting; double-click one to go to its field</source>
         <translation>Alles, was den Start des Laufs verhindert; Doppelklick springt zum Feld</translation>
     </message>
@@ -1938,7 +2367,7 @@
         <translation>Training s&amp;tarten</translation>
     </message>
     <message>
-        <location line="+68"/>
+        <location line="+54"/>
         <source>A Hugging Face model folder (config.json + safetensors) or a llama2.c .bin; the list holds recently used models</source>
         <translation>Ein Hugging-Face-Modellordner (config.json + safetensors) oder eine llama2.c-.bin-Datei; die Liste enthält zuletzt verwendete Modelle</translation>
     </message>
@@ -1953,7 +2382,7 @@
         <translation>&amp;Durchsuchen…</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <source>Family</source>
         <translation>Familie</translation>
     </message>
@@ -1974,12 +2403,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+90"/>
+        <location line="+89"/>
         <source>Layers</source>
         <translation>Schichten</translation>
     </message>
     <message>
-        <location line="-90"/>
+        <location line="-89"/>
         <source>Hidden size</source>
         <translation>Verborgene Dimension</translation>
     </message>
@@ -2019,7 +2448,7 @@
         <translation>Vorgabe</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Run name</source>
         <translation>Laufname</translation>
     </message>
@@ -2074,17 +2503,7 @@
         <translation>Wie das Basismodell angepasst wird</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Every weight trains; the loss covers every token, prompt included. Needs the most memory: gradients and two AdamW moments for all parameters.</source>
-        <translation>Alle Gewichte werden trainiert; der Verlust umfasst jedes Token, einschließlich des Prompts. Benötigt am meisten Speicher: Gradienten und zwei AdamW-Momente für alle Parameter.</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>Full fine-tuning on prompt/response data: examples are formatted with the prompt template (see Training) and the loss covers only the response tokens.</source>
-        <translation>Vollständiges Fine-Tuning auf Prompt/Antwort-Daten: Die Beispiele werden mit der Prompt-Vorlage formatiert (siehe Training), und der Verlust umfasst nur die Antwort-Token.</translation>
-    </message>
-    <message>
-        <location line="+7"/>
+        <location line="+13"/>
         <source>Biases (BitFit)</source>
         <translation>Biases (BitFit)</translation>
     </message>
@@ -2144,7 +2563,7 @@
         <translation>Angehakte Parameter werden trainiert. Das Anhaken eines Parameters fügt seinen genauen Namen als Muster hinzu; ein durch eine Regel oben gewählter Parameter bleibt angehakt</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+15"/>
         <source>Patterns</source>
         <translation>Muster</translation>
     </message>
@@ -2174,7 +2593,7 @@
         <translation>Rangstabilisierte Skalierung (rsLoRA)</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+15"/>
         <source>Rank</source>
         <translation>Rang</translation>
     </message>
@@ -2194,12 +2613,37 @@
         <translation>Ziele</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Projections</source>
-        <translation>Projektionen</translation>
+        <location line="-249"/>
+        <source>The RUN.json that Save and Start write from these settings</source>
+        <translation>Die RUN.json, die „Speichern“ und „Starten“ aus diesen Einstellungen schreiben</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
+        <source>Settings</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>RUN.json</source>
+        <translation>RUN.json</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Choose a model folder (Hugging Face or llama2.c) to see what will train</source>
+        <translation>Wählen Sie einen Modellordner (Hugging Face oder llama2.c), um zu sehen, was trainiert wird</translation>
+    </message>
+    <message>
+        <location line="+213"/>
+        <source>Tick the projections LoRA attaches to; the field below holds the same list</source>
+        <translation>Haken Sie die Projektionen an, an die LoRA angehängt wird; das Feld darunter enthält dieselbe Liste</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Target names</source>
+        <translation>Zielnamen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Bottleneck width of each adapter (one after attention, one after the MLP of every block)</source>
         <translation>Bottleneck-Breite jedes Adapters (einer nach der Attention, einer nach dem MLP jedes Blocks)</translation>
     </message>
@@ -2209,7 +2653,7 @@
         <translation>Nichtlinearität im Bottleneck</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Size</source>
         <translation>Größe</translation>
     </message>
@@ -2234,7 +2678,7 @@
         <translation>Anfangstext für die Initialisierung „text“</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Virtual tokens</source>
         <translation>Virtuelle Token</translation>
     </message>
@@ -2249,7 +2693,37 @@
         <translation>Text</translation>
     </message>
     <message>
-        <location line="+54"/>
+        <location line="+66"/>
+        <source>Every weight of the model trains, and the loss covers every token, prompt included. Saves a complete model and needs the most memory: choose it for small models or a new kind of text.</source>
+        <translation>Alle Gewichte des Modells werden trainiert, und der Verlust umfasst jedes Token, auch den Prompt. Speichert ein vollständiges Modell und braucht den meisten Speicher: geeignet für kleine Modelle oder eine neue Art von Text.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Every weight trains on prompt/response pairs, but the loss covers only the responses, so the model learns to answer. Saves a complete model; memory as for full fine-tuning.</source>
+        <translation>Alle Gewichte werden auf Prompt/Antwort-Paaren trainiert, aber der Verlust umfasst nur die Antworten, sodass das Modell zu antworten lernt. Speichert ein vollständiges Modell; Speicherbedarf wie beim vollständigen Fine-Tuning.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Only what you tick trains (for example just the biases, known as BitFit, or a few blocks); the rest stays frozen. Saves only the trained tensors: a cheap first try.</source>
+        <translation>Nur was Sie anhaken, wird trainiert (etwa nur die Biases, bekannt als BitFit, oder einige Blöcke); der Rest bleibt eingefroren. Speichert nur die trainierten Tensoren: ein günstiger erster Versuch.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The base model stays frozen; small low-rank matrices beside the chosen projections train. Saves a small adapter: the usual choice when memory is short.</source>
+        <translation>Das Basismodell bleibt eingefroren; kleine Matrizen niedrigen Rangs neben den gewählten Projektionen werden trainiert. Speichert einen kleinen Adapter: die übliche Wahl bei knappem Speicher.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The base model stays frozen; a small bottleneck layer after the attention and the MLP of every block trains. Saves a small adapter, at a cost similar to LoRA.</source>
+        <translation>Das Basismodell bleibt eingefroren; eine kleine Bottleneck-Schicht nach der Attention und dem MLP jedes Blocks wird trainiert. Speichert einen kleinen Adapter, bei ähnlichem Aufwand wie LoRA.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The model stays frozen; only a few learned vectors put before every example train. Saves a tiny file: the cheapest method, best with larger models and simple tasks.</source>
+        <translation>Das Modell bleibt eingefroren; nur einige gelernte Vektoren, die jedem Beispiel vorangestellt werden, werden trainiert. Speichert eine winzige Datei: die günstigste Methode, am besten für größere Modelle und einfache Aufgaben.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Training</source>
         <translation>Training</translation>
     </message>
@@ -2359,7 +2833,7 @@
         <translation>CPU-Threads innerhalb einer Operation (0 = Vorgabe von LibTorch)</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>Optimiser</source>
         <translation>Optimierer</translation>
     </message>
@@ -2469,9 +2943,9 @@
         <translation>Modellordner wählen</translation>
     </message>
     <message>
-        <location line="+33"/>
-        <source>%1 (model_type %2)</source>
-        <translation>%1 (model_type %2)</translation>
+        <location line="+78"/>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -2489,17 +2963,17 @@
         <translation>, gekoppelte Embeddings</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+5"/>
         <source>default: %1</source>
         <translation>Vorgabe: %1</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>default for the model family</source>
         <translation>Vorgabe der Modellfamilie</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Embeddings, final norm, head</source>
         <translation>Embeddings, letzte Norm, Kopf</translation>
     </message>
@@ -2514,12 +2988,32 @@
         <translation>%1 von %2 angehakt</translation>
     </message>
     <message>
-        <location line="+77"/>
+        <location line="+73"/>
+        <source>New configuration “%1” — not saved yet</source>
+        <translation>Neue Konfiguration „%1“ — noch nicht gespeichert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 — unsaved changes</source>
+        <translation>%1 — ungespeicherte Änderungen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 — saved</source>
+        <translation>%1 — gespeichert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Start saves it into the runs folder</source>
+        <translation>„Starten“ speichert sie im Laufordner</translation>
+    </message>
+    <message>
+        <location line="+58"/>
         <source>Trainable: %1 of %2 parameters (%3 %)</source>
         <translation>Trainierbar: %1 von %2 Parametern (%3 %)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Memory (estimate): %1 in total — weights %2, gradients %3, optimiser %4, activations %5</source>
         <translation>Speicher (Schätzung): %1 insgesamt — Gewichte %2, Gradienten %3, Optimierer %4, Aktivierungen %5</translation>
     </message>
@@ -2534,7 +3028,7 @@
         <translation>Speicher (Schätzung): —</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+56"/>
         <source>Cannot start: %1</source>
         <translation>Start nicht möglich: %1</translation>
     </message>
@@ -2550,12 +3044,12 @@
         <translation>Speichern nicht möglich: %1</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>Cannot load %1: %2</source>
         <translation>%1 kann nicht geladen werden: %2</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Load run configuration</source>
         <translation>Laufkonfiguration laden</translation>
     </message>
@@ -2584,7 +3078,7 @@
 <context>
     <name>tb::ui::MetricChart</name>
     <message>
-        <location filename="../ui/eval/metric_chart.cpp" line="+51"/>
+        <location filename="../ui/eval/metric_chart.cpp" line="+54"/>
         <source>%1 (baseline)</source>
         <translation>%1 (Baseline)</translation>
     </message>
@@ -2657,7 +3151,7 @@
 <context>
     <name>tb::ui::PlaygroundPanel</name>
     <message>
-        <location filename="../ui/playground/playground_panel.cpp" line="+54"/>
+        <location filename="../ui/playground/playground_panel.cpp" line="+73"/>
         <source>Every checked run and base model continues the prompt</source>
         <translation>Jeder angehakte Lauf und jedes angehakte Basismodell setzt den Prompt fort</translation>
     </message>
@@ -2747,12 +3241,32 @@
         <translation>An&amp;halten</translation>
     </message>
     <message>
-        <location line="+12"/>
-        <source>Each checked model&apos;s output appears here, side by side.</source>
-        <translation>Die Ausgabe jedes angehakten Modells erscheint hier, nebeneinander.</translation>
+        <location line="-85"/>
+        <source>end of text</source>
+        <translation>Textende</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+2"/>
+        <source>stop text reached</source>
+        <translation>Stopptext erreicht</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>token limit</source>
+        <translation>Token-Limit</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>context window full</source>
+        <translation>Kontextfenster voll</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>stopped by you</source>
+        <translation>von Ihnen angehalten</translation>
+    </message>
+    <message>
+        <location line="+95"/>
         <source>Prompt:</source>
         <translation>Prompt:</translation>
     </message>
@@ -2762,7 +3276,17 @@
         <translation>Laufspeicher: %1</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+11"/>
+        <source>No models yet — train one in Live training (F5), or add a model folder on the left.</source>
+        <translation>Noch keine Modelle — trainieren Sie eines im Live-Training (F5) oder fügen Sie links einen Modellordner hinzu.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Type a prompt and press Generate (Ctrl+Enter): each checked model&apos;s output appears here, side by side.</source>
+        <translation>Geben Sie einen Prompt ein und drücken Sie „Generieren“ (Strg+Eingabe): Die Ausgaben aller angehakten Modelle erscheinen hier nebeneinander.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>Run %1 on %2</source>
         <translation>Lauf %1 auf %2</translation>
     </message>
@@ -2820,7 +3344,7 @@
         <translation>(kein Text: das Modell hat sofort angehalten)</translation>
     </message>
     <message numerus="yes">
-        <location line="+1"/>
+        <location line="+2"/>
         <source>%n token(s) in %1 s</source>
         <translation>
             <numerusform>%n Token in %1 s</numerusform>
@@ -2828,7 +3352,7 @@
         </translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>%1 tokens/s</source>
         <translation>%1 Token/s</translation>
     </message>
@@ -2874,7 +3398,7 @@
 <context>
     <name>tb::ui::PreviewModel</name>
     <message>
-        <location filename="../ui/dataset/preview_model.cpp" line="+87"/>
+        <location filename="../ui/dataset/preview_model.cpp" line="+95"/>
         <source>File</source>
         <translation>Datei</translation>
     </message>
@@ -2950,30 +3474,30 @@
 <context>
     <name>tb::ui::RunCurvesView</name>
     <message>
-        <location filename="../ui/history/run_curves_view.cpp" line="+126"/>
+        <location filename="../ui/history/run_curves_view.cpp" line="+130"/>
         <source>Exponential moving average as in TensorBoard; the raw curve stays faint behind</source>
         <translation>Exponentieller gleitender Mittelwert wie in TensorBoard; die Rohkurve bleibt blass im Hintergrund</translation>
     </message>
     <message>
         <location line="+4"/>
-        <location line="+152"/>
+        <location line="+151"/>
         <source>Step</source>
         <translation>Schritt</translation>
     </message>
     <message>
-        <location line="-151"/>
-        <location line="+147"/>
+        <location line="-150"/>
+        <location line="+146"/>
         <source>Epoch</source>
         <translation>Epoche</translation>
     </message>
     <message>
-        <location line="-146"/>
-        <location line="+147"/>
+        <location line="-145"/>
+        <location line="+146"/>
         <source>Tokens seen</source>
         <translation>Gesehene Token</translation>
     </message>
     <message>
-        <location line="-146"/>
+        <location line="-145"/>
         <source>&amp;Log scale</source>
         <translation>&amp;Logarithmische Skala</translation>
     </message>
@@ -2993,12 +3517,17 @@
         <translation>Zeigen Sie auf eine Linie, um ihre Werte abzulesen.</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+176"/>
+        <source>The selected runs have no recorded metrics yet — they appear once a run logs its first step.</source>
+        <translation>Die gewählten Läufe haben noch keine aufgezeichneten Metriken — sie erscheinen, sobald ein Lauf seinen ersten Schritt protokolliert.</translation>
+    </message>
+    <message>
+        <location line="-282"/>
         <source>Select one or more runs in the table to overlay their curves.</source>
         <translation>Wählen Sie einen oder mehrere Läufe in der Tabelle aus, um ihre Kurven zu überlagern.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+117"/>
         <source>&amp;Smoothing:</source>
         <translation>&amp;Glättung:</translation>
     </message>
@@ -3013,37 +3542,7 @@
         <translation>Bei Lauf/Läufen %1 wurde dies nicht aufgezeichnet (gespeichert, bevor Tunebench es erfasst hat); sie können nur nach Schritt gezeichnet werden</translation>
     </message>
     <message>
-        <location line="+52"/>
-        <source>Training loss</source>
-        <translation>Trainingsverlust</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Validation loss</source>
-        <translation>Validierungsverlust</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Learning rate</source>
-        <translation>Lernrate</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Throughput (tokens/s)</source>
-        <translation>Durchsatz (Token/s)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Validation loss: %1</source>
-        <translation>Validierungsverlust: %1</translation>
-    </message>
-    <message>
-        <location line="+42"/>
-        <source>%1 (not recorded by the selected runs)</source>
-        <translation>%1 (von den gewählten Läufen nicht aufgezeichnet)</translation>
-    </message>
-    <message>
-        <location line="+26"/>
+        <location line="+125"/>
         <source>Drag a rectangle to zoom in, right-click to zoom out, double-click to reset</source>
         <translation>Ein Rechteck aufziehen zum Vergrößern, Rechtsklick zum Verkleinern, Doppelklick zum Zurücksetzen</translation>
     </message>
@@ -3061,7 +3560,7 @@
 <context>
     <name>tb::ui::RunDetailsDialog</name>
     <message>
-        <location filename="../ui/history/run_details_dialog.cpp" line="+48"/>
+        <location filename="../ui/history/run_details_dialog.cpp" line="+50"/>
         <source>Run %1: %2</source>
         <translation>Lauf %1: %2</translation>
     </message>
@@ -3136,7 +3635,7 @@
         <translation>Bei Schritt</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+15"/>
         <source>Step</source>
         <translation>Schritt</translation>
     </message>
@@ -3211,7 +3710,7 @@
 <context>
     <name>tb::ui::RunHistoryPanel</name>
     <message>
-        <location filename="../ui/history/run_history_panel.cpp" line="+60"/>
+        <location filename="../ui/history/run_history_panel.cpp" line="+44"/>
         <source>Filter by name</source>
         <translation>Nach Name filtern</translation>
     </message>
@@ -3346,12 +3845,22 @@
         <translation>Konfigurationsunter&amp;schiede</translation>
     </message>
     <message>
-        <location line="+53"/>
+        <location line="+57"/>
         <source>Run store</source>
         <translation>Laufspeicher</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+23"/>
+        <source>No runs yet — train one in Live training (F5).</source>
+        <translation>Noch keine Läufe — trainieren Sie einen im Live-Training (F5).</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>No run&apos;s name contains “%1” — clear the filter to see every run.</source>
+        <translation>Kein Laufname enthält „%1“ — leeren Sie den Filter, um alle Läufe zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+37"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
@@ -3391,7 +3900,32 @@
         <translation>unterbrochen</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+8"/>
+        <source>Full fine-tuning</source>
+        <translation>Vollständiges Fine-Tuning</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Selective</source>
+        <translation>Selektiv</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>LoRA</source>
+        <translation>LoRA</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Bottleneck adapter</source>
+        <translation>Bottleneck-Adapter</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Prompt tuning</source>
+        <translation>Prompt-Tuning</translation>
+    </message>
+    <message>
+        <location line="+72"/>
         <source>Cannot read the runs&apos; metrics: %1</source>
         <translation>Die Metriken der Läufe können nicht gelesen werden: %1</translation>
     </message>
@@ -3441,7 +3975,7 @@
         <translation>Lauf %1 und seine Metriken aus dem Verlauf löschen?</translation>
     </message>
     <message>
-        <location filename="../ui/history/run_facts.cpp" line="+79"/>
+        <location filename="../ui/history/run_facts.cpp" line="+72"/>
         <source>%1 (%2): %3</source>
         <translation>%1 (%2): %3</translation>
     </message>
@@ -3464,7 +3998,7 @@
 <context>
     <name>tb::ui::TrainingPanel</name>
     <message>
-        <location filename="../ui/training/training_panel.cpp" line="+75"/>
+        <location filename="../ui/training/training_panel.cpp" line="+81"/>
         <source>completed</source>
         <translation>abgeschlossen</translation>
     </message>
@@ -3484,29 +4018,23 @@
         <translation>fehlgeschlagen</translation>
     </message>
     <message>
-        <location line="+15"/>
-        <source>No run configuration open (File ▸ Open run configuration…)</source>
-        <translation>Keine Laufkonfiguration geöffnet (Datei ▸ Laufkonfiguration öffnen…)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+46"/>
         <source>&amp;Start</source>
         <translation>&amp;Starten</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+285"/>
-        <location line="+78"/>
+        <location line="+579"/>
         <source>&amp;Pause</source>
         <translation>&amp;Pausieren</translation>
     </message>
     <message>
-        <location line="-362"/>
+        <location line="-578"/>
         <source>S&amp;top</source>
         <translation>&amp;Anhalten</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+17"/>
         <source>training loss</source>
         <translation>Trainingsverlust</translation>
     </message>
@@ -3556,7 +4084,7 @@
         <translation>Gradientennorm (vor dem Clipping)</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+18"/>
         <source>Step</source>
         <translation>Schritt</translation>
     </message>
@@ -3576,27 +4104,17 @@
         <translation>Aufgabe</translation>
     </message>
     <message>
-        <location line="+13"/>
-        <source>Samples (greedy, every training.sample_every steps)</source>
-        <translation>Beispiele (greedy, alle training.sample_every Schritte)</translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+20"/>
         <source>Log</source>
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="+63"/>
-        <source>Run configuration: %1 (%2, method %3)</source>
-        <translation>Laufkonfiguration: %1 (%2, Methode %3)</translation>
-    </message>
-    <message>
-        <location line="+7"/>
+        <location line="+123"/>
         <source>Cannot open run configuration</source>
         <translation>Laufkonfiguration kann nicht geöffnet werden</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+50"/>
         <source>Cannot start</source>
         <translation>Start nicht möglich</translation>
     </message>
@@ -3611,37 +4129,164 @@
         <translation>Ein anderer Lauf trainiert; halten Sie ihn zuerst an.</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+22"/>
         <source>Cannot resume run %1</source>
         <translation>Lauf %1 kann nicht fortgesetzt werden</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>Resuming run %1 (%2, method %3)</source>
-        <translation>Lauf %1 wird fortgesetzt (%2, Methode %3)</translation>
-    </message>
-    <message>
-        <location line="+76"/>
+        <location line="+112"/>
         <source>Run %1 started; files in %2</source>
         <translation>Lauf %1 gestartet; Dateien in %2</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>%1 training and %2 validation sequences; %3 of %4 parameters trainable (%5%)</source>
-        <translation>%1 Trainings- und %2 Validierungssequenzen; %3 von %4 Parametern trainierbar (%5 %)</translation>
-    </message>
-    <message>
-        <location line="+12"/>
+        <location line="+127"/>
         <source>Validation at step %1: loss %2, perplexity %3</source>
         <translation>Validierung bei Schritt %1: Verlust %2, Perplexität %3</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-109"/>
         <source>Checkpoint at step %1: %2</source>
         <translation>Checkpoint bei Schritt %1: %2</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="-448"/>
+        <source>full fine-tuning</source>
+        <translation>vollständiges Fine-Tuning</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>selective tuning</source>
+        <translation>selektives Tuning</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>LoRA</source>
+        <translation>LoRA</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>bottleneck adapters</source>
+        <translation>Bottleneck-Adapter</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>prompt tuning</source>
+        <translation>Prompt-Tuning</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <location line="+210"/>
+        <source>No run configuration yet: configure one in the Method panel or open a RUN.json (Ctrl+O)</source>
+        <translation>Noch keine Laufkonfiguration: Konfigurieren Sie eine in der Ansicht „Methode“ oder öffnen Sie eine RUN.json (Strg+O)</translation>
+    </message>
+    <message>
+        <location line="-139"/>
+        <source>Samples: greedy generations at the steps the run configuration asks for</source>
+        <translation>Beispielausgaben: Greedy-Generierungen an den Schritten, die die Laufkonfiguration vorgibt</translation>
+    </message>
+    <message>
+        <location line="+81"/>
+        <source>No run configuration</source>
+        <translation>Keine Laufkonfiguration</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ready</source>
+        <translation>Bereit</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Starting</source>
+        <translation>Wird gestartet</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Pausing after this step</source>
+        <translation>Pausiert nach diesem Schritt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Finalising</source>
+        <translation>Wird abgeschlossen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Completed</source>
+        <translation>Abgeschlossen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Stopped</source>
+        <translation>Angehalten</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Run configuration: %1 (%2, %3)</source>
+        <translation>Laufkonfiguration: %1 (%2, %3)</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Run configuration: %1 (unsaved changes)</source>
+        <translation>Laufkonfiguration: %1 (ungespeicherte Änderungen)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+24"/>
+        <source>Run configuration: %1</source>
+        <translation>Laufkonfiguration: %1</translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <source>A run is training; stop it before starting another.</source>
+        <translation>Ein Lauf trainiert gerade; halten Sie ihn an, bevor Sie einen weiteren starten.</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Cannot start %1</source>
+        <translation>%1 kann nicht gestartet werden</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>Resuming run %1 (%2, %3)</source>
+        <translation>Lauf %1 wird fortgesetzt (%2, %3)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Steps %1–%2 after the last checkpoint (step %3) will be trained again</source>
+        <translation>Die Schritte %1–%2 nach dem letzten Checkpoint (Schritt %3) werden erneut trainiert</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Step %1 after the last checkpoint (step %2) will be trained again</source>
+        <translation>Schritt %1 nach dem letzten Checkpoint (Schritt %2) wird erneut trainiert</translation>
+    </message>
+    <message>
+        <location line="+83"/>
+        <source>Reading the data and loading the model…</source>
+        <translation>Daten werden gelesen und Modell wird geladen…</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Resumed run %1 from step %2; files in %3</source>
+        <translation>Lauf %1 ab Schritt %2 fortgesetzt; Dateien in %3</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>%1 training and %2 validation sequences; %3 of %4 parameters trainable (%5 %)</source>
+        <translation>%1 Trainings- und %2 Validierungssequenzen; %3 von %4 Parametern trainierbar (%5 %)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Paused after step %1</source>
+        <translation>Nach Schritt %1 pausiert</translation>
+    </message>
+    <message>
+        <location line="+15"/>
         <source>Run %1: %2</source>
         <translation>Lauf %1: %2</translation>
     </message>
@@ -3651,32 +4296,67 @@
         <translation>Lauf %1: %2 — %3</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+23"/>
+        <source>Stopped early (no more improvement) after %1 of training</source>
+        <translation>Vorzeitig beendet (keine Verbesserung mehr) nach %1 Training</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Completed in %1 of training (paused time not counted)</source>
+        <translation>Abgeschlossen nach %1 Training (Pausen nicht mitgerechnet)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>best validation loss %1 at step %2</source>
+        <translation>bester Validierungsverlust %1 bei Schritt %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>no validation loss (the run had no validation data)</source>
+        <translation>kein Validierungsverlust (der Lauf hatte keine Validierungsdaten)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 tokens/s on average</source>
+        <translation>durchschnittlich %1 Token/s</translation>
+    </message>
+    <message>
+        <location line="+52"/>
+        <source>Step %1 of %2 · loss %3 · %4 tokens/s · gradient norm %5 · ETA %6</source>
+        <translation>Schritt %1 von %2 · Verlust %3 · %4 Token/s · Gradientennorm %5 · Restzeit %6</translation>
+    </message>
+    <message>
+        <location line="+60"/>
+        <source>Nothing is training. Configure a run in the Method panel and press Start (F5), or open a RUN.json (Ctrl+O).</source>
+        <translation>Es wird nichts trainiert. Konfigurieren Sie einen Lauf in der Ansicht „Methode“ und drücken Sie „Starten“ (F5), oder öffnen Sie eine RUN.json (Strg+O).</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Nothing is training yet. Press Start (F5) to train this run configuration.</source>
+        <translation>Es wird noch nichts trainiert. Drücken Sie „Starten“ (F5), um diese Laufkonfiguration zu trainieren.</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>&amp;Resume</source>
         <translation>&amp;Fortsetzen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-421"/>
         <source>Paused</source>
         <translation>Pausiert</translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="-4"/>
         <source>Training</source>
         <translation>Training</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+326"/>
         <source>Stopping after the current step…</source>
         <translation>Hält nach dem aktuellen Schritt an…</translation>
     </message>
     <message>
-        <location line="+18"/>
-        <source>Step %1/%2 · loss %3 · %4 tokens/s · grad norm %5 · ETA %6</source>
-        <translation>Schritt %1/%2 · Verlust %3 · %4 Token/s · Gradientennorm %5 · Restzeit %6</translation>
-    </message>
-    <message>
-        <location line="+14"/>
+        <location line="+45"/>
         <source>validation loss: %1</source>
         <translation>Validierungsverlust: %1</translation>
     </message>

@@ -12,6 +12,8 @@
 #include "ui/playground/playground_panel.h"
 #include "train/run_config.h"
 #include "ui/training/training_panel.h"
+#include "ui/common/window_store.h"
+#include "store/run_store.h"
 
 #include <filesystem>
 #include <set>
@@ -23,7 +25,10 @@
 #include <QCloseEvent>
 #include <QFileDialog>
 #include <QComboBox>
+#include <QLocale>
+#include <QFile>
 #include <QFileInfo>
+#include <QDir>
 #include <QSpinBox>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -36,7 +41,7 @@
 
 namespace tb::ui {
 
-MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(parent)
+MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(parent), m_dbPath(dbPath)
 {
     setWindowTitle(tr("Tunebench"));
     setObjectName("mainWindow"); // saveState() needs a name
@@ -68,6 +73,21 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
 
     connect(m_dataset, &DatasetPanel::dataConfigChanged, this, &MainWindow::takeDatasetChanges);
     connect(m_method, &MethodPanel::startRequested, this, &MainWindow::startFromMethodPanel);
+    // Every Start trains the Method panel's configuration: Live training's
+    // button asks the window, which saves the form and starts exactly it.
+    connect(m_training, &TrainingPanel::startRequested, this, [this] { startCurrentConfig(); });
+    m_draftTimer = new QTimer(this);
+    m_draftTimer->setSingleShot(true);
+    m_draftTimer->setInterval(800);
+    connect(m_draftTimer, &QTimer::timeout, this, &MainWindow::writeDraft);
+    connect(m_method, &MethodPanel::configChanged, this, [this] {
+        showConfigHeader();
+        m_draftTimer->start();
+    });
+    connect(m_method, &MethodPanel::modifiedChanged, this, [this] {
+        showConfigHeader();
+        m_draftTimer->start();
+    });
     connect(m_training, &TrainingPanel::configOpened, this, &MainWindow::showConfigInPanels);
     connect(m_training, &TrainingPanel::runFinished, m_evaluation, &EvaluationPanel::refresh);
     connect(m_training, &TrainingPanel::runFinished, m_forgetting, &ForgettingPanel::refresh);
@@ -92,6 +112,9 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
     connect(m_history, &RunHistoryPanel::cloneRequested, this, &MainWindow::cloneConfig);
 
     statusBar()->setObjectName("statusBar");
+    const QFileInfo store(dbPath);
+    m_draftPath = store.absoluteDir().filePath("." + store.completeBaseName() + "-unsaved-run.json");
+    restoreWorkingConfig();
     m_interrupted = m_history->resumableInterruptedRuns();
     offerInterruptedRuns();
 
@@ -141,17 +164,7 @@ void MainWindow::showDataInPanel(const train::RunConfig& config)
     // Filling the Dataset panel from a configuration must not write its
     // simplified view back over the configuration's data settings.
     m_syncingData = true;
-    QStringList files;
-    for (const auto& f : config.data.train)
-        files << QString::fromStdString(f.path);
-    if (m_dataset->files() != files) {
-        m_dataset->clearFiles();
-        m_dataset->addFiles(files);
-    }
-    const int index = m_dataset->templateCombo()->findData(QString::fromStdString(config.data.templateName));
-    if (index >= 0)
-        m_dataset->templateCombo()->setCurrentIndex(index);
-    m_dataset->maxLengthSpin()->setValue(int(config.data.maxLength));
+    m_dataset->setDataConfig(config.data);
     const std::string tokenizer = config.tokenizer.empty() ? config.model : config.tokenizer;
     if (!tokenizer.empty())
         m_dataset->setTokenizerPath(QString::fromStdString(tokenizer));
@@ -200,10 +213,102 @@ void MainWindow::startFromMethodPanel(const QString& path)
                                  tr("A run is already training; stop it or wait for it to finish first."));
         return;
     }
-    if (!m_training->openConfig(path))
+    // The form was just saved to `path`: the run trains what the form shows.
+    recentFiles("runConfigs")->add(path);
+    if (!m_training->startConfig(m_method->runConfig(), m_method->configDisplayName()))
         return;
+    writeDraft(); // saved: no draft to keep
     m_tabs->setCurrentWidget(m_training);
-    m_training->start();
+}
+
+bool MainWindow::startCurrentConfig()
+{
+    if (m_training->isTraining()) {
+        QMessageBox::information(this, tr("Training in progress"),
+                                 tr("A run is already training; stop it or wait for it to finish first."));
+        return false;
+    }
+    m_method->start(); // saves the form, then startRequested -> startFromMethodPanel
+    if (m_training->isTraining())
+        return true;
+    m_tabs->setCurrentWidget(m_method);
+    const QString problem = m_method->problem();
+    statusBar()->showMessage(problem.isEmpty() ? tr("The run could not start; see the Method panel.")
+                                               : tr("Not started: %1").arg(problem),
+                             15000);
+    return false;
+}
+
+void MainWindow::showConfigHeader()
+{
+    m_training->setConfigDescription(m_method->configDisplayName(), m_method->isModified());
+}
+
+void MainWindow::writeDraft()
+{
+    m_draftTimer->stop();
+    if (!m_method->isModified()) {
+        QFile::remove(m_draftPath);
+        return;
+    }
+    try {
+        const nlohmann::json draft = {{"origin", m_method->configPath().toStdString()},
+                                      {"config", train::toJson(m_method->runConfig())}};
+        io::writeFileAtomic(m_draftPath.toStdString(), draft.dump(2) + "\n");
+    } catch (const std::exception& e) {
+        statusBar()->showMessage(tr("Unsaved changes could not be kept for the next start: %1")
+                                     .arg(QString::fromStdString(e.what())),
+                                 15000);
+    }
+}
+
+void MainWindow::restoreWorkingConfig()
+{
+    // The configuration the user was working on comes back: unsaved edits
+    // first, else the run configuration used last.
+    if (QFileInfo::exists(m_draftPath)) {
+        try {
+            const auto draft = nlohmann::json::parse(io::readFile(m_draftPath.toStdString()));
+            const QString origin = QString::fromStdString(draft.value("origin", std::string()));
+            const std::string base = origin.isEmpty() ? QFileInfo(m_draftPath).absolutePath().toStdString()
+                                                      : QFileInfo(origin).absolutePath().toStdString();
+            const auto config = train::parseRunConfig(draft.at("config"), m_draftPath.toStdString(), base);
+            m_method->restoreDraft(config, origin);
+            showDataInPanel(config);
+            showConfigHeader();
+            statusBar()->showMessage(tr("Your unsaved changes to \"%1\" are back; save or start to keep them.")
+                                         .arg(m_method->configDisplayName()),
+                                     15000);
+            return;
+        } catch (const std::exception& e) {
+            statusBar()->showMessage(tr("Unsaved changes from last time could not be read (%1): %2")
+                                         .arg(m_draftPath, QString::fromStdString(e.what())),
+                                     15000);
+        }
+    }
+    for (const QString& path : recentFiles("runConfigs")->files()) {
+        if (!QFileInfo::exists(path))
+            continue;
+        try {
+            train::readRunConfig(path.toStdString()); // quietly: a broken file is simply not reopened
+        } catch (const std::exception&) {
+            continue;
+        }
+        if (m_method->loadConfig(path)) {
+            showDataInPanel(m_method->runConfig());
+            showConfigHeader();
+        }
+        return;
+    }
+}
+
+void MainWindow::openStartupConfig(const QString& path)
+{
+    // Unsaved edits of this same file (restored from last time) win over the file.
+    if (m_method->isModified()
+        && QFileInfo(m_method->configPath()).absoluteFilePath() == QFileInfo(path).absoluteFilePath())
+        return;
+    m_training->openConfig(path);
 }
 
 void MainWindow::buildMenus()
@@ -233,10 +338,7 @@ void MainWindow::buildMenus()
     quit->setShortcutContext(Qt::ApplicationShortcut);
 
     auto* training = menuBar()->addMenu(tr("&Training"));
-    QAction* start = training->addAction(tr("&Start"), QKeySequence(Qt::Key_F5), this, [this] {
-        m_tabs->setCurrentWidget(m_training);
-        m_training->start();
-    });
+    QAction* start = training->addAction(tr("&Start"), QKeySequence(Qt::Key_F5), this, [this] { startCurrentConfig(); });
     start->setObjectName("actionStart");
     QAction* pause = training->addAction(tr("&Pause / resume"), QKeySequence(Qt::Key_F6), m_training,
                                          &TrainingPanel::togglePause);
@@ -245,9 +347,12 @@ void MainWindow::buildMenus()
                                         &TrainingPanel::stop);
     stop->setObjectName("actionStop");
     connect(training, &QMenu::aboutToShow, this, [this, start, pause, stop] {
-        start->setEnabled(!m_training->isTraining() && !m_training->configPath().isEmpty());
-        pause->setEnabled(m_training->isTraining());
-        stop->setEnabled(m_training->isTraining());
+        start->setEnabled(!m_training->isTraining() && m_method->problem().isEmpty());
+        // Finalising (the last step is done, the checkpoint is being written) takes neither.
+        using State = TrainingPanel::RunState;
+        const State state = m_training->runState();
+        pause->setEnabled(state == State::Training || state == State::Pausing || state == State::Paused);
+        stop->setEnabled(pause->isEnabled() || state == State::Starting);
     });
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
@@ -321,7 +426,7 @@ void MainWindow::cloneConfig(const QString& configJson)
         auto config = train::parseRunConfig(nlohmann::json::parse(configJson.toStdString()), "cloned configuration");
         config.name += " (copy)";
         config.outputDir.clear();
-        m_method->setRunConfig(config);
+        m_method->restoreDraft(config, QString()); // new and unsaved: Start must not overwrite the original's file
         showDataInPanel(config);
         m_tabs->setCurrentWidget(m_method);
         statusBar()->showMessage(tr("Cloned \"%1\": change what you like, then Start").arg(QString::fromStdString(config.name)),
@@ -400,6 +505,49 @@ void MainWindow::offerInterruptedRuns()
     connect(m_resumeOffer, &QPushButton::clicked, this, [this, newest] { resumeRun(newest); });
 }
 
+void MainWindow::askAboutInterruptedRun()
+{
+    if (m_interrupted.isEmpty() || m_interruptedPrompt)
+        return;
+    const qint64 id = m_interrupted.first();
+    QString name;
+    qint64 lastStep = 0, checkpointStep = 0;
+    try {
+        auto& db = windowStore(m_dbPath);
+        name = QString::fromStdString(db.run(id).name);
+        for (const auto& p : db.metrics(id, "loss"))
+            lastStep = std::max<qint64>(lastStep, p.step);
+        if (const auto checkpoint = db.lastCheckpoint(id))
+            checkpointStep = checkpoint->step;
+    } catch (const std::exception&) {
+        return; // the status bar offer stays
+    }
+    // Not modal: the window stays usable, and tests are not blocked by it.
+    m_interruptedPrompt = new QMessageBox(QMessageBox::Question, tr("Resume interrupted run"),
+                                          tr("Run %1 (\"%2\") was interrupted at step %3 — resume it?")
+                                              .arg(id)
+                                              .arg(name, QLocale().toString(lastStep)),
+                                          QMessageBox::NoButton, this);
+    m_interruptedPrompt->setObjectName("interruptedRunPrompt");
+    m_interruptedPrompt->setInformativeText(
+        lastStep > checkpointStep
+            ? tr("It continues from its last checkpoint at step %1; steps %2–%3 are trained again.")
+                  .arg(QLocale().toString(checkpointStep), QLocale().toString(checkpointStep + 1),
+                       QLocale().toString(lastStep))
+            : tr("It continues from its last checkpoint at step %1.").arg(QLocale().toString(checkpointStep)));
+    QPushButton* resume = m_interruptedPrompt->addButton(tr("Resume"), QMessageBox::AcceptRole);
+    resume->setObjectName("resumeInterruptedPromptButton");
+    m_interruptedPrompt->addButton(tr("Not now"), QMessageBox::RejectRole);
+    m_interruptedPrompt->setWindowModality(Qt::NonModal);
+    m_interruptedPrompt->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_interruptedPrompt, &QMessageBox::buttonClicked, this, [this, resume, id](QAbstractButton* button) {
+        if (button == resume)
+            resumeRun(id);
+    });
+    connect(m_interruptedPrompt, &QObject::destroyed, this, [this] { m_interruptedPrompt = nullptr; });
+    m_interruptedPrompt->show();
+}
+
 void MainWindow::saveLayout() const
 {
     QSettings settings;
@@ -426,8 +574,11 @@ void MainWindow::restoreLayout()
 
 void MainWindow::showEvent(QShowEvent* event)
 {
-    if (!m_layoutRestored)
+    if (!m_layoutRestored) {
         restoreLayout();
+        // Asked once the window is up, so that it opens over it.
+        QTimer::singleShot(0, this, &MainWindow::askAboutInterruptedRun);
+    }
     QMainWindow::showEvent(event);
 }
 
@@ -435,14 +586,23 @@ void MainWindow::closeEvent(QCloseEvent* event)
 {
     // A run still training is stopped cleanly: cancelled at a step boundary,
     // recorded as such, and resumable from its last checkpoint.
+    // The window closes when the run has finished stopping: the GUI thread
+    // never waits for the training thread.
     if (m_training->isTraining()) {
-        if (QMessageBox::question(this, tr("Training in progress"),
-                                  tr("A run is still training. Stop it and quit?")) != QMessageBox::Yes) {
-            event->ignore();
+        event->ignore();
+        if (m_closeWhenStopped)
             return;
-        }
+        if (QMessageBox::question(this, tr("Training in progress"),
+                                  tr("A run is still training. Stop it and quit?")) != QMessageBox::Yes)
+            return;
+        m_closeWhenStopped = true;
+        connect(m_training, &TrainingPanel::runFinished, this, &QWidget::close, Qt::QueuedConnection);
+        statusBar()->showMessage(tr("Stopping the run at the end of its step and saving a checkpoint; Tunebench "
+                                    "closes when that is done…"));
         m_training->stop();
+        return;
     }
+    writeDraft();
     saveLayout();
     event->accept();
 }

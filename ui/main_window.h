@@ -5,6 +5,8 @@
 
 class QAction;
 class QMenu;
+class QMessageBox;
+class QTimer;
 class QPushButton;
 class QTabWidget;
 
@@ -53,6 +55,18 @@ public:
     bool resumeRun(qint64 runId);
     // Runs found interrupted at start-up that can be resumed (status bar offer).
     QList<qint64> interruptedRuns() const { return m_interrupted; }
+    // The start-up question "Run N was interrupted — resume?" (nullptr once answered or when none).
+    QMessageBox* interruptedPrompt() const { return m_interruptedPrompt; }
+
+    // Starts the Method panel's configuration, exactly as the form shows it
+    // (saved first); what F5, Live training's Start and the Method panel's
+    // Start all do. False (with the reason shown) when it cannot start.
+    bool startCurrentConfig();
+    // Opens a RUN.json given on the command line, unless the unsaved edits of
+    // that same file came back from last time (they are shown instead).
+    void openStartupConfig(const QString& path);
+    // Where the unsaved configuration is kept between sessions.
+    QString draftPath() const { return m_draftPath; }
 
     void saveLayout() const;
     void restoreLayout();
@@ -75,8 +89,15 @@ private:
     void showDataInPanel(const train::RunConfig& config);
     void openWorkspaceSuite(const QString& dbPath);
     void offerInterruptedRuns();
+    void askAboutInterruptedRun();
+    // The unsaved configuration survives a restart: written (debounced) while
+    // the Method panel has changes, removed once saved; read back at start-up.
+    void writeDraft();
+    void restoreWorkingConfig();
+    void showConfigHeader();
     void setThemeFromAction(QAction* action);
 
+    QString m_dbPath;
     QTabWidget* m_tabs = nullptr;
     DatasetPanel* m_dataset = nullptr;
     MethodPanel* m_method = nullptr;
@@ -91,6 +112,10 @@ private:
     QList<RecentFiles*> m_recent;
     QList<qint64> m_interrupted;
     QPushButton* m_resumeOffer = nullptr;
+    QMessageBox* m_interruptedPrompt = nullptr;
+    QString m_draftPath;
+    QTimer* m_draftTimer = nullptr;
+    bool m_closeWhenStopped = false; // the window closes once the stopping run has finished
     bool m_layoutRestored = false;
 };
 

@@ -2,6 +2,7 @@
 // error handling around running one command.
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/text.h"
 #include "common/version.h"
 
 #include <CLI/CLI.hpp>
@@ -25,17 +26,26 @@ int runCommandLine(CLI::App& app, Commands& commands, int argc, char** argv)
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
+    // An error may quote input (a bad data line, a file name): one line,
+    // bounded, valid UTF-8, no raw control characters.
+    const auto report = [](const std::string& message) {
+        std::cerr << "error: " << printableText(cappedText(message, 2000)) << '\n';
+    };
     try {
         for (auto& [cmd, run] : commands)
             if (cmd->parsed())
                 run();
+    } catch (const ExitStatus& e) {
+        if (!e.message.empty())
+            report(e.message);
+        return e.code;
     } catch (const tb::Error& e) {
-        std::cerr << "error: " << e.what() << '\n';
+        report(e.what());
         return 1;
     } catch (const std::exception& e) {
         // LibTorch errors carry multi-line backtraces; keep the first line.
-        std::string what = e.what();
-        std::cerr << "error: " << what.substr(0, what.find('\n')) << '\n';
+        const std::string what = e.what();
+        report(what.substr(0, what.find('\n')));
         return 1;
     }
     return 0;

@@ -24,6 +24,14 @@ class RunStore;
 namespace tb::cli {
 
 using Runner = std::function<void()>;
+
+// Thrown by a command that has printed its result but must end with another
+// exit status than 0 or 1 (130: stopped by Ctrl+C, as shells report SIGINT).
+// runCommandLine() prints "error: <message>" when the message is not empty.
+struct ExitStatus {
+    int code = 1;
+    std::string message;
+};
 using Commands = std::vector<std::pair<CLI::App*, Runner>>;
 
 // `runs show --inspect`: what the run learned, as JSON (needs LibTorch). A
@@ -43,7 +51,8 @@ void addCompareCommand(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>&
 void configureApp(CLI::App& app);
 
 // Parses argv and runs the chosen command; returns the exit status
-// (tb::Error and other exceptions become "error: ..." on stderr and 1).
+// (tb::Error and other exceptions become "error: ..." on stderr and 1; the
+// message is one line of valid UTF-8 with control characters escaped).
 int runCommandLine(CLI::App& app, Commands& commands, int argc, char** argv);
 
 } // namespace tb::cli

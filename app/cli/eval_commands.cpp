@@ -2,6 +2,7 @@
 // the forgetting matrix of a sequence of runs.
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/text.h"
 #include "data/dataset.h"
 #include "engine/evaluation.h"
 #include "engine/general_ability.h"
@@ -95,15 +96,32 @@ std::string number(double v, int decimals = 4)
     return buf;
 }
 
+// Names in tables come from files and the store (run names, task names,
+// paths): control characters are escaped so they cannot move the cursor or
+// recolour the terminal.
+std::string shown(const std::string& text) { return printableText(text); }
+
+// At most `width` bytes of printable text, cut at a character boundary.
+std::string shownCut(const std::string& text, size_t width)
+{
+    std::string s = shown(text);
+    if (s.size() <= width)
+        return s;
+    size_t keep = width - 3;
+    while (keep > 0 && (static_cast<unsigned char>(s[keep]) & 0xC0) == 0x80)
+        --keep;
+    return s.substr(0, keep) + "...";
+}
+
 void printTable(const eval::SuiteResult& r)
 {
-    std::cout << "suite " << r.suite << ", model " << r.modelLabel << "\n";
+    std::cout << "suite " << shown(r.suite) << ", model " << shown(r.modelLabel) << "\n";
     for (const auto& t : r.tasks) {
-        std::cout << "\n" << t.task << " (" << eval::taskTypeName(t.type) << ", " << t.examples.size()
+        std::cout << "\n" << shown(t.task) << " (" << eval::taskTypeName(t.type) << ", " << t.examples.size()
                   << " examples)\n";
         for (const auto& [metric, value] : t.metrics) {
             char line[160];
-            std::snprintf(line, sizeof line, "  %-20s %12s\n", metric.c_str(), number(value).c_str());
+            std::snprintf(line, sizeof line, "  %-20s %12s\n", shownCut(metric, 100).c_str(), number(value).c_str());
             std::cout << line;
         }
     }
@@ -159,13 +177,13 @@ void printSummaries(const eval::ForgettingReport& report, const std::vector<std:
     const auto& in = report.input;
     for (size_t j = 0; j < in.tasks.size(); ++j)
         if (!report.higherIsBetter[j])
-            std::cout << "\n" << in.tasks[j] << " (" << in.taskMetrics[j] << ", lower is better): "
+            std::cout << "\n" << shown(in.tasks[j]) << " (" << in.taskMetrics[j] << ", lower is better): "
                       << (report.counted[j] ? "counted as ln(base / score)" : "left out of the averages");
     std::cout << "\naverage score (last stage): " << number(report.averageScore) << "\n";
     if (in.mode == eval::ForgettingMode::Independent) {
         for (size_t i = 0; i < report.perStage.size(); ++i) {
             const int t = in.stageTask.empty() ? -1 : in.stageTask[i];
-            std::cout << stages[i] << ": gain on " << (t >= 0 ? in.tasks[size_t(t)] : std::string("its task (unknown)"))
+            std::cout << shown(stages[i]) << ": gain on " << (t >= 0 ? shown(in.tasks[size_t(t)]) : std::string("its task (unknown)"))
                       << " " << optionalNumber(report.perStage[i].gain, true) << ", mean change elsewhere "
                       << optionalNumber(report.perStage[i].changeElsewhere, true) << "\n";
         }
@@ -328,24 +346,22 @@ void runForgetting(const ForgettingArgs& a)
                   << '\n';
         return;
     }
-    std::cout << "forgetting on suite " << suite.name << " (report " << id << "), "
+    std::cout << "forgetting on suite " << shown(suite.name) << " (report " << id << "), "
               << (mode == eval::ForgettingMode::Chain ? "a sequential chain" : "independent runs of one base")
               << "; scores: ";
     for (size_t j = 0; j < N; ++j)
-        std::cout << (j ? ", " : "") << in.tasks[j] << " " << metricNames[j];
+        std::cout << (j ? ", " : "") << shown(in.tasks[j]) << " " << metricNames[j];
     std::cout << "\n\n";
     char cell[64];
     std::snprintf(cell, sizeof cell, "%-28s", "");
     std::cout << cell;
     for (const auto& t : in.tasks) {
-        std::snprintf(cell, sizeof cell, " %22s", t.c_str());
+        std::snprintf(cell, sizeof cell, " %22s", shownCut(t, 40).c_str());
         std::cout << cell;
     }
     std::cout << "\n";
     for (size_t i = 0; i <= runs.size(); ++i) {
-        std::string name = i == 0 ? "base" : in.stages[i - 1];
-        if (name.size() > 28)
-            name = name.substr(0, 25) + "...";
+        const std::string name = i == 0 ? "base" : shownCut(in.stages[i - 1], 28);
         std::snprintf(cell, sizeof cell, "%-28s", name.c_str());
         std::cout << cell;
         for (size_t j = 0; j < N; ++j) {
@@ -484,8 +500,8 @@ void addEvalCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& c
                           << '\n' << std::flush;
                 return;
             }
-            std::cout << "general text " << g.textFile << "\n"
-                      << "base " << g.baseModel << ": loss " << number(g.base.nll) << ", perplexity "
+            std::cout << "general text " << shown(g.textFile) << "\n"
+                      << "base " << shown(g.baseModel) << ": loss " << number(g.base.nll) << ", perplexity "
                       << number(g.base.perplexity) << "\n"
                       << "run " << a->run << ": loss " << number(g.run.nll) << ", perplexity " << number(g.run.perplexity)
                       << "\nchange: loss " << signedNumber(g.nllChange()) << ", perplexity "

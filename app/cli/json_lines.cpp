@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -15,6 +16,9 @@ void printJsonLine(const nlohmann::json& j) { std::cout << j.dump() << '\n' << s
 
 void forEachJsonLine(const std::string& path, const std::function<void(const nlohmann::json&, size_t)>& fn)
 {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw Error(path + ": is a folder; expected a JSONL file (one JSON object per line)");
     std::ifstream in(path);
     if (!in)
         throw Error(path + ": cannot open: " + std::strerror(errno));
@@ -35,6 +39,8 @@ void forEachJsonLine(const std::string& path, const std::function<void(const nlo
                         std::string(j.type_name()));
         fn(j, lineNo);
     }
+    if (in.bad())
+        throw Error(path + ": read error after line " + std::to_string(lineNo) + ": " + std::strerror(errno));
 }
 
 std::vector<int64_t> parseIdList(const std::string& text, const std::string& what)

@@ -124,11 +124,11 @@ void addModelCommands(CLI::App& app, Commands& commands)
         prompt->excludes(promptIds);
         cmd->add_option("--max-new-tokens", args->gen.maxNewTokens, "tokens to generate at most")
             ->capture_default_str()->check(CLI::NonNegativeNumber);
-        cmd->add_option("--temperature", args->gen.temperature, "0 = greedy")->capture_default_str()
-            ->check(CLI::NonNegativeNumber);
+        // The range (0 or at least 1e-4, finite) is model::generate's to check, with a message that says so.
+        cmd->add_option("--temperature", args->gen.temperature, "0 = greedy")->capture_default_str();
         cmd->add_option("--top-k", args->gen.topK, "keep the K most likely tokens (0 = all)")->capture_default_str()
             ->check(CLI::NonNegativeNumber);
-        cmd->add_option("--top-p", args->gen.topP, "nucleus sampling mass (1 = off)")->capture_default_str()
+        cmd->add_option("--top-p", args->gen.topP, "nucleus sampling mass (1 = off, 0 = only the most likely token)")->capture_default_str()
             ->check(CLI::Range(0.0, 1.0));
         cmd->add_option("--seed", args->gen.seed, "random seed for sampling")->capture_default_str();
         cmd->add_option("--stop", args->stops, "stop when the output contains this string (repeatable)");

@@ -5,6 +5,8 @@
 #include "engine/export.h"
 #include "engine/run_inspection.h"
 #include "engine/run_job.h"
+#include "train/dist_env.h"
+#include "train/distributed.h"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -13,7 +15,12 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <mutex>
+#include <thread>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using nlohmann::json;
@@ -24,7 +31,20 @@ namespace {
 
 std::atomic<bool> g_interrupted{false};
 
-void onSigint(int) { g_interrupted = true; }
+// The first Ctrl+C cancels at the next step (the run stays resumable); a
+// second one ends the process at once.
+void onSigint(int)
+{
+    if (g_interrupted) {
+        std::signal(SIGINT, SIG_DFL);
+        std::raise(SIGINT);
+        return;
+    }
+    g_interrupted = true;
+}
+
+// Shells report a process ended by SIGINT as 128 + 2.
+constexpr int kInterruptedExit = 130;
 
 std::string clock(double seconds)
 {
@@ -167,7 +187,103 @@ json inspectionJson(const engine::RunInspection& r)
 struct TrainArgs {
     std::string config, db, events;
     int64_t resumeRun = 0;
+    // The launcher: start this node's ranks (torchrun's --nproc-per-node etc.).
+    int nprocPerNode = 0, nnodes = 1, nodeRank = 0, masterPort = 29500;
+    std::string masterAddr = "127.0.0.1";
 };
+
+// This process's command line, as the kernel has it.
+std::vector<std::string> ownArguments()
+{
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::vector<std::string> args;
+    for (std::string arg; std::getline(in, arg, '\0');)
+        args.push_back(arg);
+    return args;
+}
+
+// Copies `fd`'s lines to stderr, each prefixed "[rank R] ".
+void prefixLines(int fd, int rank)
+{
+    static std::mutex lock;
+    FILE* in = ::fdopen(fd, "r");
+    char line[4096];
+    while (in && std::fgets(line, sizeof line, in)) {
+        std::lock_guard<std::mutex> guard(lock);
+        std::fprintf(stderr, "[rank %d] %s", rank, line);
+        std::fflush(stderr);
+    }
+    if (in)
+        std::fclose(in);
+}
+
+// The launcher: starts this node's nprocPerNode ranks (this program again,
+// same arguments, torchrun's variables set), rank 0's stdout and stderr as
+// they are, the others' stderr prefixed with their rank. When one rank fails,
+// ends the others; the exit status is the first failure's (0 when all succeed).
+void launchLocalRanks(const TrainArgs& a)
+{
+    if (a.nnodes < 1 || a.nodeRank < 0 || a.nodeRank >= a.nnodes)
+        throw Error("--node-rank " + std::to_string(a.nodeRank) + " must be below --nnodes " + std::to_string(a.nnodes));
+    const auto args = ownArguments();
+    std::vector<pid_t> pids;
+    std::vector<std::thread> readers;
+    const int world = a.nnodes * a.nprocPerNode;
+    for (int local = 0; local < a.nprocPerNode; ++local) {
+        const int rank = a.nodeRank * a.nprocPerNode + local;
+        int err[2] = {-1, -1};
+        if (rank != 0 && ::pipe(err) != 0)
+            throw Error("cannot start rank " + std::to_string(rank) + ": no pipe");
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            const auto set = [](const char* name, int value) { ::setenv(name, std::to_string(value).c_str(), 1); };
+            set("RANK", rank);
+            set("WORLD_SIZE", world);
+            set("LOCAL_RANK", local);
+            set("LOCAL_WORLD_SIZE", a.nprocPerNode);
+            set("MASTER_PORT", a.masterPort);
+            ::setenv("MASTER_ADDR", a.masterAddr.c_str(), 1);
+            if (rank != 0) {
+                ::dup2(err[1], STDERR_FILENO);
+                ::close(err[0]);
+                ::close(err[1]);
+            }
+            std::vector<char*> argv;
+            for (const auto& s : args)
+                argv.push_back(const_cast<char*>(s.c_str()));
+            argv.push_back(nullptr);
+            ::execv("/proc/self/exe", argv.data());
+            std::fprintf(stderr, "cannot start rank %d\n", rank);
+            ::_exit(127);
+        }
+        if (pid < 0)
+            throw Error("cannot start rank " + std::to_string(rank) + ": fork failed");
+        pids.push_back(pid);
+        if (rank != 0) {
+            ::close(err[1]);
+            readers.emplace_back(prefixLines, err[0], rank);
+        }
+    }
+    std::signal(SIGINT, SIG_IGN); // Ctrl+C reaches every rank: they cancel, the launcher waits for them
+    int exitCode = 0;
+    for (size_t left = pids.size(); left > 0; --left) {
+        int status = 0;
+        const pid_t done = ::wait(&status);
+        if (done < 0)
+            break;
+        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (code != 0 && exitCode == 0) {
+            exitCode = code;
+            for (pid_t p : pids) // the others would only wait for it until their timeout
+                if (p != done)
+                    ::kill(p, SIGTERM);
+        }
+    }
+    for (auto& t : readers)
+        t.join();
+    if (exitCode != 0)
+        throw ExitStatus{exitCode, "a rank failed (exit status " + std::to_string(exitCode) + "); the others were ended"};
+}
 
 int finish(const engine::JobResult& r, bool jsonl)
 {
@@ -183,10 +299,44 @@ int finish(const engine::JobResult& r, bool jsonl)
     if (jsonl)
         out["event"] = "finished";
     std::cerr << (::isatty(STDERR_FILENO) ? "\n" : "");
-    std::cout << out.dump() << '\n' << std::flush;
+    std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << '\n' << std::flush;
     if (r.train.status == train::TrainStatus::Failed)
         throw Error("run " + std::to_string(r.runId) + " failed: " + r.train.error);
+    if (r.train.status == train::TrainStatus::Cancelled)
+        throw ExitStatus{kInterruptedExit, "run " + std::to_string(r.runId) + " cancelled"
+                                               + (g_interrupted ? std::string(" by Ctrl+C") : std::string())
+                                               + "; continue it with: tunebench-cli resume --run "
+                                               + std::to_string(r.runId)};
     return 0;
+}
+
+// torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, ...): WORLD_SIZE > 1
+// joins the data-parallel group of train/distributed.h; otherwise none.
+std::unique_ptr<train::ProcessGroup> joinGroupFromEnvironment()
+{
+    const auto env = train::readTorchrunEnv();
+    return env.distributed() ? train::ProcessGroup::join(env) : nullptr;
+}
+
+// Runs the job; with a group, ranks other than 0 print nothing on stdout
+// (rank 0 reports the run) and end with their error on stderr.
+void runCommand(const train::RunConfig& config, engine::JobOptions options, bool jsonl)
+{
+    RunControl control;
+    std::signal(SIGINT, onSigint);
+    const auto group = joinGroupFromEnvironment();
+    options.group = group.get();
+    if (group && group->rank() != 0) {
+        engine::JobObserver quiet;
+        const auto r = engine::runJob(config, options, quiet, control);
+        if (r.train.status == train::TrainStatus::Failed)
+            throw Error("rank " + std::to_string(group->rank()) + " failed: " + r.train.error);
+        if (r.train.status == train::TrainStatus::Cancelled)
+            throw ExitStatus{kInterruptedExit, "rank " + std::to_string(group->rank()) + " cancelled"};
+        return;
+    }
+    CliObserver observer(jsonl, control);
+    finish(engine::runJob(config, options, observer, control), jsonl);
 }
 
 } // namespace
@@ -202,12 +352,19 @@ void addRunCommands(CLI::App& app, Commands& commands)
         cmd->add_option("--db", args->db, "run store (SQLite)")->capture_default_str();
         cmd->add_option("--events", args->events, "jsonl: one JSON event per line on stdout")
             ->check(CLI::IsMember({"jsonl"}));
+        cmd->add_option("--nproc-per-node", args->nprocPerNode, "data-parallel processes to start on this machine")
+            ->check(CLI::Range(1, 1024));
+        cmd->add_option("--nnodes", args->nnodes, "machines taking part (with --nproc-per-node)")->capture_default_str();
+        cmd->add_option("--node-rank", args->nodeRank, "this machine's index, 0 .. nnodes-1")->capture_default_str();
+        cmd->add_option("--master-addr", args->masterAddr, "host of node 0 (its rank 0 hosts the rendezvous)")
+            ->capture_default_str();
+        cmd->add_option("--master-port", args->masterPort, "rendezvous TCP port on the master")
+            ->check(CLI::Range(1, 65535))->capture_default_str();
         commands.emplace_back(cmd, [args] {
-            const auto config = train::readRunConfig(args->config);
-            RunControl control;
-            std::signal(SIGINT, onSigint);
-            CliObserver observer(args->events == "jsonl", control);
-            finish(engine::runJob(config, {args->db, std::nullopt}, observer, control), args->events == "jsonl");
+            // The launcher's children see RANK: they train instead of launching.
+            if (args->nprocPerNode > 0 && !std::getenv("RANK"))
+                return launchLocalRanks(*args);
+            runCommand(train::readRunConfig(args->config), {args->db, std::nullopt}, args->events == "jsonl");
         });
     }
     {
@@ -219,10 +376,7 @@ void addRunCommands(CLI::App& app, Commands& commands)
         cmd->add_option("--events", args->events, "jsonl: one JSON event per line on stdout")
             ->check(CLI::IsMember({"jsonl"}));
         commands.emplace_back(cmd, [args] {
-            RunControl control;
-            std::signal(SIGINT, onSigint);
-            CliObserver observer(args->events == "jsonl", control);
-            finish(engine::runJob({}, {args->db, args->resumeRun}, observer, control), args->events == "jsonl");
+            runCommand({}, {args->db, args->resumeRun}, args->events == "jsonl");
         });
     }
     addRunsCommand(app, commands, [](store::RunStore& store, int64_t runId) {

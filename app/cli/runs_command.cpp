@@ -51,7 +51,8 @@ void addRunsCommand(CLI::App& app, Commands& commands, InspectRun inspectRun)
         json out = json::array();
         for (const auto& r : store.listRuns(filter))
             out.push_back(runJson(r));
-        std::cout << out.dump() << '\n';
+        // The store hands out valid UTF-8; replace anyway, so no stored byte can stop the listing.
+        std::cout << out.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
     });
     auto* show = runs->add_subcommand("show", "One run: configuration, last metrics, checkpoints, artifacts");
     show->add_option("--run", *runId, "run id")->required();

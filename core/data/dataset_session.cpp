@@ -27,22 +27,39 @@ bool isTarget(const std::string& name)
 
 } // namespace
 
-LoadedFiles readFiles(const std::vector<std::string>& paths, const ReadOptions& options, const RunControl* control)
+LoadedFiles readFiles(const std::vector<FileToRead>& toRead, const RunControl* control)
 {
     auto files = std::make_shared<std::vector<LoadedFile>>();
-    for (const std::string& path : paths) {
+    for (const FileToRead& f : toRead) {
         if (control && control->cancelled())
             return nullptr;
-        LoadedFile file{path, {}};
+        LoadedFile file{f.path, {}};
         try {
-            file.result = validateDataset(path, options);
+            file.result = validateDataset(f.path, f.options);
         } catch (const std::exception& e) { // validate reports problems itself; this is the unforeseen
             file.result = {};
-            file.result.issues.push_back({path, 0, {}, e.what()});
+            file.result.issues.push_back({f.path, 0, {}, e.what()});
         }
         files->push_back(std::move(file));
     }
     return files;
+}
+
+LoadedFiles readFiles(const std::vector<std::string>& paths, const ReadOptions& options, const RunControl* control)
+{
+    std::vector<FileToRead> toRead;
+    for (const std::string& path : paths)
+        toRead.push_back({path, options});
+    return readFiles(toRead, control);
+}
+
+std::optional<FileFormat> formatFromName(const std::string& name)
+{
+    for (FileFormat f : {FileFormat::Auto, FileFormat::Jsonl, FileFormat::JsonArray, FileFormat::Csv}) {
+        if (formatName(f) == name)
+            return f;
+    }
+    return std::nullopt;
 }
 
 TokenLengths measureTokenLengths(const std::vector<LoadedFile>& files, const tok::Tokenizer& tokenizer,
@@ -113,7 +130,32 @@ bool DatasetSession::addFiles(const std::vector<std::string>& paths)
     return added;
 }
 
-void DatasetSession::clearFiles() { m_paths.clear(); }
+bool DatasetSession::removeFile(const std::string& path)
+{
+    const auto it = std::find(m_paths.begin(), m_paths.end(), path);
+    if (it == m_paths.end())
+        return false;
+    m_paths.erase(it);
+    m_fileOptions.erase(path);
+    return true;
+}
+
+void DatasetSession::clearFiles()
+{
+    m_paths.clear();
+    m_fileOptions.clear();
+}
+
+void DatasetSession::setFileOptions(const std::string& path, const FileOptions& options)
+{
+    m_fileOptions[path] = options;
+}
+
+FileOptions DatasetSession::fileOptions(const std::string& path) const
+{
+    const auto it = m_fileOptions.find(path);
+    return it == m_fileOptions.end() ? FileOptions{} : it->second;
+}
 
 std::string DatasetSession::fieldMapping(const std::string& sourceField) const
 {
@@ -145,6 +187,18 @@ std::map<std::string, std::string> DatasetSession::coreFieldMap() const
     return map;
 }
 
+void DatasetSession::setCoreFieldMap(const std::map<std::string, std::string>& map)
+{
+    m_choice.clear();
+    for (const auto& [source, target] : map) {
+        if (target == kIgnoreField || isTarget(target))
+            m_choice[source] = target;
+    }
+    // The fields already seen keep a choice, as adopt() gives them.
+    for (const std::string& name : m_sourceFields)
+        m_choice.emplace(name, isTarget(name) ? name : kIgnoreField);
+}
+
 ReadOptions DatasetSession::readOptions() const
 {
     ReadOptions options;
@@ -152,9 +206,23 @@ ReadOptions DatasetSession::readOptions() const
     return options;
 }
 
+std::vector<FileToRead> DatasetSession::filesToRead() const
+{
+    const ReadOptions shared = readOptions();
+    std::vector<FileToRead> out;
+    for (const std::string& path : m_paths) {
+        FileToRead f{path, shared};
+        const FileOptions own = fileOptions(path);
+        f.options.format = own.format;
+        f.options.task = own.task;
+        out.push_back(std::move(f));
+    }
+    return out;
+}
+
 // --- Reading -------------------------------------------------------------------
 
-void DatasetSession::reload() { adopt(readFiles(m_paths, readOptions())); }
+void DatasetSession::reload() { adopt(readFiles(filesToRead())); }
 
 bool DatasetSession::adopt(LoadedFiles loaded)
 {

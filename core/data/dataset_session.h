@@ -33,11 +33,29 @@ struct LoadedFile {
 // Immutable once read, so a worker can hold it while the session reads again.
 using LoadedFiles = std::shared_ptr<const std::vector<LoadedFile>>;
 
-// Reads and validates PATHS in order; never throws (an unforeseen error
+// One file to read, and how (its own format and task, the shared mapping).
+struct FileToRead {
+    std::string path;
+    ReadOptions options;
+};
+
+// Reads and validates FILES in order; never throws (an unforeseen error
 // becomes the file's only problem, on line 0). Returns null when CONTROL is
 // cancelled part way.
+LoadedFiles readFiles(const std::vector<FileToRead>& files, const RunControl* control = nullptr);
+// The same with OPTIONS for every one of PATHS.
 LoadedFiles readFiles(const std::vector<std::string>& paths, const ReadOptions& options,
                       const RunControl* control = nullptr);
+
+// What a run configuration says of a file beside its path and mapping
+// (train::DataFile's format and task); the default reads as the panel does.
+struct FileOptions {
+    FileFormat format = FileFormat::Auto;
+    std::string task; // empty: the records' own task, else the file name
+};
+
+// "jsonl", "json", "csv" or "auto" (formatName's names); nullopt for another name.
+std::optional<FileFormat> formatFromName(const std::string& name);
 
 struct FileSummary {
     FileFormat format = FileFormat::Auto; // Auto: the format could not be told
@@ -108,8 +126,13 @@ public:
     // Adds the paths not already in the list; empty ones are skipped.
     // Returns whether any was added.
     bool addFiles(const std::vector<std::string>& paths);
+    // Takes PATH off the list (and its file options); false when it is not there.
+    bool removeFile(const std::string& path);
     void clearFiles();
     const std::vector<std::string>& files() const { return m_paths; }
+    // Format and task for PATH, kept until the file leaves the list.
+    void setFileOptions(const std::string& path, const FileOptions& options);
+    FileOptions fileOptions(const std::string& path) const;
 
     // Source field names of the last read, files in order.
     const std::vector<std::string>& sourceFields() const { return m_sourceFields; }
@@ -122,7 +145,15 @@ public:
     // entry; a field the readers would take by its own name but that is
     // ignored maps to "ignore".
     std::map<std::string, std::string> coreFieldMap() const;
+    // Replaces every choice with MAP (coreFieldMap's terms, e.g. from a run
+    // configuration), before or after the fields are seen: a field MAP does
+    // not name takes its default when read. Entries with an unknown target
+    // are dropped. coreFieldMap() then gives MAP back (less entries mapping
+    // a field to itself or ignoring one the readers would not take anyway).
+    void setCoreFieldMap(const std::map<std::string, std::string>& map);
+    // The shared options (the mapping); filesToRead() adds each file's own.
     ReadOptions readOptions() const;
+    std::vector<FileToRead> filesToRead() const;
 
     TemplateKind templateKind() const { return m_template; }
     void setTemplateKind(TemplateKind kind) { m_template = kind; }
@@ -131,7 +162,7 @@ public:
 
     // --- Reading.
 
-    // readFiles(files(), readOptions()) then adopt(): the slow part.
+    // readFiles(filesToRead()) then adopt(): the slow part.
     void reload();
     // Takes what readFiles gave for the current files. A result for another
     // list of files (they changed meanwhile) is refused: returns false.
@@ -158,6 +189,7 @@ public:
 
 private:
     std::vector<std::string> m_paths;
+    std::map<std::string, FileOptions> m_fileOptions;
     LoadedFiles m_loaded = std::make_shared<const std::vector<LoadedFile>>();
     std::vector<std::string> m_sourceFields;
     std::map<std::string, std::string> m_choice; // source field -> target or kIgnoreField

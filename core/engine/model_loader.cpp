@@ -26,6 +26,9 @@ bool hasTokenizerNear(const std::string& modelPath)
 
 std::unique_ptr<tok::Tokenizer> tokenizerNear(const std::string& modelPath, const std::string& hint)
 {
+    std::error_code ec;
+    if (!modelPath.empty() && !fs::exists(modelPath, ec))
+        throw Error("model folder " + modelPath + " does not exist");
     const fs::path folder = folderOf(modelPath);
     if (!tok::hasTokenizer(folder.string()))
         throw Error(modelPath + ": no tokenizer in the model folder; " + hint);

@@ -1,8 +1,10 @@
 #include "engine/run_job.h"
 
 #include "common/error.h"
+#include "common/text.h"
 #include "engine/model_loader.h"
 #include "engine/sampler.h"
+#include "io/atomic_file.h"
 #include "model/language_model.h"
 #include "peft/peft_model.h"
 #include "store/run_store.h"
@@ -105,39 +107,162 @@ private:
     Sampler m_sampler;
 };
 
-} // namespace
+// Written into every run folder: which store's which run it belongs to, so a
+// second run (of this store or another in the same folder) is not let in.
+constexpr const char* kRunMarker = "tunebench-run.json";
 
-JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObserver& observer, RunControl& control)
+// What a run folder holds once a run has used it.
+bool holdsRunFiles(const fs::path& dir)
+{
+    std::error_code ec;
+    for (const char* entry : {kRunMarker, "checkpoints", "adapter", "model"})
+        if (fs::exists(dir / entry, ec))
+            return true;
+    return false;
+}
+
+std::string absolute(const std::string& path)
+{
+    return path.empty() ? path : fs::absolute(path).lexically_normal().string();
+}
+
+// Stored absolute, so resume, export and eval --run work from any working directory.
+void makePathsAbsolute(RunConfig& c)
+{
+    c.model = absolute(c.model);
+    c.tokenizer = absolute(c.tokenizer);
+    c.outputDir = absolute(c.outputDir);
+    for (auto* files : {&c.data.train, &c.data.validation})
+        for (auto& f : *files)
+            f.path = absolute(f.path);
+}
+
+// Refuses a folder that holds another run's files: the marker names another
+// run (or another store), or there are run files without a marker.
+void checkOutputDirFree(const fs::path& dir, const std::string& dbPath, int64_t runId)
+{
+    const fs::path marker = dir / kRunMarker;
+    std::error_code ec;
+    if (fs::exists(marker, ec)) {
+        json owner = json::parse(io::readFile(marker.string()), nullptr, false);
+        if (!owner.is_object())
+            owner = json::object();
+        const std::string store = owner.value("store", std::string("?"));
+        const int64_t run = owner.value("run_id", int64_t(0));
+        if (runId == 0 || store != dbPath || run != runId)
+            throw Error("output_dir " + dir.string() + " already holds run " + std::to_string(run) + " of store "
+                        + store + "; choose an empty folder, or leave output_dir unset for a folder per run");
+        return;
+    }
+    if (runId == 0 && holdsRunFiles(dir))
+        throw Error("output_dir " + dir.string() + " already holds another run's files (checkpoints, adapter or "
+                    "model); choose an empty folder, or leave output_dir unset for a folder per run");
+}
+
+// <store folder>/runs/<store file stem>-<id>: stores sharing a folder never
+// share a run folder. A leftover folder of a deleted store of the same name
+// is left alone: a suffix makes the name unique.
+std::string defaultOutputDir(const std::string& dbPath, int64_t runId)
+{
+    const fs::path db(dbPath);
+    const fs::path base = db.parent_path() / "runs" / (db.stem().string() + "-" + std::to_string(runId));
+    fs::path dir = base;
+    std::error_code ec;
+    for (int n = 2; fs::exists(dir, ec) && !fs::is_empty(dir, ec); ++n)
+        dir = base.string() + "-" + std::to_string(n);
+    return dir.string();
+}
+
+// A resumed run continues in the folder its checkpoints are in
+// (<output dir>/checkpoints/<name>), whatever the default folder is today.
+std::string outputDirOf(const std::string& checkpoint)
+{
+    const fs::path parent = fs::path(checkpoint).parent_path();
+    return parent.filename() == "checkpoints" ? parent.parent_path().string() : std::string();
+}
+
+// A rank other than 0 of a data-parallel run: trains its shard, writes nothing.
+JobResult runFollowerRank(const RunConfig& requested, const JobOptions& options, JobObserver& observer,
+                          RunControl& control)
 {
     JobResult result;
     RunConfig config = requested;
     std::string resumeFrom;
+    if (options.resumeRun) {
+        store::RunStore store(absolute(options.dbPath));
+        const auto run = store.run(*options.resumeRun);
+        config = train::parseRunConfig(json::parse(run.configJson), "run " + std::to_string(run.id) + " configuration");
+        const auto ck = store.lastCheckpoint(run.id);
+        if (!ck)
+            throw Error("run " + std::to_string(run.id) + " has no resumable checkpoint");
+        resumeFrom = ck->path;
+        result.runId = run.id;
+    } else {
+        makePathsAbsolute(config);
+    }
+    try {
+        auto tokenizer = tokenizerFor(config);
+        auto prepared = prepareData(config, *tokenizer);
+        auto lm = model::LanguageModel::load(config.model, {config.training.device});
+        peft::PeftModel peftModel(lm->module(), config.method, tokenizer.get(), config.training.seed);
+        Trainer trainer(peftModel, config.training, std::move(prepared.train), std::move(prepared.validation), "",
+                        std::move(prepared.validationTasks));
+        trainer.setDataParallel({options.group, options.checkWeightsEvery});
+        result.train = trainer.run(observer, control, resumeFrom);
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        result.train.status = train::TrainStatus::Failed;
+        result.train.error = what.substr(0, what.find('\n'));
+    }
+    return result;
+}
+
+} // namespace
+
+JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObserver& observer, RunControl& control)
+{
+    if (options.group && options.group->rank() != 0)
+        return runFollowerRank(requested, options, observer, control);
+    JobResult result;
+    RunConfig config = requested;
+    std::string resumeFrom;
+    const std::string dbPath = absolute(options.dbPath);
     {
-        store::RunStore store(options.dbPath);
+        store::RunStore store(dbPath);
         if (options.resumeRun) {
             const auto run = store.run(*options.resumeRun);
             config = train::parseRunConfig(json::parse(run.configJson), "run " + std::to_string(run.id) + " configuration");
-            auto ck = store.lastCheckpoint(run.id);
-            if (!ck)
-                throw Error("run " + std::to_string(run.id) + " has no resumable checkpoint; start it again instead");
-            resumeFrom = ck->path;
+            if (config.outputDir.empty()) {
+                const auto ck = store.lastCheckpoint(run.id);
+                config.outputDir = ck ? outputDirOf(ck->path) : std::string();
+            }
+            if (!config.outputDir.empty())
+                checkOutputDirFree(config.outputDir, dbPath, run.id);
+            // Refuses a run another process is still training, a completed
+            // one and one without a checkpoint; the steps after the
+            // checkpoint are replayed, so their metrics go.
+            resumeFrom = store.claimForResume(run.id).path;
             result.runId = run.id;
         } else {
+            makePathsAbsolute(config);
+            if (!config.outputDir.empty())
+                checkOutputDirFree(config.outputDir, dbPath, 0);
             result.runId = store.createRun({config.name, config.model, peft::methodName(config.method.method),
                                             toJson(config).dump()});
         }
     }
-    // Without an explicit output folder a run writes beside the store, under its id.
     if (config.outputDir.empty())
-        config.outputDir = (fs::path(options.dbPath).parent_path() / "runs" / std::to_string(result.runId)).string();
+        config.outputDir = defaultOutputDir(dbPath, result.runId);
     result.outputDir = config.outputDir;
-    store::RunWriter writer(options.dbPath);
+    store::RunWriter writer(dbPath);
     writer.setStatus(result.runId, store::RunStatus::Running);
     writer.flush();
     observer.onRunCreated(result.runId, config.outputDir);
 
     try {
         fs::create_directories(config.outputDir);
+        io::writeFileAtomic((fs::path(config.outputDir) / kRunMarker).string(),
+                            json({{"store", dbPath}, {"run_id", result.runId}}).dump(2) + "\n");
         auto tokenizer = tokenizerFor(config);
         auto prepared = prepareData(config, *tokenizer);
         auto lm = model::LanguageModel::load(config.model, {config.training.device});
@@ -154,6 +279,7 @@ JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObser
         }
         Trainer trainer(peftModel, config.training, std::move(prepared.train), std::move(prepared.validation),
                         config.outputDir, std::move(prepared.validationTasks));
+        trainer.setDataParallel({options.group, options.checkWeightsEvery});
         Recorder recorder(observer, writer, result.runId, std::move(sampler));
         result.train = trainer.run(recorder, control, resumeFrom);
 
@@ -182,7 +308,12 @@ JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObser
         result.train.status = train::TrainStatus::Failed;
         result.train.error = what.substr(0, what.find('\n'));
     }
-    writer.setStatus(result.runId, storeStatus(result.train.status), result.train.error);
+    // The error may quote a bad input line: valid UTF-8, and not all of it.
+    result.train.error = cappedText(result.train.error, 2000);
+    // A peer that died is no fault of the run: it resumes from its last checkpoint.
+    const bool peerLost = options.group && options.group->failure() && result.train.status == train::TrainStatus::Failed;
+    writer.setStatus(result.runId, peerLost ? store::RunStatus::Interrupted : storeStatus(result.train.status),
+                     result.train.error);
     writer.flush();
     return result;
 }

@@ -3,6 +3,7 @@
 // load the model, apply the method, train on this thread, record everything
 // in the run store, save what was learned. No LibTorch in this header.
 #include "engine/prepare_data.h"
+#include "train/distributed.h"
 #include "train/run_config.h"
 #include "train/train_types.h"
 
@@ -32,6 +33,14 @@ public:
 struct JobOptions {
     std::string dbPath;                // the run store
     std::optional<int64_t> resumeRun;  // continue this run from its last checkpoint
+    // Data-parallel training: this process is one rank of `group` (null: a
+    // single process). Rank 0 alone writes the store, checkpoints and the
+    // saved adapter/model; the other ranks write nothing, and to resume they
+    // read the run's configuration and checkpoint from the same store and
+    // folder (one machine, or a shared filesystem). A peer that dies ends the
+    // run as interrupted (resumable) with the group's error.
+    train::ProcessGroup* group = nullptr;
+    int64_t checkWeightsEvery = 0;     // compare the ranks' weight hashes every N steps (0 = never)
 };
 
 struct JobResult {
@@ -42,8 +51,14 @@ struct JobResult {
 };
 
 // Never throws for problems of the run itself (they end as status failed and
-// are recorded); throws tb::Error only when the store cannot be opened or the
-// run to resume does not exist.
+// are recorded); throws tb::Error only when the store cannot be opened, or the
+// run cannot start: an explicit output_dir holds another run's files, or the
+// run to resume does not exist, is still running in another process, has
+// completed or has no resumable checkpoint.
+//
+// Without an explicit output_dir a run writes to <store folder>/runs/<store
+// file stem>-<run id>; a resumed one continues where its checkpoints are.
+// Paths in the stored configuration are absolute.
 JobResult runJob(const train::RunConfig& config, const JobOptions& options, JobObserver& observer, RunControl& control);
 
 } // namespace tb::engine

@@ -62,29 +62,58 @@ RougePrf scoreLcs(const Ids& target, const Ids& prediction)
     return out;
 }
 
+// One row of the LCS table: row[j] = LCS(ref[0..i), can[0..j)), from the row above.
+void lcsRow(uint32_t refToken, const Ids& can, size_t cols, const uint32_t* above, uint32_t* row)
+{
+    row[0] = 0;
+    for (size_t j = 1; j <= cols; ++j)
+        row[j] = refToken == can[j - 1] ? above[j - 1] + 1 : std::max(above[j], row[j - 1]);
+}
+
 // lcs_ind(): indices into ref of one LCS, read back the way
 // _backtrack_norec() breaks ties, since Lsum's union depends on which LCS.
+// The whole table would take rows x cols cells (1.6 GB for a 20k-word
+// pair); instead every k-th row (k ~ sqrt(rows)) is kept on a forward pass,
+// and the backtrack recomputes one band of k rows at a time from the kept
+// row above it: about 2 sqrt(rows) x cols cells, twice the arithmetic.
 void markLcs(const Ids& ref, const Ids& can, std::vector<char>& inUnion)
 {
     const size_t rows = ref.size();
     const size_t cols = can.size();
-    std::vector<uint32_t> t((rows + 1) * (cols + 1), 0);
-    auto at = [&](size_t i, size_t j) -> uint32_t& { return t[i * (cols + 1) + j]; };
+    if (rows == 0 || cols == 0)
+        return;
+    size_t k = 1;
+    while (k * k < rows)
+        ++k;
+    const size_t width = cols + 1;
+    std::vector<uint32_t> kept((rows / k + 1) * width, 0); // rows 0, k, 2k, ...
+    std::vector<uint32_t> prev(width, 0), cur(width, 0);
     for (size_t i = 1; i <= rows; ++i) {
-        for (size_t j = 1; j <= cols; ++j)
-            at(i, j) = ref[i - 1] == can[j - 1] ? at(i - 1, j - 1) + 1 : std::max(at(i - 1, j), at(i, j - 1));
+        lcsRow(ref[i - 1], can, cols, prev.data(), cur.data());
+        std::swap(prev, cur);
+        if (i % k == 0)
+            std::copy(prev.begin(), prev.end(), kept.begin() + static_cast<std::ptrdiff_t>((i / k) * width));
     }
+    std::vector<uint32_t> band((k + 1) * width, 0);
     size_t i = rows;
     size_t j = cols;
     while (i > 0 && j > 0) {
-        if (ref[i - 1] == can[j - 1]) {
-            inUnion[i - 1] = 1;
-            --i;
-            --j;
-        } else if (at(i, j - 1) > at(i - 1, j)) {
-            --j;
-        } else {
-            --i;
+        // Rows top..i of the table, columns 0..j (the path never moves right).
+        const size_t top = ((i - 1) / k) * k;
+        std::copy_n(kept.begin() + static_cast<std::ptrdiff_t>((top / k) * width), j + 1, band.begin());
+        for (size_t r = top + 1; r <= i; ++r)
+            lcsRow(ref[r - 1], can, j, &band[(r - 1 - top) * width], &band[(r - top) * width]);
+        auto at = [&](size_t r, size_t c) { return band[(r - top) * width + c]; };
+        while (i > top && j > 0) {
+            if (ref[i - 1] == can[j - 1]) {
+                inUnion[i - 1] = 1;
+                --i;
+                --j;
+            } else if (at(i, j - 1) > at(i - 1, j)) {
+                --j;
+            } else {
+                --i;
+            }
         }
     }
 }

@@ -15,6 +15,7 @@
 #include "data/template.h"
 #include "eval/suite_internal.h"
 #include "io/atomic_file.h"
+#include "io/json_error.h"
 
 namespace tb::eval::suite_detail {
 
@@ -63,6 +64,8 @@ void forEachJsonLine(const std::string& path, Fn fn)
             object = json::parse(content);
         } catch (const json::parse_error& e) {
             throw Error(where + ": invalid JSON at column " + std::to_string(e.byte) + ": " + jsonReason(e));
+        } catch (const json::exception& e) {
+            throw Error(where + ": " + io::jsonErrorText(e, content));
         }
         if (!object.is_object())
             throw Error(where + ": expected a JSON object, found " + object.type_name());
@@ -179,10 +182,13 @@ Parsed readHellaswag(const std::string& path)
 Parsed readBigbench(const TaskSpec& spec, const std::string& path)
 {
     json task;
+    const std::string content = io::readFile(path);
     try {
-        task = json::parse(io::readFile(path));
+        task = json::parse(content);
     } catch (const json::parse_error& e) {
         throw Error(path + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + jsonReason(e));
+    } catch (const json::exception& e) {
+        throw Error(path + ": " + io::jsonErrorText(e, content));
     }
     if (!task.is_object())
         throw Error(path + ": expected a BIG-bench task object, found " + task.type_name());

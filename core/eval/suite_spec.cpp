@@ -10,6 +10,7 @@
 #include "data/template.h"
 #include "eval/suite_internal.h"
 #include "io/atomic_file.h"
+#include "io/json_error.h"
 
 namespace tb::eval {
 
@@ -196,6 +197,8 @@ SuiteSpec parseSuite(const std::string& jsonText, const std::string& source, con
         j = json::parse(jsonText);
     } catch (const json::parse_error& e) {
         throw Error(source + ": invalid JSON at byte " + std::to_string(e.byte) + ": " + jsonReason(e));
+    } catch (const json::exception& e) {
+        throw Error(source + ": " + io::jsonErrorText(e, jsonText));
     }
     const std::string where = source + ":";
     // checkKeys/read join "where" and the key with '.', so the top level

@@ -3,10 +3,12 @@
 #include "common/error.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <unistd.h>
 
@@ -30,6 +32,32 @@ struct TempGuard {
     }
 };
 
+// Fault injection for tests (see atomic_file.h): once the files written
+// through writeFileAtomic in this process add up to more than
+// TUNEBENCH_FAULT_WRITE_LIMIT bytes, the next write fails as a full disk
+// does. Changing the variable's value starts the count again.
+bool injectedDiskFull(std::FILE* file)
+{
+    static std::mutex mutex;
+    static std::string limitText;
+    static long long written = 0;
+    const char* env = std::getenv("TUNEBENCH_FAULT_WRITE_LIMIT");
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!env || !*env) {
+        limitText.clear();
+        return false;
+    }
+    if (limitText != env) {
+        limitText = env;
+        written = 0;
+    }
+    struct stat st{};
+    if (::fstat(::fileno(file), &st) != 0)
+        return false;
+    written += static_cast<long long>(st.st_size);
+    return written > std::atoll(env);
+}
+
 } // namespace
 
 void writeFileAtomic(const std::string& path, const std::function<void(std::FILE*)>& write)
@@ -49,6 +77,8 @@ void writeFileAtomic(const std::string& path, const std::function<void(std::FILE
     write(tmp.file);
     if (std::fflush(tmp.file) != 0 || std::ferror(tmp.file))
         throw Error(path + ": write failed: " + errnoText());
+    if (injectedDiskFull(tmp.file))
+        throw Error(path + ": write failed: " + std::strerror(ENOSPC) + " (injected by TUNEBENCH_FAULT_WRITE_LIMIT)");
     if (::fsync(::fileno(tmp.file)) != 0)
         throw Error(path + ": fsync failed: " + errnoText());
     std::FILE* f = tmp.file;

@@ -1,4 +1,5 @@
 #include "io/safetensors.h"
+#include "io/json_error.h"
 
 #include "common/error.h"
 #include "io/atomic_file.h"
@@ -139,6 +140,8 @@ void SafetensorsFile::parse(const uint8_t* bytes, uint64_t size)
         header = nlohmann::json::parse(bytes + 8, bytes + 8 + headerLen);
     } catch (const nlohmann::json::parse_error& e) {
         throw Error(p + ": header JSON is malformed near byte " + std::to_string(8 + e.byte) + ": " + e.what());
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(p + ": header: " + jsonErrorText(e, std::string_view(reinterpret_cast<const char*>(bytes), 8 + headerLen)));
     }
     if (!header.is_object())
         throw Error(p + ": header is not a JSON object");

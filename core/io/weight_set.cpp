@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "io/atomic_file.h"
+#include "io/json_error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -60,10 +61,11 @@ WeightSet WeightSet::fromHfFolder(const std::string& folder)
 
     const std::string indexPath = index.string();
     nlohmann::json j;
+    const std::string indexText = readFile(indexPath);
     try {
-        j = nlohmann::json::parse(readFile(indexPath));
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(indexPath + ": malformed JSON near byte " + std::to_string(e.byte));
+        j = nlohmann::json::parse(indexText);
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(indexPath + ": " + jsonErrorText(e, indexText));
     }
     auto map = j.find("weight_map");
     if (map == j.end() || !map->is_object() || map->empty())

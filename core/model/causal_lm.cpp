@@ -4,6 +4,7 @@
 #include "common/run_control.h"
 #include "io/weight_set.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tb::model {
@@ -576,6 +577,38 @@ std::string shapeText(const std::vector<int64_t>& s)
     return out + "]";
 }
 
+// How many transformer blocks the stored names hold: one more than the
+// largest N in ".h.N." (GPT-2) or ".layers.N." (Llama, Qwen2); 0 if none.
+int64_t storedLayers(const io::WeightSet& weights)
+{
+    int64_t count = 0;
+    for (const auto& name : weights.names()) {
+        const std::string dotted = "." + name;
+        for (const char* marker : {".h.", ".layers."}) {
+            const size_t at = dotted.find(marker);
+            if (at == std::string::npos)
+                continue;
+            size_t i = at + std::char_traits<char>::length(marker);
+            int64_t n = 0;
+            const size_t digits = i;
+            while (i < dotted.size() && dotted[i] >= '0' && dotted[i] <= '9' && n < (int64_t(1) << 40))
+                n = n * 10 + (dotted[i++] - '0');
+            if (i > digits && i < dotted.size() && dotted[i] == '.')
+                count = std::max(count, n + 1);
+        }
+    }
+    return count;
+}
+
+// NaN or infinite weights load silently and only show up as NaN logits.
+void checkFinite(const torch::Tensor& t, const std::string& file, const std::string& name)
+{
+    if (t.isfinite().all().item<bool>())
+        return;
+    throw Error(file + ": tensor '" + name + "' holds " + (t.isnan().any().item<bool>() ? "NaN" : "infinite") +
+                " values; the model file is damaged");
+}
+
 } // namespace
 
 std::shared_ptr<CausalLMImpl> buildModel(const ModelConfig& config)
@@ -601,6 +634,11 @@ void loadWeights(CausalLMImpl& model, const io::WeightSet& weights, const std::s
 {
     torch::NoGradGuard noGrad;
     const bool gpt2 = model.config().family == Family::Gpt2;
+    const int64_t stored = storedLayers(weights);
+    if (stored != 0 && stored != model.config().numLayers)
+        throw Error(source + ": the configuration says " + std::to_string(model.config().numLayers) +
+                    " layers (" + (gpt2 ? "n_layer" : "num_hidden_layers") + ") but the weights hold " +
+                    std::to_string(stored) + "; the config and the weights do not belong together");
     for (auto& item : model.named_parameters(/*recurse=*/true)) {
         throwIfCancelled(control);
         const std::string& name = item.key();
@@ -621,6 +659,7 @@ void loadWeights(CausalLMImpl& model, const io::WeightSet& weights, const std::s
                         ", expected F32, F16, BF16 or F64");
         auto src = torch::from_blob(const_cast<void*>(w->data), w->shape, torch::TensorOptions().dtype(*dtype));
         param.copy_(src);
+        checkFinite(param, w->file, name);
     }
 }
 

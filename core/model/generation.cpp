@@ -6,8 +6,10 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <optional>
+#include <sstream>
 
 namespace tb::model {
 
@@ -16,7 +18,10 @@ namespace {
 // Which token follows, from one row's last logits (float32, CPU).
 int64_t pickToken(torch::Tensor logits, const GenerationOptions& o, at::Generator& gen)
 {
-    if (o.temperature <= 0.0)
+    if (logits.isnan().any().item<bool>())
+        throw Error("generate: the model's logits are NaN: its weights hold NaN or infinite values, or overflow "
+                    "in " + std::string(c10::toString(logits.scalar_type())) + "; check the model files");
+    if (o.temperature == 0.0)
         return logits.argmax().item<int64_t>();
     logits = logits / o.temperature;
     const int64_t V = logits.size(0);
@@ -24,7 +29,9 @@ int64_t pickToken(torch::Tensor logits, const GenerationOptions& o, at::Generato
         auto kth = std::get<0>(logits.topk(o.topK)).index({o.topK - 1});
         logits = logits.masked_fill(logits < kth, -std::numeric_limits<float>::infinity());
     }
-    if (o.topP > 0.0 && o.topP < 1.0) {
+    if (o.topP == 0.0) // the limit of ever smaller nuclei: the most likely token alone
+        return logits.argmax().item<int64_t>();
+    if (o.topP < 1.0) {
         auto [sorted, order] = logits.sort(/*dim=*/0, /*descending=*/true);
         auto cumulative = torch::softmax(sorted, 0).cumsum(0);
         // Drop a token once the tokens before it already reach top_p; the first always stays.
@@ -37,6 +44,27 @@ int64_t pickToken(torch::Tensor logits, const GenerationOptions& o, at::Generato
 }
 
 } // namespace
+
+void checkGenerationOptions(const GenerationOptions& o)
+{
+    auto text = [](double v) {
+        std::ostringstream out;
+        out << v;
+        return out.str();
+    };
+    if (!(o.temperature >= 0.0) || std::isinf(o.temperature))
+        throw Error("generate: temperature must be 0 (greedy) or a positive number, found " + text(o.temperature));
+    if (o.temperature > 0.0 && o.temperature < kMinTemperature)
+        throw Error("generate: temperature " + text(o.temperature) + " is too small to sample with; use 0 for "
+                    "greedy decoding or a value of at least " + text(kMinTemperature));
+    if (!(o.topP >= 0.0 && o.topP <= 1.0))
+        throw Error("generate: top_p must be in [0, 1] (1 = off, 0 = only the most likely token), found " +
+                    text(o.topP));
+    if (o.topK < 0)
+        throw Error("generate: top_k must be 0 (off) or a positive number, found " + std::to_string(o.topK));
+    if (o.maxNewTokens < 0)
+        throw Error("generate: max new tokens must be >= 0");
+}
 
 void checkTokenIds(const std::vector<int64_t>& ids, int64_t vocab, const char* what)
 {
@@ -57,8 +85,7 @@ std::vector<GenerationResult> generate(CausalLMImpl& module, const std::vector<s
         return {};
     if (!o.stopStrings.empty() && !tokenizer)
         throw Error("generate: stop strings need a tokenizer");
-    if (o.maxNewTokens < 0)
-        throw Error("generate: max new tokens must be >= 0");
+    checkGenerationOptions(o);
     const int64_t P = prefix.defined() ? prefix.size(0) : 0; // virtual tokens before every prompt
     const int64_t B = static_cast<int64_t>(prompts.size());
     int64_t maxLen = 0;

@@ -25,6 +25,13 @@ std::vector<GenerationResult> generate(CausalLMImpl& module, const std::vector<s
                                        const GenerationOptions& options, const tok::Tokenizer* tokenizer = nullptr,
                                        const torch::Tensor& prefix = {});
 
+// Sampling settings: temperature 0 (greedy) or at least kMinTemperature
+// (smaller ones overflow the logits), top_p in [0, 1] (1 = off, 0 = only the
+// most likely token, the limit of ever smaller nuclei), top_k >= 0; NaN is
+// refused everywhere. Throws tb::Error saying which setting and why.
+inline constexpr double kMinTemperature = 1e-4;
+void checkGenerationOptions(const GenerationOptions& options);
+
 // Throws tb::Error naming the first id outside [0, vocab).
 void checkTokenIds(const std::vector<int64_t>& ids, int64_t vocab, const char* what);
 

@@ -152,6 +152,9 @@ std::vector<std::vector<float>> LanguageModel::logits(const std::vector<int64_t>
     ForwardInput in;
     in.ids = torch::tensor(ids, torch::kLong).unsqueeze(0).to(m->device);
     auto out = m->module->forward(in).squeeze(0).to(torch::kCPU, torch::kFloat32).contiguous();
+    if (out.isnan().any().item<bool>())
+        throw Error("forward: the model's logits are NaN: its weights hold NaN or infinite values, or overflow in " +
+                    m->config.storageDType + "; check " + (m->path.empty() ? std::string("the model") : m->path));
     std::vector<std::vector<float>> rows(out.size(0));
     const float* p = out.data_ptr<float>();
     const int64_t V = out.size(1);

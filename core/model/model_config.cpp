@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "io/atomic_file.h"
+#include "io/json_error.h"
 #include "io/weight_set.h"
 #include "model/llama2c.h"
 
@@ -239,8 +240,8 @@ ModelConfig readHfConfig(const std::string& configPath)
     json j;
     try {
         j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw Error(configPath + ": malformed JSON near byte " + std::to_string(e.byte) + ": " + e.what());
+    } catch (const json::exception& e) {
+        throw Error(configPath + ": " + io::jsonErrorText(e, text));
     }
     return parseHfConfig(j, configPath);
 }

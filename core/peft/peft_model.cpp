@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "io/atomic_file.h"
+#include "io/json_error.h"
 #include "io/safetensors.h"
 #include "io/weight_set.h"
 #include "model/generation.h"
@@ -263,10 +264,11 @@ std::unique_ptr<PeftModel> PeftModel::loadAdapter(const std::string& dir, std::s
     if (!fs::exists(cfgPath))
         throw Error(dir + ": no adapter_config.json (expected a PEFT adapter folder)");
     json cfg;
+    const std::string cfgText = io::readFile(cfgPath);
     try {
-        cfg = json::parse(io::readFile(cfgPath));
-    } catch (const json::parse_error& e) {
-        throw Error(cfgPath + ": malformed JSON near byte " + std::to_string(e.byte));
+        cfg = json::parse(cfgText);
+    } catch (const json::exception& e) {
+        throw Error(cfgPath + ": " + io::jsonErrorText(e, cfgText));
     }
     const std::string type = cfg.value("peft_type", "");
     MethodConfig mc;

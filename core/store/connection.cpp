@@ -1,6 +1,7 @@
 #include "store/connection.h"
 
 #include "common/error.h"
+#include "common/text.h"
 #include "store/schema.h"
 
 #include <sqlite3.h>
@@ -80,7 +81,9 @@ void Connection::configure()
 void Connection::exec(const char* sql, const char* what)
 {
     char* message = nullptr;
-    if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+        noteFailure(rc);
         const std::string text = message ? message : sqlite3_errmsg(m_db);
         sqlite3_free(message);
         failPlain(std::string(what) + ": " + text);
@@ -103,8 +106,15 @@ int64_t Connection::changes() const { return sqlite3_changes64(m_db); }
 
 int64_t Connection::lastInsertId() const { return sqlite3_last_insert_rowid(m_db); }
 
+bool Connection::lastFailureWasBusy() const
+{
+    const int primary = m_lastFailure & 0xFF;
+    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
 void Connection::fail(const std::string& what) const
 {
+    noteFailure(sqlite3_extended_errcode(m_db));
     throw tb::Error("run store " + m_path + ": " + what + ": " + sqlite3_errmsg(m_db));
 }
 
@@ -142,7 +152,12 @@ Query& Query::bind(int index, double value)
 
 Query& Query::bind(int index, const std::string& value)
 {
-    sqlite3_bind_text(m_statement, index, value.data(), int(value.size()), SQLITE_TRANSIENT);
+    if (isValidUtf8(value)) {
+        sqlite3_bind_text(m_statement, index, value.data(), int(value.size()), SQLITE_TRANSIENT);
+    } else {
+        const std::string valid = validUtf8(value);
+        sqlite3_bind_text(m_statement, index, valid.data(), int(valid.size()), SQLITE_TRANSIENT);
+    }
     return *this;
 }
 
@@ -182,8 +197,10 @@ double Query::real(int column) const
 
 std::string Query::text(int column) const
 {
+    // validUtf8: files written before text was checked on the way in may hold any bytes.
     const auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(m_statement, column));
-    return bytes ? std::string(bytes, size_t(sqlite3_column_bytes(m_statement, column))) : std::string();
+    return bytes ? validUtf8(std::string_view(bytes, size_t(sqlite3_column_bytes(m_statement, column))))
+                 : std::string();
 }
 
 Transaction::Transaction(Connection& connection) : m_connection(connection)

@@ -1,7 +1,9 @@
 #pragma once
 // Private to core/store: a thin RAII layer over the SQLite C API. Every
 // failure becomes a tb::Error naming the store file, what was being done and
-// SQLite's own message.
+// SQLite's own message. Text goes in and comes out as valid UTF-8 (invalid
+// bytes become U+FFFD both ways), so the store never holds, nor hands out,
+// text that cannot be printed as JSON.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -36,11 +38,19 @@ public:
     [[noreturn]] void fail(const std::string& what) const;     // appends sqlite3_errmsg
     [[noreturn]] void failPlain(const std::string& what) const; // no SQLite message
 
+    // Whether the last failure reported through exec() or a Query was another
+    // connection holding the lock past the busy timeout (SQLITE_BUSY/LOCKED).
+    bool lastFailureWasBusy() const;
+    void clearLastFailure() { m_lastFailure = 0; }
+
 private:
     void configure();
 
+    void noteFailure(int code) const { m_lastFailure = code; }
+
     std::string m_path;
     sqlite3* m_db = nullptr;
+    mutable int m_lastFailure = 0;
     int m_schemaVersion = 0;
     std::unordered_map<std::string, sqlite3_stmt*> m_statements;
 };

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 
 namespace tb::store {
 
@@ -86,6 +87,55 @@ const char* sortColumn(RunSortKey key)
     return "created_at";
 }
 
+// Stores written before paths were made absolute hold them relative to the
+// working directory of the process that trained, which is not recorded. That
+// directory is the store's folder or one above it (the default run folder is
+// beside the store), so the first of those under which the path exists is
+// taken; without one, the store's folder.
+std::string resolveStoredPath(const std::string& storePath, const std::string& path)
+{
+    namespace fs = std::filesystem;
+    if (path.empty() || fs::path(path).is_absolute())
+        return path;
+    std::error_code ec;
+    const fs::path storeDir = fs::absolute(storePath, ec).parent_path();
+    for (fs::path dir = storeDir; !dir.empty(); dir = dir.parent_path()) {
+        const fs::path candidate = (dir / path).lexically_normal();
+        if (fs::exists(candidate, ec))
+            return candidate.string();
+        if (dir == dir.root_path())
+            break;
+    }
+    return (storeDir / path).lexically_normal().string();
+}
+
+// The state of a run that decides whether another process may take it over.
+struct Ownership {
+    RunStatus status = RunStatus::Queued;
+    int64_t pid = 0;
+    bool liveElsewhere = false; // running/paused by a live process on this host
+};
+
+Ownership ownership(Connection& c, RunId id, const std::string& doing)
+{
+    Query q(c, "SELECT status, owner_pid, owner_host, owner_start FROM runs WHERE id = ?1");
+    q.bind(1, id);
+    if (!q.next())
+        failNoSuchRun(c, id, doing);
+    Ownership o;
+    o.status = runStatusFromName(q.text(0));
+    o.pid = q.int64(1);
+    const bool live = o.status == RunStatus::Running || o.status == RunStatus::Paused;
+    o.liveElsewhere = live && q.text(2) == hostName() && isProcessAlive(o.pid, q.int64(3));
+    return o;
+}
+
+std::string liveRunMessage(RunId id, const Ownership& o)
+{
+    return "run " + std::to_string(id) + " is " + std::string(runStatusName(o.status)) + " in process "
+        + std::to_string(o.pid);
+}
+
 } // namespace
 
 std::string_view runStatusName(RunStatus status) { return kStatusNames[int(status)]; }
@@ -133,12 +183,48 @@ struct RunStore::Impl {
             failNoSuchRun(connection, id, doing);
     }
 
+    // Older stores hold paths relative to the trainer's working directory:
+    // rewrite them absolute once. A store that cannot be written (read-only
+    // file) keeps them; reads resolve them the same way.
+    void absolutizeStoredPaths()
+    {
+        struct Row {
+            const char* table;
+            int64_t id;
+            std::string path;
+        };
+        std::vector<Row> rows;
+        for (const char* table : {"checkpoints", "artifacts"}) {
+            const std::string sql = std::string("SELECT id, path FROM ") + table
+                + " WHERE path <> '' AND substr(path, 1, 1) <> '/'";
+            Query q(connection, sql.c_str());
+            while (q.next())
+                rows.push_back({table, q.int64(0), q.text(1)});
+        }
+        if (rows.empty())
+            return; // the common case takes no write lock
+        try {
+            Transaction transaction(connection);
+            for (const Row& row : rows) {
+                const std::string sql = std::string("UPDATE ") + row.table + " SET path = ?1 WHERE id = ?2";
+                Query q(connection, sql.c_str());
+                q.bind(1, resolveStoredPath(connection.path(), row.path)).bind(2, row.id);
+                q.run();
+            }
+            transaction.commit();
+        } catch (const tb::Error&) {
+        }
+    }
+
+    std::string resolved(const std::string& path) const { return resolveStoredPath(connection.path(), path); }
+
     Connection connection;
 };
 
 RunStore::RunStore(const std::string& path) : m_impl(std::make_unique<Impl>(path))
 {
     recoverInterrupted();
+    m_impl->absolutizeStoredPaths();
 }
 
 RunStore::~RunStore() = default;
@@ -253,17 +339,9 @@ void RunStore::renameRun(RunId id, const std::string& name)
 void RunStore::deleteRun(RunId id)
 {
     Connection& c = m_impl->connection;
-    {
-        Query q(c, "SELECT status, owner_pid, owner_host, owner_start FROM runs WHERE id = ?1");
-        q.bind(1, id);
-        if (!q.next())
-            failNoSuchRun(c, id, "deleting");
-        const RunStatus status = runStatusFromName(q.text(0));
-        const bool live = status == RunStatus::Running || status == RunStatus::Paused;
-        if (live && q.text(2) == hostName() && isProcessAlive(q.int64(1), q.int64(3)))
-            c.failPlain("run " + std::to_string(id) + " is " + std::string(runStatusName(status))
-                        + " in process " + std::to_string(q.int64(1)) + "; cancel it before deleting");
-    }
+    const Ownership owner = ownership(c, id, "deleting");
+    if (owner.liveElsewhere)
+        c.failPlain(liveRunMessage(id, owner) + "; cancel it before deleting");
     // Metrics, checkpoints, artifacts and evaluations go with it (ON DELETE CASCADE).
     Query q(c, "DELETE FROM runs WHERE id = ?1");
     q.bind(1, id);
@@ -273,6 +351,27 @@ void RunStore::deleteRun(RunId id)
 void RunStore::setStatus(RunId id, RunStatus status, const std::string& errorMessage)
 {
     updateStatus(m_impl->connection, id, status, errorMessage);
+}
+
+Checkpoint RunStore::claimForResume(RunId id)
+{
+    Connection& c = m_impl->connection;
+    Transaction transaction(c); // the checks and the claim see the same state
+    const Ownership owner = ownership(c, id, "resuming");
+    if (owner.liveElsewhere)
+        c.failPlain(liveRunMessage(id, owner) + "; wait for it to end or cancel it before resuming");
+    if (owner.status == RunStatus::Completed)
+        c.failPlain("run " + std::to_string(id) + " already completed; nothing to resume "
+                    "(export it, or clone it to train again)");
+    const std::optional<Checkpoint> checkpoint = lastCheckpoint(id);
+    if (!checkpoint)
+        c.failPlain("run " + std::to_string(id) + " has no resumable checkpoint; start it again instead");
+    updateStatus(c, id, RunStatus::Running, {});
+    Query q(c, "DELETE FROM metrics WHERE run_id = ?1 AND step > ?2");
+    q.bind(1, id).bind(2, checkpoint->step);
+    q.run();
+    transaction.commit();
+    return *checkpoint;
 }
 
 RunId RunStore::cloneRun(RunId source, const std::string& name)
@@ -340,8 +439,10 @@ std::vector<Checkpoint> RunStore::checkpoints(RunId run) const
                                 "WHERE run_id = ?1 ORDER BY step, id");
     q.bind(1, run);
     std::vector<Checkpoint> list;
-    while (q.next())
+    while (q.next()) {
         list.push_back(readCheckpoint(q));
+        list.back().path = m_impl->resolved(list.back().path);
+    }
     if (list.empty())
         m_impl->requireRun(run, "reading checkpoints");
     return list;
@@ -352,8 +453,11 @@ std::optional<Checkpoint> RunStore::lastCheckpoint(RunId run, bool resumableOnly
     Query q(m_impl->connection, "SELECT id, run_id, step, path, created_at, resumable FROM checkpoints "
                                 "WHERE run_id = ?1 AND (resumable OR NOT ?2) ORDER BY step DESC, id DESC LIMIT 1");
     q.bind(1, run).bind(2, int64_t(resumableOnly));
-    if (q.next())
-        return readCheckpoint(q);
+    if (q.next()) {
+        Checkpoint c = readCheckpoint(q);
+        c.path = m_impl->resolved(c.path);
+        return c;
+    }
     m_impl->requireRun(run, "reading the last checkpoint");
     return std::nullopt;
 }
@@ -370,7 +474,7 @@ std::vector<Artifact> RunStore::artifacts(RunId run) const
     q.bind(1, run);
     std::vector<Artifact> list;
     while (q.next())
-        list.push_back({q.int64(0), q.int64(1), q.text(2), q.text(3), q.text(4), q.int64(5)});
+        list.push_back({q.int64(0), q.int64(1), q.text(2), m_impl->resolved(q.text(3)), q.text(4), q.int64(5)});
     if (list.empty())
         m_impl->requireRun(run, "reading artifacts");
     return list;
@@ -384,7 +488,7 @@ int64_t RunStore::recordDataset(const Dataset& dataset)
     Query q(c, "INSERT INTO datasets (path, format, content_hash, stats, created_at) VALUES (?1, ?2, ?3, ?4, ?5) "
                "ON CONFLICT (path, content_hash) DO UPDATE SET format = excluded.format, stats = excluded.stats "
                "RETURNING id");
-    q.bind(1, dataset.path).bind(2, dataset.format).bind(3, dataset.contentHash).bind(4, stats);
+    q.bind(1, absolutePath(dataset.path)).bind(2, dataset.format).bind(3, dataset.contentHash).bind(4, stats);
     q.bind(5, dataset.createdAt != 0 ? dataset.createdAt : nowMs());
     if (!q.next())
         c.failPlain("recording dataset " + dataset.path + " returned no id");

@@ -167,7 +167,9 @@ struct ForgettingRecord {
 class RunStore {
 public:
     // Opens (creating the file and its folder if needed), applies pending
-    // schema migrations and marks runs of dead processes interrupted.
+    // schema migrations, marks runs of dead processes interrupted and makes
+    // relative checkpoint/artifact paths of older files absolute (see
+    // resolveStoredPath). Paths are stored absolute from then on.
     // Throws tb::Error if the file is not a run store or is from a newer
     // Tunebench.
     explicit RunStore(const std::string& path);
@@ -194,6 +196,13 @@ public:
     // Removes the run with its metrics, checkpoints, artifacts and
     // evaluations. Refuses a run that a live process is still running.
     void deleteRun(RunId id);
+    // Takes a run over to continue it in this process, in one transaction:
+    // refuses (tb::Error) a run that a live process on this host is running
+    // ("run 9 is running in process N"), a completed one and one without a
+    // resumable checkpoint; otherwise marks it running here, deletes its
+    // metrics after the last resumable checkpoint's step (the resumed run
+    // replays those steps) and returns that checkpoint.
+    Checkpoint claimForResume(RunId id);
     // Running records this process as the owner and sets startedAt once;
     // completed/failed/cancelled/interrupted set finishedAt.
     void setStatus(RunId id, RunStatus status, const std::string& errorMessage = {});

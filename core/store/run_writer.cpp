@@ -95,22 +95,55 @@ struct RunWriter::Impl {
         }
     }
 
-    // One transaction for the whole batch. A write that fails (say, an
-    // unknown run id) is reported, and the rest of the batch still commits.
+    // Another process holding the write lock (a long query, a backup) is no
+    // reason to lose a training run's history: a batch that finds the store
+    // locked past the busy timeout is tried again, whole, until this long has
+    // passed. New writes keep queueing in memory meanwhile.
+    static constexpr std::chrono::minutes kLockedGiveUp{10};
+    static constexpr std::chrono::milliseconds kLockedRetryPause{100};
+
+    struct Locked {}; // the store stayed locked past the busy timeout
+
     std::string commit(const std::vector<Write>& batch)
     {
+        const auto giveUpAt = std::chrono::steady_clock::now() + kLockedGiveUp;
+        for (;;) {
+            try {
+                return commitOnce(batch);
+            } catch (const Locked&) {
+                if (std::chrono::steady_clock::now() >= giveUpAt)
+                    return "run store " + connection.path() + ": still locked by another process after "
+                        + std::to_string(kLockedGiveUp.count()) + " minutes; " + std::to_string(batch.size())
+                        + " writes were not recorded";
+                std::this_thread::sleep_for(kLockedRetryPause);
+            }
+        }
+    }
+
+    // One transaction for the whole batch. A write that fails (say, an
+    // unknown run id) is reported, and the rest of the batch still commits.
+    std::string commitOnce(const std::vector<Write>& batch)
+    {
         std::string error;
+        connection.clearLastFailure();
         try {
             Transaction transaction(connection);
             for (const Write& write : batch) {
                 try {
                     std::visit(Apply{connection}, write);
                 } catch (const tb::Error& e) {
+                    if (connection.lastFailureWasBusy())
+                        throw Locked{};
                     if (error.empty())
                         error = e.what();
                 }
             }
             transaction.commit();
+        } catch (const tb::Error& e) {
+            if (connection.lastFailureWasBusy())
+                throw Locked{};
+            if (error.empty())
+                error = e.what();
         } catch (const std::exception& e) {
             if (error.empty())
                 error = e.what();

@@ -1,13 +1,33 @@
 #include "store/writes.h"
 
 #include "common/error.h"
+#include "common/text.h"
 #include "store/connection.h"
 #include "store/owner.h"
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <filesystem>
+
 namespace tb::store {
+
+namespace {
+
+// A run's error names a file and a line; a whole 50 MB line quoted in it
+// helps nobody, so errors are cut to this many bytes.
+constexpr size_t kMaxErrorBytes = 2000;
+
+} // namespace
+
+std::string absolutePath(const std::string& path)
+{
+    if (path.empty())
+        return path;
+    std::error_code ec;
+    const std::filesystem::path absolute = std::filesystem::absolute(path, ec);
+    return ec ? path : absolute.lexically_normal().string();
+}
 
 void runForRun(Connection& connection, Query& query, RunId run, const std::string& doing)
 {
@@ -55,7 +75,7 @@ UPDATE runs SET
     owner_host = CASE WHEN ?1 IN ('running', 'paused') THEN ?5 ELSE owner_host END,
     owner_start = CASE WHEN ?1 IN ('running', 'paused') THEN ?6 ELSE owner_start END
 WHERE id = ?7)sql");
-    q.bind(1, std::string(runStatusName(status))).bind(2, errorMessage).bind(3, nowMs());
+    q.bind(1, std::string(runStatusName(status))).bind(2, cappedText(errorMessage, kMaxErrorBytes)).bind(3, nowMs());
     q.bind(4, self.pid).bind(5, self.host).bind(6, self.startTime).bind(7, run);
     q.run();
     if (connection.changes() == 0)
@@ -66,7 +86,7 @@ int64_t insertCheckpoint(Connection& connection, RunId run, int64_t step, const 
 {
     Query q(connection,
             "INSERT INTO checkpoints (run_id, step, path, created_at, resumable) VALUES (?1, ?2, ?3, ?4, ?5)");
-    q.bind(1, run).bind(2, step).bind(3, path).bind(4, nowMs()).bind(5, int64_t(resumable));
+    q.bind(1, run).bind(2, step).bind(3, absolutePath(path)).bind(4, nowMs()).bind(5, int64_t(resumable));
     runForRun(connection, q, run, "adding checkpoint " + path);
     return connection.lastInsertId();
 }
@@ -76,7 +96,7 @@ int64_t insertArtifact(Connection& connection, const Artifact& artifact)
     checkJson(connection, artifact.metadataJson, "metadata of artifact " + artifact.path);
     Query q(connection,
             "INSERT INTO artifacts (run_id, kind, path, metadata, created_at) VALUES (?1, ?2, ?3, ?4, ?5)");
-    q.bind(1, artifact.run).bind(2, artifact.kind).bind(3, artifact.path).bind(4, artifact.metadataJson);
+    q.bind(1, artifact.run).bind(2, artifact.kind).bind(3, absolutePath(artifact.path)).bind(4, artifact.metadataJson);
     q.bind(5, artifact.createdAt != 0 ? artifact.createdAt : nowMs());
     runForRun(connection, q, artifact.run, "adding artifact " + artifact.path);
     return connection.lastInsertId();

@@ -18,6 +18,10 @@ void updateStatus(Connection& connection, RunId run, RunStatus status, const std
 int64_t insertCheckpoint(Connection& connection, RunId run, int64_t step, const std::string& path, bool resumable);
 int64_t insertArtifact(Connection& connection, const Artifact& artifact);
 
+// Paths are stored absolute (lexically normal), so the store means the same
+// files whatever the working directory of the process reading it.
+std::string absolutePath(const std::string& path);
+
 // Throws tb::Error naming `what` unless `json` parses.
 void checkJson(const Connection& connection, const std::string& json, const std::string& what);
 

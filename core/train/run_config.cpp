@@ -3,7 +3,11 @@
 #include "common/error.h"
 #include "common/json_fields.h"
 #include "io/atomic_file.h"
+#include "io/json_error.h"
+#include "train/validate.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <set>
 
@@ -53,11 +57,37 @@ std::vector<DataFile> readFiles(const json& j, const char* key, const std::strin
     return out;
 }
 
+// nlohmann reads 2.5 into an integer setting as 2: refuse fractions instead
+// (1e3 and 4.0 are whole numbers and stay accepted).
+void requireWholeNumbers(const json& j, const std::string& source)
+{
+    static const char* const keys[] = {
+        "/data/max_length", "/data/total", "/method/lora/rank", "/method/adapter/size",
+        "/method/prompt_tuning/num_virtual_tokens", "/training/warmup_steps", "/training/max_steps",
+        "/training/batch_size", "/training/grad_accumulation", "/training/eval_every", "/training/eval_batches",
+        "/training/early_stopping_patience", "/training/checkpoint_every", "/training/seed", "/training/threads",
+        "/training/sample_every", "/training/sample_max_new_tokens"};
+    for (const char* key : keys) {
+        const json* v = nullptr;
+        try {
+            v = &j.at(json::json_pointer(key));
+        } catch (const json::exception&) {
+            continue; // absent, or a parent of the wrong type: reported where that part is read
+        }
+        if (v->is_number_float() && v->get<double>() != std::floor(v->get<double>())) {
+            std::string field = key + 1;
+            std::replace(field.begin(), field.end(), '/', '.');
+            throw Error(source + "." + field + ": expected a whole number, found " + v->dump());
+        }
+    }
+}
+
 } // namespace
 
 RunConfig parseRunConfig(const json& j, const std::string& source, const std::string& baseDir)
 {
     checkKeys(j, {"name", "model", "tokenizer", "data", "method", "training", "output_dir"}, source);
+    requireWholeNumbers(j, source);
     RunConfig c;
     read(j, "name", c.name, source);
     read(j, "model", c.model, source);
@@ -110,12 +140,18 @@ RunConfig parseRunConfig(const json& j, const std::string& source, const std::st
 RunConfig readRunConfig(const std::string& path)
 {
     json j;
+    const std::string text = io::readFile(path);
     try {
-        j = json::parse(io::readFile(path));
-    } catch (const json::parse_error& e) {
-        throw Error(path + ": malformed JSON near byte " + std::to_string(e.byte));
+        j = json::parse(text);
+    } catch (const json::exception& e) {
+        throw Error(path + ": " + io::jsonErrorText(e, text));
     }
-    return parseRunConfig(j, path, fs::absolute(path).parent_path().string());
+    RunConfig c = parseRunConfig(j, path, fs::absolute(path).parent_path().string());
+    // The rules the GUI shows beside its fields hold for a file too.
+    const auto problems = validate(c);
+    if (!problems.empty())
+        throw Error(path + ": " + problems.front().key + ": " + problems.front().message);
+    return c;
 }
 
 json toJson(const RunConfig& c)

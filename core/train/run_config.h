@@ -41,7 +41,7 @@ struct RunConfig {
     DataConfig data;
     peft::MethodConfig method;
     TrainConfig training;
-    std::string outputDir;    // default: <store folder>/runs/<run id>
+    std::string outputDir;    // default: <store folder>/runs/<store file stem>-<run id>
 };
 
 // Relative paths in the file are taken relative to the file's folder.

@@ -4,6 +4,8 @@
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
 #include "io/weight_set.h"
+#include "train/divergence.h"
+#include "train/estimate.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
@@ -12,10 +14,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <optional>
 #include <random>
+#include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -66,6 +72,89 @@ struct AutocastScope {
     }
     bool m_on;
 };
+
+std::string gigabytes(double bytes)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f GB", bytes / 1e9);
+    return buf;
+}
+
+std::string megabytes(double bytes)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f MB", bytes / 1e6);
+    return buf;
+}
+
+// MemAvailable from /proc/meminfo in bytes; nothing where it cannot be read.
+// For tests, TUNEBENCH_FAULT_MEMORY_AVAILABLE=BYTES stands in for it, so a
+// refusal does not depend on the machine's memory.
+std::optional<double> availableMemoryBytes()
+{
+    if (const char* fake = std::getenv("TUNEBENCH_FAULT_MEMORY_AVAILABLE"); fake && *fake)
+        return std::atof(fake);
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    double kb = 0;
+    std::string unit;
+    while (meminfo >> key >> kb >> unit)
+        if (key == "MemAvailable:")
+            return kb * 1024;
+    return std::nullopt;
+}
+
+// The largest absolute value of any of `params` (0 for none).
+double largestWeight(const std::vector<torch::Tensor>& params)
+{
+    torch::NoGradGuard noGrad;
+    double largest = 0;
+    for (const auto& p : params)
+        if (p.numel() > 0) // two reductions, no copy of the weights
+            largest = std::max({largest, p.max().item<double>(), -p.min().item<double>()});
+    return largest;
+}
+
+// An allocation that failed during training, as advice rather than the
+// allocator's text; other failures keep their own (first) line.
+std::string failureText(const std::exception& e, int64_t step)
+{
+    const std::string what = e.what();
+    const bool outOfMemory = dynamic_cast<const std::bad_alloc*>(&e) != nullptr ||
+                             what.find("can't allocate memory") != std::string::npos ||
+                             what.find("out of memory") != std::string::npos;
+    if (outOfMemory)
+        return "out of memory at step " + std::to_string(step + 1) +
+               ": lower batch_size or max_length (grad_accumulation keeps the effective batch)";
+    return what.substr(0, what.find('\n'));
+}
+
+std::string nonFiniteLossText(double value, int64_t step, double learningRate)
+{
+    return "the loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") + " at step " +
+           std::to_string(step + 1) + ": lower the learning rate (now " + shortNumber(learningRate) + "), e.g. " +
+           shortNumber(DivergenceCheck::saferLearningRate(learningRate)) +
+           ", keep gradient clipping on, add warm-up steps, or train in f32";
+}
+
+// K of "compare weights every K steps": the option, else TUNEBENCH_CHECK_WEIGHTS_EVERY.
+int64_t weightCheckInterval(int64_t configured)
+{
+    if (configured > 0)
+        return configured;
+    const char* env = std::getenv("TUNEBENCH_CHECK_WEIGHTS_EVERY");
+    return env && *env ? std::max<int64_t>(0, std::atoll(env)) : 0;
+}
+
+// Bytes a checkpoint's files take: its tensors, the optimizer's state and
+// a little JSON.
+uint64_t checkpointBytes(const std::vector<io::TensorToWrite>& tensors, const std::string& optimizerState)
+{
+    uint64_t bytes = optimizerState.size() + 64 * 1024;
+    for (const auto& t : tensors)
+        bytes += t.nbytes + 256;
+    return bytes;
+}
 
 } // namespace
 
@@ -246,6 +335,19 @@ ValidationLosses Trainer::validationLosses()
     return out;
 }
 
+void Trainer::setDataParallel(DataParallel dp)
+{
+    m_dp = dp;
+    m_dp.checkWeightsEvery = weightCheckInterval(dp.checkWeightsEvery);
+    if (!m_dp.group)
+        return;
+    m_config.rank = m_dp.group->rank();
+    m_config.worldSize = m_dp.group->size();
+    const int localRanks = m_dp.group->env().localWorldSize;
+    if (m_config.threads == 0 && localRanks > 1)
+        torch::set_num_threads(std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / localRanks));
+}
+
 // ------------------------------------------------------------ bookkeeping ---
 
 struct Trainer::RunState {
@@ -256,6 +358,7 @@ struct Trainer::RunState {
     double lastLoss = 0;
     std::string lastCheckpoint;
     int64_t firstStep = 0;                    // where this run() began, for the ETA
+    int checkpointWorldSize = 1;              // ranks that wrote the checkpoint resumed from
     Clock::time_point started;
 };
 
@@ -278,31 +381,75 @@ TrainResult Trainer::run(TrainObserver& observer, RunControl& control, const std
     std::optional<TrainStatus> ended;
     try {
         begin(state, observer, resumeFrom);
+        DivergenceCheck divergence(m_model.base()->config().vocabSize, m_config.learningRate, largestWeight(m_params));
         while (!ended && state.step < m_config.maxSteps) {
             if (!control.waitWhilePaused())
                 return finish(state, TrainStatus::Cancelled, {});
             StepStats stats = startStep(state.step); // learning rate, zero grad, clock
             const Batch batch = nextBatch(state.step);
             stats.loss = forwardBackward(batch, state.step, stats.learningRate);
+            if (distributed()) {
+                m_sync->finish(); // every rank now holds the token-averaged gradients
+                stats.loss = reduceLoss(stats.loss, batch, state.step, stats.learningRate);
+            }
             stats.gradNorm = clipGradients(state.step);
             m_optimizer->step();
+            if (auto diverged = divergence.step(state.step + 1, stats.loss, largestWeight(m_params)))
+                throw Error(*diverged);
+            if (distributed() && m_dp.checkWeightsEvery > 0 && (state.step + 1) % m_dp.checkWeightsEvery == 0)
+                checkSameWeights(*m_dp.group, m_params, state.step + 1);
             ended = afterStep(state, batch, stats, observer); // step, validation, checkpoint, early stop
             if (!ended && control.cancelled())
                 ended = TrainStatus::Cancelled;
         }
     } catch (const std::exception& e) {
-        const std::string what = e.what();
-        return finish(state, TrainStatus::Failed, what.substr(0, what.find('\n')));
+        m_sync.reset();
+        return finish(state, TrainStatus::Failed, failureText(e, state.step));
     }
+    m_sync.reset();
     return finish(state, ended.value_or(TrainStatus::Completed), {});
+}
+
+void Trainer::checkMemory() const
+{
+    // The Method panel's estimate (train/estimate.h) for the longest training
+    // sequence; the weights are loaded already, the rest is still to come.
+    // Host memory only: a GPU run's activations live on the device.
+    if (!m_device.is_cpu())
+        return;
+    size_t longest = 1;
+    for (const auto& seq : m_train)
+        longest = std::max(longest, seq.ids.size());
+    const auto e = estimate(m_model.base()->config(), m_model.config(), m_config, static_cast<int64_t>(longest));
+    const double needed = static_cast<double>(e.memory.total() - e.memory.weights);
+    const auto available = availableMemoryBytes();
+    if (available && needed > *available)
+        throw Error("training needs ~" + gigabytes(needed) + " beyond the loaded model (batch_size " +
+                    std::to_string(m_config.batchSize) + " x " + std::to_string(longest) + " tokens: activations, "
+                    "gradients, optimizer state), " + gigabytes(*available) + " available; lower batch_size or "
+                    "max_length (grad_accumulation keeps the effective batch)");
 }
 
 void Trainer::begin(RunState& state, TrainObserver& observer, const std::string& resumeFrom)
 {
+    checkMemory();
     torch::manual_seed(m_config.seed);
     if (!resumeFrom.empty()) {
         loadCheckpoint(resumeFrom, state);
         observer.onLog("resumed from " + resumeFrom + " at step " + std::to_string(state.step));
+        if (state.checkpointWorldSize != m_config.worldSize)
+            observer.onLog("warning: the checkpoint was written by " + std::to_string(state.checkpointWorldSize) +
+                           " process(es), this run has " + std::to_string(m_config.worldSize) +
+                           ": the effective batch and the order of the remaining examples differ from the "
+                           "original run; resume with the same number of processes to continue it exactly");
+    }
+    if (distributed()) {
+        // Every rank starts from rank 0's weights (a resumed run: from its checkpoint).
+        broadcastFromRank0(*m_dp.group, m_params);
+        m_sync = std::make_unique<GradientSync>(*m_dp.group, m_params);
+        observer.onLog("data-parallel rank " + std::to_string(m_config.rank) + " of " +
+                       std::to_string(m_config.worldSize) + ", " + std::to_string(torch::get_num_threads()) +
+                       " threads");
     }
     m_model.base()->train();
     state.firstStep = state.step;
@@ -343,7 +490,10 @@ double Trainer::forwardBackward(const Batch& batch, int64_t step, double learnin
     // Each micro-batch's mean loss weighted by count / step tokens: the sum is
     // the mean over all the step's target tokens, as one big batch would give.
     double stepLoss = 0;
-    for (const auto& [ids, labels] : batch.micro) {
+    for (size_t m = 0; m < batch.micro.size(); ++m) {
+        const auto& [ids, labels] = batch.micro[m];
+        if (m_sync && m + 1 == batch.micro.size())
+            m_sync->beginStep(batch.targetTokens); // hooks all-reduce the last backward's gradients
         torch::Tensor loss;
         int64_t count = 0;
         {
@@ -354,14 +504,27 @@ double Trainer::forwardBackward(const Batch& batch, int64_t step, double learnin
             continue;
         const double weight = static_cast<double>(count) / static_cast<double>(std::max<int64_t>(1, batch.targetTokens));
         const double value = loss.item<double>();
-        if (!std::isfinite(value))
-            throw Error("the loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") + " at step " +
-                        std::to_string(step + 1) + ": lower the learning rate (now " + std::to_string(learningRate) +
-                        "), keep gradient clipping on, add warm-up steps, or train in f32");
+        if (!std::isfinite(value)) {
+            if (!distributed())
+                throw Error(nonFiniteLossText(value, step, learningRate));
+            // The other ranks are in this step's collectives: fail together, after reduceLoss.
+            stepLoss = value;
+            continue;
+        }
         (loss * weight).backward();
         stepLoss += value * weight;
     }
     return stepLoss;
+}
+
+double Trainer::reduceLoss(double localLoss, const Batch& batch, int64_t step, double learningRate)
+{
+    const double tokens = static_cast<double>(batch.targetTokens);
+    const auto sums = m_dp.group->allreduceSum(std::vector<double>{tokens > 0 ? localLoss * tokens : 0.0, tokens});
+    const double loss = sums[1] > 0 ? sums[0] / sums[1] : 0.0;
+    if (!std::isfinite(loss))
+        throw Error(nonFiniteLossText(loss, step, learningRate));
+    return loss;
 }
 
 double Trainer::clipGradients(int64_t step)
@@ -378,7 +541,9 @@ double Trainer::clipGradients(int64_t step)
     }
     if (!std::isfinite(gradNorm))
         throw Error("the gradient norm became non-finite at step " + std::to_string(step + 1) +
-                    ": lower the learning rate, enable clip_norm, or train in f32");
+                    ": lower the learning rate (now " + shortNumber(m_config.learningRate) + "), e.g. " +
+                    shortNumber(DivergenceCheck::saferLearningRate(m_config.learningRate)) +
+                    ", enable clip_norm, or train in f32");
     return gradNorm; // before clipping
 }
 
@@ -412,7 +577,7 @@ std::optional<TrainStatus> Trainer::afterStep(RunState& state, const Batch& batc
     const bool last = state.step == c.maxSteps;
     const auto due = [&](int64_t every) { return (every > 0 && state.step % every == 0) || last; };
     const bool stopEarly = !m_val.empty() && due(c.evalEvery) && validateAndTrack(state, observer);
-    if (!m_outputDir.empty() && (due(c.checkpointEvery) || stopEarly)) {
+    if (writesFiles() && (due(c.checkpointEvery) || stopEarly)) {
         state.lastCheckpoint = saveCheckpoint(state);
         observer.onCheckpoint(state.step, state.lastCheckpoint);
     }
@@ -463,9 +628,33 @@ std::string Trainer::saveCheckpoint(const RunState& state)
     std::snprintf(name, sizeof name, "step-%07lld", static_cast<long long>(state.step));
     const fs::path final = fs::path(m_outputDir) / "checkpoints" / name;
     const fs::path tmp = fs::path(m_outputDir) / "checkpoints" / (std::string(name) + ".partial");
-    fs::remove_all(tmp);
-    fs::create_directories(tmp);
+    try {
+        fs::remove_all(tmp);
+        fs::create_directories(tmp);
+        writeCheckpoint(state, tmp);
+    } catch (const std::exception& e) {
+        // A full disk must not cost the checkpoints already there, nor leave a
+        // half-written folder filling it: the run fails, resumable from the
+        // last complete checkpoint once there is space.
+        std::error_code ec;
+        fs::remove_all(tmp, ec);
+        const auto space = fs::space(final.parent_path(), ec);
+        const std::string what = e.what();
+        throw Error("cannot write checkpoint " + final.string() + ": " + what.substr(0, what.find('\n')) +
+                    (m_lastCheckpointBytes ? "; it needs about " + megabytes(double(m_lastCheckpointBytes)) +
+                                                 " free in " + final.parent_path().string()
+                                           : std::string()) +
+                    (ec ? std::string() : " (" + megabytes(double(space.available)) + " free now)") +
+                    "; earlier checkpoints are kept: free space, then resume the run");
+    }
+    // The folder appears under its final name only once complete.
+    fs::remove_all(final);
+    fs::rename(tmp, final);
+    return final.string();
+}
 
+void Trainer::writeCheckpoint(const RunState& state, const fs::path& tmp)
+{
     std::vector<torch::Tensor> cpu;
     std::vector<io::TensorToWrite> tensors;
     for (auto& [pname, p] : m_model.trainableParameters()) {
@@ -476,8 +665,18 @@ std::string Trainer::saveCheckpoint(const RunState& state)
     // The global CPU generator drives dropout: keep it so a resumed run draws the same masks.
     auto rng = at::detail::getDefaultCPUGenerator().get_state().contiguous();
     tensors.push_back({"__rng_state__", io::DType::U8, rng.sizes().vec(), rng.data_ptr(), static_cast<size_t>(rng.nbytes())});
+    // Serialised in memory first: torch's file writer aborts the process
+    // (an exception from a destructor) when the disk fills up under it.
+    std::ostringstream optimizerState;
+    torch::save(*m_optimizer, optimizerState);
+    const std::string optimizerBytes = optimizerState.str();
+    m_lastCheckpointBytes = checkpointBytes(tensors, optimizerBytes);
+    std::error_code ec;
+    const auto space = fs::space(tmp, ec);
+    if (!ec && space.available < m_lastCheckpointBytes)
+        throw Error("No space left on device (" + megabytes(double(space.available)) + " free)");
     io::writeSafetensors((tmp / "trainable.safetensors").string(), tensors);
-    torch::save(*m_optimizer, (tmp / "optimizer.pt").string());
+    io::writeFileAtomic((tmp / "optimizer.pt").string(), optimizerBytes);
     // null = not validated yet.
     const json best = state.bestValidationLoss ? json(*state.bestValidationLoss) : json(nullptr);
     json out = {{"step", state.step},
@@ -485,12 +684,9 @@ std::string Trainer::saveCheckpoint(const RunState& state)
                 {"bad_evaluations", state.badEvaluations},
                 {"tokens_seen", state.tokensSeen},
                 {"seed", m_config.seed},
+                {"world_size", m_config.worldSize},
                 {"train_config", toJson(m_config)}};
     io::writeFileAtomic((tmp / "state.json").string(), out.dump(2));
-    // The folder appears under its final name only once complete.
-    fs::remove_all(final);
-    fs::rename(tmp, final);
-    return final.string();
 }
 
 void Trainer::loadCheckpoint(const std::string& dir, RunState& state)
@@ -507,6 +703,7 @@ void Trainer::loadCheckpoint(const std::string& dir, RunState& state)
             state.bestValidationLoss = best.get<double>();
         state.badEvaluations = in.at("bad_evaluations").get<int64_t>();
         state.tokensSeen = in.at("tokens_seen").get<int64_t>();
+        state.checkpointWorldSize = in.value("world_size", 1); // absent: written before data parallelism
     } catch (const json::exception& e) {
         throw Error((d / "state.json").string() + ": " + e.what());
     }

@@ -7,8 +7,10 @@
 // every data-parallel rank can compute its own shard.
 // Heavy header (LibTorch).
 #include "peft/peft_model.h"
+#include "train/dist_gradient_sync.h"
 #include "train/train_types.h"
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +38,14 @@ struct ValidationLosses {
     std::vector<std::pair<std::string, double>> perTask; // empty for one task
 };
 
+// Data-parallel training (train/distributed.h): the group this process trains
+// in, and how often every rank's weights are compared by hash (0 = never;
+// the variable TUNEBENCH_CHECK_WEIGHTS_EVERY=K stands in when 0 here).
+struct DataParallel {
+    ProcessGroup* group = nullptr; // must outlive the Trainer's run()
+    int64_t checkWeightsEvery = 0;
+};
+
 class Trainer {
 public:
     // `validationTasks` names the tasks that validation sequences' `task`
@@ -46,8 +56,23 @@ public:
 
     // Runs until max_steps, early stopping, cancel or failure; from the
     // checkpoint folder `resumeFrom` when given. Never throws for training
-    // failures (NaN loss, bad data): they come back as status Failed.
+    // failures (NaN loss, bad data, divergence (train/divergence.h), a batch
+    // the available memory cannot hold, a checkpoint the disk cannot take,
+    // an allocation failure): they come back as status Failed with advice.
+    // A checkpoint that fails to write leaves no .partial folder behind and
+    // the earlier ones intact, so the run resumes once there is space.
     TrainResult run(TrainObserver& observer, RunControl& control, const std::string& resumeFrom = {});
+
+    // Trains as one rank of `dp.group` (a group of one changes nothing): the
+    // group's rank and size replace the config's; parameters are broadcast
+    // from rank 0 at the start of run(); each step's gradients are averaged
+    // by tokens over the ranks (GradientSync), so N ranks x batch b train as
+    // one process x batch N*b; the step loss is the token-weighted mean over
+    // all ranks. Only rank 0 writes checkpoints. Every rank validates the whole
+    // validation set (identical weights: identical values and early-stopping
+    // decisions, no communication). threads 0 becomes max(1, cores / local
+    // ranks). A peer that dies ends run() as Failed with the group's error.
+    void setDataParallel(DataParallel dp);
 
     // Validation loss over the validation set (or evalBatches batches).
     double validate() { return validationLosses().loss; }
@@ -63,6 +88,9 @@ private:
     StepStats startStep(int64_t step);
     Batch nextBatch(int64_t step) const;
     double forwardBackward(const Batch& batch, int64_t step, double learningRate);
+    double reduceLoss(double localLoss, const Batch& batch, int64_t step, double learningRate);
+    bool distributed() const { return m_dp.group && m_dp.group->size() > 1; }
+    bool writesFiles() const { return !m_outputDir.empty() && (!m_dp.group || m_dp.group->rank() == 0); }
     double clipGradients(int64_t step);
     std::optional<TrainStatus> afterStep(RunState& state, const Batch& batch, const StepStats& stats,
                                          TrainObserver& observer);
@@ -71,7 +99,9 @@ private:
 
     std::pair<torch::Tensor, torch::Tensor> collate(const std::vector<size_t>& indices,
                                                     const std::vector<Sequence>& data) const;
+    void checkMemory() const; // refuses a run the available memory cannot hold
     std::string saveCheckpoint(const RunState& state);
+    void writeCheckpoint(const RunState& state, const std::filesystem::path& folder);
     void loadCheckpoint(const std::string& dir, RunState& state);
 
     peft::PeftModel& m_model;
@@ -82,6 +112,9 @@ private:
     torch::Device m_device{torch::kCPU};
     std::vector<torch::Tensor> m_params;
     std::unique_ptr<torch::optim::Optimizer> m_optimizer;
+    uint64_t m_lastCheckpointBytes = 0; // what the latest checkpoint needed on disk
+    DataParallel m_dp;
+    std::unique_ptr<GradientSync> m_sync; // distributed runs, during run()
 };
 
 } // namespace tb::train

@@ -238,6 +238,44 @@ private Q_SLOTS:
         QVERIFY(!lengths.error.empty());
         QVERIFY(lengths.lengths.empty());
     }
+
+    void mappingAndFileOptionsFromARunConfiguration()
+    {
+        // A mapping set before anything is read (restoring a RUN.json) decides the first read:
+        // qa.jsonl's question/answer become prompt/response; category stays ignored (no entry).
+        DatasetSession session;
+        const std::map<std::string, std::string> map = {{"answer", "response"}, {"question", "prompt"},
+                                                        {"colour", "hue"}}; // unknown target: dropped
+        session.setCoreFieldMap(map);
+        QCOMPARE(session.coreFieldMap(),
+                 (std::map<std::string, std::string>{{"answer", "response"}, {"question", "prompt"}}));
+        session.addFiles({fixture("qa.jsonl"), fixture("alpaca.jsonl")});
+        // A file's own task replaces the file name as the task of records without one.
+        session.setFileOptions(fixture("qa.jsonl"), {FileFormat::Jsonl, "quiz"});
+        QCOMPARE(session.filesToRead()[0].options.task, std::string("quiz"));
+        QCOMPARE(session.filesToRead()[0].options.format, FileFormat::Jsonl);
+        QCOMPARE(session.filesToRead()[1].options.task, std::string());
+        session.reload();
+        QCOMPARE(session.fieldMapping("category"), kIgnoreField);
+        QCOMPARE(session.fieldMapping("question"), std::string("prompt"));
+        // qa.jsonl: 2 records, task quiz; alpaca.jsonl: 3 records (README: lines 1, 2, 4).
+        QCOMPARE(session.recordCount(), size_t(5));
+        QCOMPARE(session.record({0, 1})->task, std::string("quiz"));
+        QCOMPARE(session.coreFieldMap(),
+                 (std::map<std::string, std::string>{{"answer", "response"}, {"question", "prompt"}}));
+
+        // Removing a file takes it and its options off the list; the next read drops its records.
+        QVERIFY(session.removeFile(fixture("qa.jsonl")));
+        QVERIFY(!session.removeFile(fixture("qa.jsonl")));
+        QCOMPARE(session.files(), std::vector<std::string>{fixture("alpaca.jsonl")});
+        QCOMPARE(session.fileOptions(fixture("qa.jsonl")).task, std::string());
+        session.reload();
+        QCOMPARE(session.recordCount(), size_t(3));
+
+        QCOMPARE(formatFromName("csv"), std::optional<FileFormat>(FileFormat::Csv));
+        QCOMPARE(formatFromName("json"), std::optional<FileFormat>(FileFormat::JsonArray));
+        QVERIFY(!formatFromName("xml"));
+    }
 };
 
 QTEST_APPLESS_MAIN(TestDatasetSession)

@@ -4,6 +4,7 @@
 // values are worked out by hand in each test; the file is inspected through
 // the raw SQLite API where the store's own reads would be circular.
 #include "common/error.h"
+#include "common/text.h"
 #include "store/run_store.h"
 #include "store/run_writer.h"
 
@@ -120,6 +121,37 @@ class TestStore : public QObject {
 
 private Q_SLOTS:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    // common/text.h against hand-made byte sequences (RFC 3629 table 3).
+    void textHelpersRepairCapAndEscape()
+    {
+        QVERIFY(tb::isValidUtf8("plain \xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+        for (const char* bad : {"\xFF", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xC3"})
+            QVERIFY2(!tb::isValidUtf8(bad), bad);
+        QCOMPARE(tb::validUtf8("a\xFF" "b\xC3"), std::string("a\xEF\xBF\xBD" "b\xEF\xBF\xBD"));
+        // 10 bytes cut to 4: "ab" + the 2-byte e-acute fits, the rest (6 bytes) is counted.
+        QCOMPARE(tb::cappedText("ab\xC3\xA9" "cdefgh", 4), std::string("ab\xC3\xA9\xE2\x80\xA6 (6 bytes cut)"));
+        // Never half a character: a cut inside the euro sign backs up before it.
+        QCOMPARE(tb::cappedText("a\xE2\x82\xAC", 2), std::string("a\xE2\x80\xA6 (3 bytes cut)"));
+        QCOMPARE(tb::printableText("r\x1B[31m\x07\n\t\x7F\xC2\x9B" "ok"),
+                 std::string("r\\e[31m\\x07\\n\\t\\x7F\\u{9B}ok"));
+    }
+
+    // The store boundary: text goes in as valid UTF-8, errors are capped, and
+    // raw bytes already in a file come out repaired.
+    void storedTextIsValidUtf8AndErrorsAreCapped()
+    {
+        const std::string path = newPath();
+        tb::store::RunStore store(path);
+        const auto id = store.createRun({"bad \xFF name", "m", "lora", "{}"});
+        store.setStatus(id, tb::store::RunStatus::Failed, std::string(5000, 'x') + "\xFF");
+        const auto run = store.run(id);
+        QCOMPARE(run.name, std::string("bad \xEF\xBF\xBD name"));
+        QCOMPARE(run.errorMessage, std::string(2000, 'x') + "\xE2\x80\xA6 (3003 bytes cut)");
+        QCOMPARE(RawDb(path).text("SELECT name FROM runs"), std::string("bad \xEF\xBF\xBD name"));
+        RawDb(path).exec("UPDATE runs SET name = CAST(X'41FE42' AS TEXT)");
+        QCOMPARE(store.run(id).name, std::string("A\xEF\xBF\xBD" "B"));
+    }
 
     void newFileHasLatestSchemaInWalMode()
     {

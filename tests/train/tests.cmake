@@ -5,4 +5,6 @@ tb_add_test(NAME tst_trainer SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_trainer.cpp L
 tb_add_test(NAME tst_runjob SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_runjob.cpp LIBS ${TB_ENGINE} TORCH)
 tb_add_test(NAME tst_validate SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_validate.cpp LIBS ${TB_API})
 tb_add_test(NAME tst_train_step SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_train_step.cpp LIBS ${TB_ENGINE} TORCH)
+tb_add_test(NAME tst_distributed SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_distributed.cpp LIBS ${TB_ENGINE} LABELS unit threaded TORCH)
+tb_add_test(NAME tst_distributed_train SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_distributed_train.cpp LIBS ${TB_ENGINE} LABELS unit threaded TORCH)
 tb_add_test(NAME tst_inspect SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_inspect.cpp LIBS ${TB_ENGINE} TORCH)

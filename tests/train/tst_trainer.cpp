@@ -197,7 +197,7 @@ private Q_SLOTS:
             Recorder r;
             RunControl control;
             auto result = t.run(r, control);
-            QCOMPARE(result.status, train::TrainStatus::Completed);
+            QVERIFY2(result.status == train::TrainStatus::Completed, result.error.c_str());
             QCOMPARE(r.losses.size(), size_t(30));
             QVERIFY2(r.losses.back() < 0.5 * r.losses.front(),
                      qPrintable(QString("%1 -> %2").arg(r.losses.front()).arg(r.losses.back())));
@@ -208,7 +208,8 @@ private Q_SLOTS:
         train::Trainer t(m, quickConfig(5), corpus(8), {}, "");
         Recorder r;
         RunControl control;
-        QCOMPARE(t.run(r, control).status, train::TrainStatus::Completed);
+        const auto loraResult = t.run(r, control);
+        QVERIFY2(loraResult.status == train::TrainStatus::Completed, loraResult.error.c_str());
         auto before = pristine->named_parameters();
         for (const auto& item : base->named_parameters()) {
             if (item.key().find("lora_") != std::string::npos)
@@ -313,7 +314,7 @@ private Q_SLOTS:
         Recorder r;
         RunControl control;
         auto result = t.run(r, control);
-        QCOMPARE(result.status, train::TrainStatus::EarlyStopped);
+        QVERIFY2(result.status == train::TrainStatus::EarlyStopped, result.error.c_str());
         QCOMPARE(result.steps, int64_t(3));
         QCOMPARE(r.validation.size(), size_t(3));
         // Perplexity bookkeeping: the reported best is the first evaluation.

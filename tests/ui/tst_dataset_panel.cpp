@@ -1,13 +1,18 @@
 // The Dataset panel driven through its widgets, offscreen, on real files.
+// Files are read on a worker: tests wait for it (WAIT_READ) before looking.
 #include "ui/dataset/dataset_panel.h"
+#include "ui/dataset/length_histogram.h"
 #include "ui/dataset/preview_model.h"
 #include "tokenizer/tokenizer.h"
 
 #include <QBarSet>
 #include <QComboBox>
+#include <QDir>
 #include <QDropEvent>
 #include <QFile>
 #include <QLabel>
+#include <QLineSeries>
+#include <QLocale>
 #include <QMimeData>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -26,7 +31,20 @@
 using tb::ui::DatasetPanel;
 using tb::ui::PreviewModel;
 
+// Reading runs on the panel's worker; the result arrives through the event loop.
+#define WAIT_READ(panel) QTRY_VERIFY_WITH_TIMEOUT(!(panel).isReading(), 30000)
+
 namespace {
+
+// Columns of the file table.
+enum { FileName, FileFormat, FileRecords, FileProblems, FileShape, FileTasks, FileFolder };
+
+// The locale for numbers the user reads, restored when the test ends.
+struct DefaultLocale {
+    explicit DefaultLocale(const QLocale& locale) { QLocale::setDefault(locale); }
+    ~DefaultLocale() { QLocale::setDefault(previous); }
+    QLocale previous;
+};
 
 QString write(const QTemporaryDir& dir, const QString& name, const QByteArray& content)
 {
@@ -95,10 +113,19 @@ private Q_SLOTS:
         const QString sum = write(dir, "sum.csv", kSum);
         DatasetPanel panel;
         QSignalSpy changed(&panel, &DatasetPanel::dataConfigChanged);
+        QVERIFY(panel.showsEmptyState());
+        QVERIFY(panel.findChild<QLabel*>("datasetEmptyState")->text().startsWith("Drop JSONL, JSON or CSV files"));
         panel.addFiles({qa});
         dropFiles(&panel, {sum});
+        // Announced at once (the window may start a run before the read is done), formats not read yet.
         QCOMPARE(changed.count(), 2);
         QCOMPARE(panel.files(), QStringList({qa, sum}));
+        QVERIFY(!panel.showsEmptyState());
+        QCOMPARE(panel.dataConfig().train.size(), size_t(2));
+        QCOMPARE(panel.dataConfig().train[0].format, std::string("auto"));
+        WAIT_READ(panel);
+        // Once read, the formats are known: announced once more.
+        QCOMPARE(changed.count(), 3);
 
         // File list: format, records (the blank JSONL line is no record), task = file name.
         auto* files = panel.fileTable();
@@ -172,6 +199,7 @@ private Q_SLOTS:
             content += "{\"text\": \"record " + QByteArray::number(i) + "\"}\n";
         DatasetPanel panel;
         panel.addFiles({write(dir, "many.jsonl", content)});
+        WAIT_READ(panel);
         auto* model = panel.previewModel();
         auto* next = panel.findChild<QPushButton*>("nextPageButton");
         auto* prev = panel.findChild<QPushButton*>("previousPageButton");
@@ -203,6 +231,7 @@ private Q_SLOTS:
                                    "]\n");
         DatasetPanel panel;
         panel.addFiles({path});
+        WAIT_READ(panel);
         QCOMPARE(panel.sourceFields(), QStringList({"answer", "category", "question"}));
         // Unknown names start ignored, so no record has a shape yet: two problems, on lines 2 and 3.
         QCOMPARE(panel.recordCount(), 0);
@@ -217,6 +246,8 @@ private Q_SLOTS:
         question->setCurrentIndex(question->findData("prompt"));
         answer->setCurrentIndex(answer->findData("response"));
         QCOMPARE(changed.count(), 2);
+        WAIT_READ(panel);
+        QCOMPARE(changed.count(), 2); // the format was known already
         QCOMPARE(panel.recordCount(), 2);
         QCOMPARE(panel.issueTable()->rowCount(), 0);
         QCOMPARE(cell(panel, 1, PreviewModel::Prompt), QString("Capital of France?"));
@@ -225,6 +256,7 @@ private Q_SLOTS:
         QCOMPARE(panel.taskTable()->rowCount(), 1);
 
         panel.fieldCombo("category")->setCurrentIndex(panel.fieldCombo("category")->findData("task"));
+        WAIT_READ(panel);
         QCOMPARE(cell(panel, 1, PreviewModel::Task), QString("geo"));
         QCOMPARE(panel.taskTable()->rowCount(), 2);
         const auto fields = panel.dataConfig().train.at(0).fields;
@@ -234,6 +266,7 @@ private Q_SLOTS:
 
         // Ignoring a field core knows by name takes it away: without 'response', no record reads.
         panel.setFieldMapping("answer", "ignore");
+        WAIT_READ(panel);
         QCOMPARE(panel.recordCount(), 0);
         QCOMPARE(panel.dataConfig().train.at(0).fields.count("answer"), size_t(0));
     }
@@ -255,6 +288,7 @@ private Q_SLOTS:
         const QString tokenizerDir = QStringLiteral(TB_FIXTURES_DIR "/tokenizers/llama2-metaspace");
         DatasetPanel panel;
         panel.addFiles({write(dir, "say.jsonl", content)});
+        WAIT_READ(panel);
         panel.templateCombo()->setCurrentIndex(panel.templateCombo()->findData("plain"));
         QVERIFY(panel.truncatedBars() == nullptr); // no tokenizer yet
         panel.setTokenizerPath(tokenizerDir);
@@ -305,6 +339,24 @@ private Q_SLOTS:
         }
         QCOMPARE(shownCut, 15.0);
 
+        // The truncation line: where the first length past the limit begins, on the bar
+        // axis (bar b stands at b and holds the lengths [b * width, (b + 1) * width)).
+        QLineSeries* line = panel.histogram()->truncationLine();
+        QVERIFY(line);
+        QCOMPARE(line->count(), 2);
+        QCOMPARE(line->at(0).x(), double(limit + 1) / double(width) - 0.5);
+        QCOMPARE(line->at(1).x(), line->at(0).x());
+        QCOMPARE(panel.histogram()->truncationBin(), int(limit / width));
+        // It moves with the max length: at 16 tokens, in bin 16 / width.
+        panel.maxLengthSpin()->setValue(16);
+        QCOMPARE(panel.histogram()->truncationBin(), int(16 / width));
+        QCOMPARE(panel.histogram()->truncationLine()->at(0).x(), 17.0 / double(width) - 0.5);
+        // Past the last bar (20 * width > the longest length) nothing is cut: no line.
+        panel.maxLengthSpin()->setValue(int(20 * width));
+        QVERIFY(!panel.histogram()->truncationLine());
+        QCOMPARE(panel.histogram()->truncationBin(), -1);
+        panel.maxLengthSpin()->setValue(int(limit));
+
         // A template changed while counting restarts the count; the older
         // result, for a template no longer chosen, is never shown.
         QSignalSpy lengthsChanged(&panel, &DatasetPanel::tokenLengthsChanged);
@@ -344,7 +396,9 @@ private Q_SLOTS:
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
         panel.addFiles({write(dir, "filler.jsonl", many), broken});
+        WAIT_READ(panel);
         QCOMPARE(panel.recordCount(), 154);
+        QVERIFY(panel.problemsNote().isEmpty());
 
         auto* issues = panel.issueTable();
         QCOMPARE(issues->rowCount(), 2);
@@ -358,7 +412,7 @@ private Q_SLOTS:
 
         // Rows: 150 filler, then broken.jsonl's lines 1..6 (bad ones included) at 150..155:
         // line 5 is row 154, on page 2 (index 1) at row 54.
-        panel.tabs()->setCurrentWidget(issues);
+        panel.tabs()->setCurrentWidget(issues->parentWidget());
         QTest::qWait(0);
         const QRect rect = issues->visualItemRect(issues->item(1, 3));
 
@@ -385,6 +439,7 @@ private Q_SLOTS:
         DatasetPanel panel;
         panel.addFiles({write(dir, "notes.txt", "just some words\n"), dir.filePath("missing.jsonl"),
                         write(dir, "open.json", "[{\"text\": \"a\"},\n {\"text\": \"b\"\n")});
+        WAIT_READ(panel);
         QCOMPARE(panel.fileTable()->rowCount(), 3);
         // An unterminated array is broken as a whole: no records, one problem at the element that never closes.
         QCOMPARE(panel.recordCount(), 0);
@@ -393,6 +448,232 @@ private Q_SLOTS:
         QVERIFY(panel.issueTable()->item(1, 3)->text().contains("cannot open"));
         QCOMPARE(panel.issueTable()->item(2, 1)->text(), QString("2"));
         QCOMPARE(panel.fileTable()->item(0, 1)->text(), QString("unknown"));
+    }
+
+    void runConfigurationRoundTrip()
+    {
+        // quiz.json: question/answer/category (names the readers do not know); sums.csv: Alpaca columns.
+        QTemporaryDir dir;
+        const QString quiz = write(dir, "quiz.json",
+                                   "[{\"question\": \"2+2?\", \"answer\": \"4\", \"category\": \"math\"},\n"
+                                   " {\"question\": \"Capital of France?\", \"answer\": \"Paris\", "
+                                   "\"category\": \"geo\"}]\n");
+        const QString sums = write(dir, "sums.csv", kSum);
+        const std::map<std::string, std::string> fields = {{"answer", "response"}, {"question", "prompt"}};
+        tb::train::DataConfig data;
+        data.train.push_back({quiz.toStdString(), "", "json", fields});
+        data.train.push_back({sums.toStdString(), "arithmetic", "auto", fields});
+        data.templateName = "chatml";
+        data.maxLength = 64;
+
+        DatasetPanel panel;
+        panel.addFiles({write(dir, "old.jsonl", kQa)}); // replaced by the configuration's files
+        WAIT_READ(panel);
+        QSignalSpy changed(&panel, &DatasetPanel::dataConfigChanged);
+        panel.setDataConfig(data);
+        auto check = [&](const tb::train::DataConfig& got) {
+            QCOMPARE(got.train.size(), size_t(2));
+            for (size_t i = 0; i < 2; ++i) {
+                QCOMPARE(got.train[i].path, data.train[i].path);
+                QCOMPARE(got.train[i].fields, fields);
+                QCOMPARE(got.train[i].format, data.train[i].format);
+                QCOMPARE(got.train[i].task, data.train[i].task);
+            }
+            QCOMPARE(got.templateName, std::string("chatml"));
+            QCOMPARE(got.maxLength, int64_t(64));
+        };
+        check(panel.dataConfig());
+        QVERIFY(!QTest::currentTestFailed());
+        QCOMPARE(panel.files(), QStringList({quiz, sums}));
+        WAIT_READ(panel);
+        check(panel.dataConfig());
+        QVERIFY(!QTest::currentTestFailed());
+        QCOMPARE(changed.count(), 0); // showing a configuration changes nothing in it
+
+        // What shows: the mapping in the combos, the template, the length, and the records
+        // it reads: quiz's 2 (as prompt/response), sums' 2 under the configured task.
+        QCOMPARE(panel.fieldMapping("question"), QString("prompt"));
+        QCOMPARE(panel.fieldCombo("answer")->currentData().toString(), QString("response"));
+        QCOMPARE(panel.fieldMapping("category"), QString("ignore"));
+        QCOMPARE(panel.templateCombo()->currentData().toString(), QString("chatml"));
+        QCOMPARE(panel.maxLengthSpin()->value(), 64);
+        QCOMPARE(panel.recordCount(), 4);
+        QCOMPARE(cell(panel, 1, PreviewModel::Prompt), QString("Capital of France?"));
+        QCOMPARE(cell(panel, 3, PreviewModel::Task), QString("arithmetic"));
+        QVERIFY(panel.renderedText().startsWith("<|im_start|>user\n2+2?"));
+
+        // The user's own change after that is announced.
+        panel.maxLengthSpin()->setValue(128);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(panel.dataConfig().maxLength, int64_t(128));
+    }
+
+    void removeAFileAndSeeItsFolder()
+    {
+        QTemporaryDir dir;
+        const QString qa = write(dir, "qa.jsonl", kQa);
+        const QString sum = write(dir, "sum.csv", kSum);
+        DatasetPanel panel;
+        panel.addFiles({qa, sum});
+        QCOMPARE(panel.busyText(), QString("Reading 2 files…"));
+        WAIT_READ(panel);
+        auto* files = panel.fileTable();
+        QCOMPARE(files->item(0, FileFolder)->text(), QDir::toNativeSeparators(dir.path()));
+        QCOMPARE(files->item(0, FileName)->toolTip(), QDir::toNativeSeparators(qa));
+        QCOMPARE(panel.recordCount(), 5); // 3 + 2
+
+        // The Delete key on the selected row takes qa.jsonl off: sum.csv's 2 records are left.
+        QSignalSpy changed(&panel, &DatasetPanel::dataConfigChanged);
+        files->selectRow(0);
+        QTest::keyClick(files, Qt::Key_Delete);
+        QCOMPARE(panel.files(), QStringList({sum}));
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(panel.dataConfig().train.size(), size_t(1));
+        WAIT_READ(panel);
+        QCOMPARE(panel.recordCount(), 2);
+        QCOMPARE(files->rowCount(), 1);
+        QCOMPARE(panel.previewModel()->totalRows(), 2);
+        QCOMPARE(cell(panel, 0, PreviewModel::File), QString("sum.csv"));
+
+        // The last one too (by the Remove button): the guidance line stands in for the tables.
+        files->selectRow(0);
+        QTest::mouseClick(panel.findChild<QPushButton*>("removeFileButton"), Qt::LeftButton);
+        QVERIFY(panel.files().isEmpty());
+        QVERIFY(panel.showsEmptyState());
+        QCOMPARE(panel.recordCount(), 0);
+    }
+
+    void selectingAFileFiltersThePreview()
+    {
+        QTemporaryDir dir;
+        QByteArray many;
+        for (int i = 0; i < 120; ++i)
+            many += "{\"text\": \"line " + QByteArray::number(i) + "\"}\n";
+        const QString qa = write(dir, "qa.jsonl", kQa);
+        DatasetPanel panel;
+        panel.addFiles({qa, write(dir, "many.jsonl", many)});
+        WAIT_READ(panel);
+        auto* model = panel.previewModel();
+        auto* label = panel.findChild<QLabel*>("pageLabel");
+        QCOMPARE(model->totalRows(), 123); // qa's 3 records + 120
+        QCOMPARE(model->pageCount(), 2);
+
+        panel.fileTable()->selectRow(1);
+        QCOMPARE(model->totalRows(), 120);
+        QCOMPARE(model->pageCount(), 2);
+        QCOMPARE(cell(panel, 0, PreviewModel::Text), QString("line 0"));
+
+        panel.fileTable()->selectRow(0);
+        QCOMPARE(panel.shownFile(), qa);
+        QCOMPARE(model->totalRows(), 3);
+        QCOMPARE(model->pageCount(), 1);
+        QCOMPARE(label->text(), QString("Page 1 of 1 (rows 1–3 of 3)"));
+        QVERIFY(!panel.findChild<QPushButton*>("nextPageButton")->isEnabled());
+        // The template shows the first record of the file shown.
+        QVERIFY(panel.renderedText().contains("Hi"));
+
+        // A re-read (a mapping change) keeps the file shown.
+        panel.setFieldMapping("text", "ignore");
+        WAIT_READ(panel);
+        QCOMPARE(panel.shownFile(), qa);
+        QCOMPARE(model->totalRows(), 3);
+
+        // "Show all files" clears the selection.
+        auto* all = panel.findChild<QPushButton*>("showAllFilesButton");
+        QVERIFY(!all->isHidden());
+        QTest::mouseClick(all, Qt::LeftButton);
+        QVERIFY(panel.shownFile().isEmpty());
+        QVERIFY(panel.fileTable()->selectedItems().isEmpty());
+        QCOMPARE(model->totalRows(), 123); // many.jsonl's 120 lines now fail (text ignored): still rows
+    }
+
+    void emptyColumnsAreHidden()
+    {
+        // empty_input.csv: the input column is empty in both rows; full.csv has one.
+        QTemporaryDir dir;
+        const QString empty = write(dir, "empty_input.csv", "instruction,input,output\nSay hi,,hi\nSay bye,,bye\n");
+        DatasetPanel panel;
+        panel.addFiles({empty, write(dir, "full.csv", kSum)});
+        WAIT_READ(panel);
+        QTableView* view = panel.previewView();
+        QVERIFY(!view->isColumnHidden(PreviewModel::Input)); // full.csv has inputs
+        QVERIFY(view->isColumnHidden(PreviewModel::Prompt)); // no record has a prompt
+        QVERIFY(view->isColumnHidden(PreviewModel::Problem));
+        QVERIFY(panel.hiddenFields().isEmpty()); // no source field is empty in every record
+
+        panel.fileTable()->selectRow(0);
+        QCOMPARE(panel.previewModel()->totalRows(), 2);
+        QVERIFY(view->isColumnHidden(PreviewModel::Input));
+        QVERIFY(!view->isColumnHidden(PreviewModel::Instruction));
+        QVERIFY(!view->isColumnHidden(PreviewModel::Output));
+        QCOMPARE(panel.hiddenFields(), QStringList({"input"}));
+        auto* note = panel.findChild<QLabel*>("hiddenFieldsLabel");
+        QVERIFY(!note->isHidden());
+        QVERIFY(note->text().contains("input"));
+    }
+
+    void noProblemsFoundIsSaid()
+    {
+        QTemporaryDir dir;
+        DatasetPanel panel;
+        panel.addFiles({write(dir, "qa.jsonl", kQa)});
+        WAIT_READ(panel);
+        QCOMPARE(panel.problemsNote(), QString("No problems found (records read: 3)."));
+        QVERIFY(!panel.findChild<QLabel*>("problemsNote")->isHidden());
+        QVERIFY(panel.issueTable()->isHidden());
+    }
+
+    void readingABigFileReturnsAtOnce()
+    {
+        QTemporaryDir dir;
+        QByteArray content;
+        for (int i = 0; i < 20000; ++i)
+            content += "{\"prompt\": \"question " + QByteArray::number(i) + "\", \"response\": \"answer\"}\n";
+        const QString path = write(dir, "big.jsonl", content);
+        DatasetPanel panel;
+        QSignalSpy finished(&panel, &DatasetPanel::readFinished);
+        panel.addFiles({path});
+        // Back in the caller before a single record is read: the worker reads.
+        QVERIFY(panel.isBusy());
+        QVERIFY(panel.isReading());
+        QCOMPARE(panel.recordCount(), 0);
+        QCOMPARE(panel.busyText(), QString("Reading 1 file…"));
+        QVERIFY(!panel.findChild<QLabel*>("busyLabel")->isHidden());
+        QCOMPARE(panel.fileTable()->item(0, FileFormat)->text(), QString("reading…"));
+        QVERIFY(finished.wait(30000));
+        QVERIFY(!panel.isBusy());
+        QVERIFY(panel.busyText().isEmpty());
+        QCOMPARE(panel.recordCount(), 20000);
+        QCOMPARE(finished.count(), 1);
+
+        // Reads superseded while running are dropped: only the newest result is shown, once.
+        finished.clear();
+        panel.addFiles({write(dir, "qa.jsonl", kQa)});
+        panel.removeFile(path);
+        WAIT_READ(panel);
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(panel.recordCount(), 3);
+    }
+
+    void germanNumbers()
+    {
+        const DefaultLocale german(QLocale(QLocale::German, QLocale::Germany));
+        QTemporaryDir dir;
+        QByteArray big, small;
+        for (int i = 0; i < 1234; ++i)
+            big += "{\"text\": \"a " + QByteArray::number(i) + "\"}\n";
+        for (int i = 0; i < 766; ++i)
+            small += "{\"text\": \"b " + QByteArray::number(i) + "\"}\n";
+        DatasetPanel panel;
+        panel.addFiles({write(dir, "big.jsonl", big), write(dir, "small.jsonl", small)});
+        WAIT_READ(panel);
+        QCOMPARE(panel.fileTable()->item(0, FileRecords)->text(), QString("1.234"));
+        // 1234 of 2000 records: 61.7%, written 61,7.
+        auto* tasks = panel.taskTable();
+        const int bigRow = rowWithText(tasks, 0, "big");
+        QVERIFY(bigRow >= 0);
+        QCOMPARE(tasks->item(bigRow, 2)->text(), QString("61,7%"));
+        QCOMPARE(panel.findChild<QLabel*>("pageLabel")->text(), QString("Page 1 of 20 (rows 1–100 of 2.000)"));
     }
 };
 

@@ -197,7 +197,7 @@ void TestEvalCompare::chartsPerMetricWithIntervalsAndSentences()
     const auto* model = panel.tableModel();
     int bleuRow = -1;
     for (int row = 0; row < model->rowCount(); ++row)
-        if (model->index(row, 1).data().toString() == "bleu")
+        if (model->index(row, 1).data(EvaluationPanel::MetricRole).toString() == "bleu")
             bleuRow = row;
     QVERIFY(bleuRow >= 0);
     QVERIFY(std::abs(model->index(bleuRow, 4).data(EvaluationPanel::ChangeRole).toDouble() - delta) < 1e-9);

@@ -114,7 +114,8 @@ void TestEvalPanels::comparisonShowsStoredScores()
     auto cell = [&](int r, int c) { return model->index(r, c).data(); };
     QCOMPARE(cell(0, 0).toString(), QString("classify"));
     QCOMPARE(cell(0, 4).toDouble(), 0.75);
-    QCOMPARE(cell(1, 1).toString(), QString("rougeL"));
+    QCOMPARE(cell(1, 1).toString(), QString("ROUGE-L")); // words in the table, the stored name in a role
+    QCOMPARE(model->index(1, 1).data(EvaluationPanel::MetricRole).toString(), QString("rougeL"));
     QCOMPARE(cell(1, 4).toDouble(), 0.45); // the newer evaluation, not 0.99
     QCOMPARE(cell(2, 3).toDouble(), 5.25);
 
@@ -139,7 +140,7 @@ void TestEvalPanels::comparisonShowsStoredScores()
     // Each cell's change against the baseline (the base model by default), the row's best in bold.
     QCOMPARE(panel.baseline(), 0);
     panel.table()->sortByColumn(-1, Qt::AscendingOrder);
-    QCOMPARE(cell(1, 1).toString(), QString("rougeL"));
+    QCOMPARE(model->index(1, 1).data(EvaluationPanel::MetricRole).toString(), QString("rougeL"));
     QVERIFY(std::abs(model->index(1, 4).data(EvaluationPanel::ChangeRole).toDouble() - (0.45 - 0.20)) < 1e-12);
     QVERIFY(!model->index(1, 2).data(EvaluationPanel::ChangeRole).isValid()); // the baseline's own column
     QVERIFY(model->index(1, 4).data(Qt::FontRole).value<QFont>().bold());
@@ -185,7 +186,7 @@ void TestEvalPanels::comparisonShowsStoredScores()
     QCOMPARE(ex->horizontalHeaderItem(5)->text(), QString("full-b (#2): output"));
     QCOMPARE(ex->item(0, 5)->text(), QString("a dog"));
     QCOMPARE(ex->item(0, 7)->text(), QString("the cat"));
-    QCOMPARE(ex->item(0, 8)->text(), QString("rougeL 0.5"));
+    QCOMPARE(ex->item(0, 8)->text(), QString("ROUGE-L 0.5"));
 }
 
 void TestEvalPanels::forgettingHeatmapMatchesHandComputation()

@@ -156,7 +156,7 @@ void TestExampleCompare::deltasOrdersFilterAndCsv()
     QCOMPARE(t->horizontalHeaderItem(10)->text(), QString("Δ lora-a (#1)"));
     QCOMPARE(shownIds(view), QStringList({"e1", "e2", "e3", "e4"}));
     QCOMPARE(t->item(0, 5)->text(), QString("full-b says e1"));
-    QCOMPARE(t->item(0, 6)->text(), QString("rougeL 0.35 · bleu 3"));
+    QCOMPARE(t->item(0, 6)->text(), QString("ROUGE-L 0.35 · BLEU 3"));
     QCOMPARE(t->item(0, 9)->text(), QString("-0.15"));
     QCOMPARE(t->item(0, 10)->text(), QString("+0.2"));
     QCOMPARE(t->item(3, 10)->text(), QString());

@@ -131,7 +131,7 @@ private Q_SLOTS:
                  qPrintable(words));
         QVERIFY2(words.contains(run2 + " gained +4.0000 on translate and lost 0.0200 on average elsewhere."),
                  qPrintable(words));
-        QVERIFY2(words.contains("lm (perplexity, lower is better) is shown as measured but left out"), qPrintable(words));
+        QVERIFY2(words.contains("lm (Perplexity, lower is better) is shown as measured but left out"), qPrintable(words));
         QVERIFY(!words.contains("Backward transfer"));
 
         // CSV: one row per task and model, read back with an RFC 4180 reader.

@@ -3,6 +3,7 @@
 #include "ui/common/recent_files.h"
 #include "ui/common/theme.h"
 #include "common/tiny_model.h"
+#include "common/widgets.h"
 #include "ui/history/run_details_dialog.h"
 #include "ui/history/run_history_panel.h"
 #include "io/atomic_file.h"
@@ -34,29 +35,11 @@ using nlohmann::json;
 
 namespace {
 
-// A LoRA RUN.json over 40 "twice N" records in `dir`.
+using tbtest::child;
+
 QString writeRun(const QTemporaryDir& dir, const std::string& model, const json& training, const std::string& name = "window-lora")
 {
-    std::string data;
-    for (int i = 0; i < 40; ++i)
-        data += json({{"prompt", "twice " + std::to_string(i)}, {"response", std::to_string(2 * i)}}).dump() + "\n";
-    tb::io::writeFileAtomic(dir.filePath("d.jsonl").toStdString(), data);
-    const json run = {{"name", name},
-                      {"model", model},
-                      {"data", {{"train", {"d.jsonl"}}, {"template", "plain"}, {"validation_fraction", 0.2}}},
-                      {"method", {{"method", "lora"}}},
-                      {"training", training}};
-    tb::io::writeFileAtomic(dir.filePath("RUN.json").toStdString(), run.dump());
-    return dir.filePath("RUN.json");
-}
-
-template <typename T>
-T* child(QObject* parent, const char* name)
-{
-    T* w = parent->findChild<T*>(name);
-    if (!w)
-        qWarning("no child %s", name);
-    return w;
+    return tbtest::writeTwiceRun(dir, model, training, name);
 }
 
 } // namespace
@@ -70,10 +53,7 @@ private Q_SLOTS:
     // Settings go to a temporary folder under a test organisation, never the user's.
     void initTestCase()
     {
-        QCoreApplication::setOrganizationName("TunebenchTest");
-        QCoreApplication::setApplicationName("tst_main_window");
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
+        tbtest::useTestSettings("tst_main_window", m_settingsDir.path());
     }
     void init() { QSettings().clear(); }
 

@@ -1,9 +1,13 @@
 // The Method panel driven through its widgets: model facts from a real
 // Hugging Face folder, trainable counts against hand computation, RUN.json
 // saved and loaded back losslessly, invalid input blocking Start with
-// train::validate()'s message shown at the field it is about.
+// train::validate()'s message shown at the field it is about; the unsaved
+// marker, the RUN.json preview, LoRA target boxes, the debounced model read
+// and the footer that never scrolls away.
 #include "ui/method/method_panel.h"
 #include "train/run_config.h"
+
+#include <nlohmann/json.hpp>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -12,6 +16,7 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -67,7 +72,7 @@ private:
     QTemporaryDir m_dir;
     tb::train::DataConfig m_data;
 
-    void pickGpt2(MethodPanel& p) { child<QComboBox>(p, "modelPath")->setEditText(kGpt2); }
+    void pickGpt2(MethodPanel& p) { p.setModelPath(kGpt2); }
 
 private Q_SLOTS:
     void initTestCase()
@@ -104,7 +109,7 @@ private Q_SLOTS:
             leaves += tree->topLevelItem(g)->childCount();
         QCOMPARE(leaves, 28);
 
-        child<QComboBox>(p, "modelPath")->setEditText(m_dir.path() + "/nothing-here");
+        p.setModelPath(m_dir.path() + "/nothing-here");
         QVERIFY(child<QLabel>(p, "modelPathError")->isVisibleTo(&p));
         QCOMPARE(child<QLabel>(p, "factLayers")->text(), QString("—"));
     }
@@ -383,6 +388,247 @@ private Q_SLOTS:
         MethodPanel loaded(m_dir.path() + "/runs");
         QVERIFY(loaded.loadConfig(path));
         QCOMPARE(child<QComboBox>(loaded, "method")->currentData().toInt(), int(MethodPanel::Full));
+    }
+
+    void unsavedMarkerFollowsEditsAndSaves()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        p.setDataConfig(m_data);
+        auto* state = child<QLabel>(p, "configState");
+        QVERIFY2(state->text().contains("not saved yet"), qPrintable(state->text()));
+        QCOMPARE(p.configDisplayName(), QString("gpt2_plain-lora")); // never saved: the run name
+
+        const QString path = m_dir.path() + "/marker.json";
+        QSignalSpy modified(&p, &MethodPanel::modifiedChanged);
+        QVERIFY(p.saveConfig(path));
+        QVERIFY(!p.isModified());
+        QCOMPARE(p.configDisplayName(), QString("marker.json"));
+        QVERIFY2(state->text().startsWith("marker.json") && !state->text().contains("unsaved"),
+                 qPrintable(state->text()));
+
+        auto* steps = child<QSpinBox>(p, "maxSteps");
+        const int saved = steps->value();
+        steps->setValue(saved + 1);
+        QVERIFY(p.isModified());
+        QCOMPARE(state->text(), QString("marker.json — unsaved changes"));
+        QCOMPARE(modified.count(), 2); // false at the save, true at the edit
+        QCOMPARE(modified.last().at(0).toBool(), true);
+        steps->setValue(saved); // back to what the file holds: nothing unsaved
+        QVERIFY(!p.isModified());
+        steps->setValue(saved + 2);
+        QVERIFY(p.isModified());
+        QVERIFY(p.saveConfig(path));
+        QVERIFY(!p.isModified());
+        QVERIFY(!state->text().contains("unsaved"));
+        QCOMPARE(modified.last().at(0).toBool(), false);
+
+        // Loaded: clean. setRunConfig keeps the file and counts a difference as unsaved.
+        MethodPanel loaded(m_dir.path() + "/runs");
+        QVERIFY(loaded.loadConfig(path));
+        QVERIFY(!loaded.isModified());
+        QCOMPARE(loaded.runConfig().training.maxSteps, int64_t(saved + 2));
+        auto c = loaded.runConfig();
+        loaded.setRunConfig(c);
+        QVERIFY(!loaded.isModified());
+        c.training.maxSteps = 99;
+        loaded.setRunConfig(c);
+        QVERIFY(loaded.isModified());
+        QCOMPARE(loaded.configPath(), path);
+        // Start saves, so nothing is unsaved afterwards.
+        QSignalSpy started(&loaded, &MethodPanel::startRequested);
+        loaded.start();
+        QCOMPARE(started.count(), 1);
+        QVERIFY(!loaded.isModified());
+        QCOMPARE(tb::train::readRunConfig(path.toStdString()).training.maxSteps, int64_t(99));
+    }
+
+    void restoredDraftIsUnsaved()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        tb::train::RunConfig c;
+        c.name = "draft run";
+        c.model = kGpt2.toStdString();
+        c.data = m_data;
+        c.training.maxSteps = 23;
+        const QString origin = m_dir.path() + "/origin.json";
+        p.restoreDraft(c, origin);
+        QCOMPARE(p.configPath(), origin);
+        QVERIFY(p.isModified());
+        QCOMPARE(p.runConfig().training.maxSteps, int64_t(23));
+        QCOMPARE(p.runConfig().name, std::string("draft run"));
+        QCOMPARE(p.configDisplayName(), QString("origin.json"));
+        QCOMPARE(child<QLabel>(p, "configState")->text(), QString("origin.json — unsaved changes"));
+        QCOMPARE(child<QLabel>(p, "factLayers")->text(), QString("2")); // the model was read
+
+        MethodPanel fresh(m_dir.path() + "/runs");
+        fresh.restoreDraft(c, QString());
+        QVERIFY(fresh.configPath().isEmpty());
+        QVERIFY(fresh.isModified());
+        QCOMPARE(fresh.configDisplayName(), QString("draft run"));
+        QVERIFY(child<QLabel>(fresh, "configState")->text().contains("not saved yet"));
+        fresh.markClean();
+        QVERIFY(!fresh.isModified());
+    }
+
+    void previewShowsTheRunJson()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        p.setDataConfig(m_data);
+        auto* steps = child<QSpinBox>(p, "maxSteps");
+        steps->clear();
+        QTest::keyClicks(steps, "37");
+        auto* preview = child<QPlainTextEdit>(p, "runJsonPreview");
+        QVERIFY(preview->isReadOnly());
+        const auto shown = nlohmann::json::parse(preview->toPlainText().toStdString());
+        QCOMPARE(shown["training"]["max_steps"].get<int>(), 37);
+        QCOMPARE(QString::fromStdString(shown.dump()), QString::fromStdString(tb::train::toJson(p.runConfig()).dump()));
+        typeInto(child<QLineEdit>(p, "runName"), "typed name");
+        QCOMPARE(nlohmann::json::parse(preview->toPlainText().toStdString())["name"].get<std::string>(),
+                 std::string("typed name"));
+    }
+
+    void loraTargetsAreCheckBoxes()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        chooseMethod(p, MethodPanel::Lora);
+        // GPT-2 blocks (model_type gpt2 in the fixture's config.json) hold attn.c_attn, attn.c_proj,
+        // mlp.c_fc and mlp.c_proj; tied embeddings, so no lm_head: three kinds of projection.
+        QStringList names;
+        for (auto* box : p.findChildren<QCheckBox*>())
+            if (box->objectName().startsWith("loraTarget_"))
+                names << box->objectName().mid(11);
+        names.sort();
+        QCOMPARE(names, QStringList({"c_attn", "c_fc", "c_proj"}));
+        QVERIFY(p.runConfig().method.lora.targets.empty()); // nothing ticked: the family default
+
+        using Targets = std::vector<std::string>;
+        child<QCheckBox>(p, "loraTarget_c_fc")->setChecked(true);
+        QCOMPARE(p.runConfig().method.lora.targets, Targets({"c_fc"}));
+        // c_fc (in 32, out 128), r = 8, 2 layers: (8·32 + 128·8) · 2 = 2560.
+        QCOMPARE(p.estimate()->trainable, qint64(2560));
+        child<QCheckBox>(p, "loraTarget_c_attn")->setChecked(true);
+        QCOMPARE(p.runConfig().method.lora.targets, Targets({"c_fc", "c_attn"}));
+        QCOMPARE(p.estimate()->trainable, qint64(2560 + 2048));
+        child<QCheckBox>(p, "loraTarget_c_fc")->setChecked(false);
+        QCOMPARE(p.runConfig().method.lora.targets, Targets({"c_attn"}));
+        QCOMPARE(child<QLineEdit>(p, "loraTargets")->text(), QString("c_attn"));
+
+        // A loaded list comes back ticked; a name the model lacks stays, flagged.
+        auto c = p.runConfig();
+        c.method.lora.targets = {"c_proj", "q_proj"};
+        p.setRunConfig(c);
+        QVERIFY(child<QCheckBox>(p, "loraTarget_c_proj")->isChecked());
+        QVERIFY(!child<QCheckBox>(p, "loraTarget_c_attn")->isChecked());
+        auto* q = child<QCheckBox>(p, "loraTarget_q_proj");
+        QVERIFY(q->isChecked());
+        QVERIFY(q->property("missing").toBool());
+        QVERIFY(q->text().contains("q_proj"));
+        QVERIFY(!child<QCheckBox>(p, "loraTarget_c_proj")->property("missing").toBool());
+        q->setChecked(false);
+        QCOMPARE(p.runConfig().method.lora.targets, Targets({"c_proj"}));
+        QVERIFY(!p.findChild<QCheckBox*>("loraTarget_q_proj"));
+
+        // No model read: the typed names are the boxes.
+        MethodPanel bare(m_dir.path() + "/runs");
+        typeInto(child<QLineEdit>(bare, "loraTargets"), "q_proj, v_proj");
+        QVERIFY(child<QCheckBox>(bare, "loraTarget_q_proj")->isChecked());
+        QVERIFY(!child<QCheckBox>(bare, "loraTarget_v_proj")->property("missing").toBool());
+
+        // Picking LoRA with nothing chosen ticks the family's attention default (GPT-2: c_attn).
+        MethodPanel picked(m_dir.path() + "/runs");
+        pickGpt2(picked);
+        pickMethod(picked, MethodPanel::Full);
+        pickMethod(picked, MethodPanel::Lora);
+        QCOMPARE(picked.runConfig().method.lora.targets, Targets({"c_attn"}));
+        QVERIFY(child<QCheckBox>(picked, "loraTarget_c_attn")->isChecked());
+    }
+
+    void typingTheModelPathReadsOnce()
+    {
+        QSettings().remove(QStringLiteral("methodPanel")); // no recent models to complete from
+        MethodPanel p(m_dir.path() + "/runs");
+        const QString name = QStringLiteral("gpt2_plain");
+        QCOMPARE(name.size(), 10);
+        const QString folder = kGpt2.left(kGpt2.size() - name.size());
+        p.setModelPath(folder); // a folder without config.json: one read, an error
+        const int before = p.modelReadCount();
+        auto* edit = child<QComboBox>(p, "modelPath")->lineEdit();
+        edit->end(false);
+        QTest::keyClicks(edit, name);
+        QCOMPARE(edit->text(), kGpt2);
+        QCOMPARE(p.modelReadCount(), before); // nothing read while typing
+        QTRY_COMPARE(child<QLabel>(p, "factLayers")->text(), QString("2"));
+        QCOMPARE(p.modelReadCount(), before + 1);
+        QTest::qWait(400);
+        QCOMPARE(p.modelReadCount(), before + 1);
+        // The same path again (unchanged on disk): from the cache.
+        p.setModelPath(folder);
+        p.setModelPath(kGpt2);
+        QCOMPARE(p.modelReadCount(), before + 1); // both known, the failed read of the folder too
+    }
+
+    void numbersFollowTheLocale()
+    {
+        const QLocale previous;
+        QLocale::setDefault(QLocale(QLocale::German, QLocale::Germany));
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        chooseMethod(p, MethodPanel::Lora);
+        // r = 8 on c_attn: 2048 of 30720 + 2048 = 32768 parameters, 6.25 %.
+        const QString trainable = child<QLabel>(p, "trainableLabel")->text();
+        QVERIFY2(trainable.contains("2.048") && trainable.contains("32.768") && trainable.contains("6,25"),
+                 qPrintable(trainable));
+        // AdamW's two float32 moments: 2048 · 8 = 16384 bytes = 16 KiB.
+        const QString memory = child<QLabel>(p, "memoryLabel")->text();
+        QVERIFY2(memory.contains("16,00 KiB"), qPrintable(memory));
+        QVERIFY(child<QLabel>(p, "factParameters")->text().startsWith("30.720 (0,03"));
+        QLocale::setDefault(previous);
+    }
+
+    void explanationFollowsTheMethod()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        auto* text = child<QLabel>(p, "methodExplanation");
+        QVERIFY(text->wordWrap());
+        QSet<QString> seen;
+        for (auto c : {MethodPanel::Full, MethodPanel::Instruction, MethodPanel::Selective, MethodPanel::Lora,
+                       MethodPanel::Adapter, MethodPanel::PromptTuning}) {
+            chooseMethod(p, c);
+            QVERIFY(!text->text().isEmpty());
+            seen.insert(text->text());
+        }
+        QCOMPARE(seen.size(), 6);
+        chooseMethod(p, MethodPanel::Selective);
+        QVERIFY(text->text().contains("BitFit"));
+        chooseMethod(p, MethodPanel::Lora);
+        QVERIFY(text->text().contains("low-rank"));
+    }
+
+    void footerStaysInViewAndGuidesWithoutAModel()
+    {
+        MethodPanel p(m_dir.path() + "/runs");
+        p.resize(1180, 800);
+        p.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&p));
+        auto* guidance = child<QLabel>(p, "modelGuidance");
+        QVERIFY(guidance->isVisible());
+        QCOMPARE(guidance->text(), QString("Choose a model folder (Hugging Face or llama2.c) to see what will train"));
+        pickGpt2(p);
+        QCoreApplication::processEvents(); // the layout follows the hidden guidance
+        QVERIFY(!guidance->isVisible());
+        for (const char* name : {"trainableLabel", "memoryLabel", "startButton"}) {
+            auto* w = child<QWidget>(p, name);
+            QVERIFY2(w->isVisible(), name);
+            for (QWidget* up = w; up; up = up->parentWidget())
+                QVERIFY2(!qobject_cast<QScrollArea*>(up), name);
+            const QRect inPanel(w->mapTo(&p, QPoint(0, 0)), w->size());
+            QVERIFY2(p.rect().contains(inPanel), name);
+        }
+        // No raw config.json keys in the facts.
+        QVERIFY(!child<QLabel>(p, "factFamily")->text().contains("model_type"));
     }
 };
 

@@ -45,6 +45,8 @@ struct Quiet : engine::JobObserver {};
 
 // A tiny Llama (2 layers, hidden 32) trained 4 steps on 24 "upper-case"
 // records, as tests/train/tst_inspect.cpp does; returns the run id.
+int trainedRuns = 0;
+
 int64_t trainRun(const QTemporaryDir& dir, const std::string& base, const std::string& db, const json& method)
 {
     std::string lines;
@@ -58,9 +60,11 @@ int64_t trainRun(const QTemporaryDir& dir, const std::string& base, const std::s
     const std::string data = dir.filePath("train.jsonl").toStdString();
     io::writeFileAtomic(data, lines);
     const std::string name = "details-" + method.at("method").get<std::string>();
+    // A folder per run: the engine refuses one that holds another run's files.
+    const std::string folder = dir.filePath(QString::fromStdString(name + "-" + std::to_string(++trainedRuns))).toStdString();
     const json j = {{"name", name},
                     {"model", base},
-                    {"output_dir", dir.filePath(QString::fromStdString(name)).toStdString()},
+                    {"output_dir", folder},
                     {"data", {{"train", {data}}, {"validation_fraction", 0.0}, {"template", "plain"}, {"max_length", 64}}},
                     {"method", method},
                     {"training", {{"max_steps", 4}, {"batch_size", 4}, {"learning_rate", 2e-2}, {"seed", 5}}}};

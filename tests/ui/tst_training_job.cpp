@@ -151,6 +151,56 @@ private Q_SLOTS:
         QCOMPARE(finished.at(0).at(0).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Cancelled);
     }
 
+    // A pause takes effect after the step being trained (pausedAt names it, no
+    // step follows while paused), and the paused time is left out of the
+    // elapsed time and the ETA of the steps after it.
+    void pausedTimeIsLeftOutOfElapsedAndEta()
+    {
+        QTemporaryDir tmp;
+        const std::string model = tbtest::makeTinyModel(tmp.filePath("base").toStdString());
+        const json training = {{"max_steps", 400}, {"batch_size", 2}, {"seed", 8}};
+        tb::ui::TrainingJob job(tb::train::parseRunConfig(samplingRun(tmp, model, training), "RUN.json"),
+                                tmp.filePath("runs.sqlite"));
+        std::vector<tb::ui::StepPoint> points;
+        QObject::connect(&job, &tb::ui::TrainingJob::stepFinished, this, [&](const tb::ui::StepPoint& p) {
+            points.push_back(p);
+            if (p.step == 3)
+                job.pause();
+        });
+        QSignalSpy paused(&job, &tb::ui::TrainingJob::pausedAt);
+        QSignalSpy finished(&job, &tb::ui::TrainingJob::finished);
+        QElapsedTimer wall;
+        wall.start();
+        job.start();
+        QVERIFY(paused.wait(30000));
+        const qint64 pausedStep = paused.at(0).at(0).toLongLong();
+        QVERIFY(pausedStep >= 3);
+        QTest::qWait(1500);
+        QCOMPARE(qint64(points.size()), pausedStep); // nothing trained while paused
+        const tb::ui::StepPoint before = points.back();
+        QCOMPARE(before.step, pausedStep);
+        job.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(qint64(points.size()) >= pausedStep + 2, 20000);
+        job.cancel();
+        QVERIFY(finished.wait(20000));
+        const double wallSeconds = double(wall.elapsed()) / 1000.0;
+        QCOMPARE(finished.at(0).at(0).value<tb::train::TrainStatus>(), tb::train::TrainStatus::Cancelled);
+
+        const tb::ui::StepPoint after = points[size_t(pausedStep)]; // the first step after the pause
+        QCOMPARE(after.step, pausedStep + 1);
+        QVERIFY2(after.pausedSeconds >= 1.5, qPrintable(QString::number(after.pausedSeconds)));
+        QCOMPARE(before.pausedSeconds, 0.0);
+        // One step's training time lies between them, not the 1.5 s pause.
+        QVERIFY2(after.elapsedSeconds - before.elapsedSeconds < 1.0,
+                 qPrintable(QString("%1 → %2 s").arg(before.elapsedSeconds).arg(after.elapsedSeconds)));
+        // The ETA: time per step so far × steps left (a new run: every step is this session's).
+        for (const auto& p : {before, after})
+            QVERIFY(qAbs(p.etaSeconds - p.elapsedSeconds / double(p.step) * double(400 - p.step)) < 1e-9);
+        // The job's own duration leaves the pause out as well.
+        const double active = finished.at(0).at(3).toDouble();
+        QVERIFY2(active > 0 && active <= wallSeconds - 1.5, qPrintable(QString("%1 of %2 s").arg(active).arg(wallSeconds)));
+    }
+
     // Greedy samples at every sample_every-th step; the last one equals what
     // the saved adapter generates on its own (LanguageModel::generate with its
     // KV cache, a separate decoding path), and sampling leaves training alone.

@@ -7,6 +7,7 @@
 // each run against the base. Values shown are checked against the run store,
 // which the training and evaluation engines wrote independently of the panels.
 #include "common/tiny_model.h"
+#include "common/widgets.h"
 #include "ui/dataset/dataset_panel.h"
 #include "ui/eval/eval_results.h"
 #include "ui/eval/evaluation_panel.h"
@@ -42,14 +43,7 @@ using nlohmann::json;
 
 namespace {
 
-template <typename T>
-T* child(QObject* parent, const char* name)
-{
-    T* w = parent->findChild<T*>(QLatin1String(name));
-    if (!w)
-        qWarning("no child %s", name);
-    return w;
-}
+using tbtest::child;
 
 // The newest stored value of `metric` for a model (run 0 = base) on a task.
 double stored(const tb::store::RunStore& store, qint64 run, const std::string& task, const std::string& metric)
@@ -72,10 +66,7 @@ class TestWorkbenchFlow : public QObject {
 private Q_SLOTS:
     void initTestCase()
     {
-        QCoreApplication::setOrganizationName("TunebenchTest");
-        QCoreApplication::setApplicationName("tst_workbench_flow");
-        QSettings::setDefaultFormat(QSettings::IniFormat);
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settings.path());
+        tbtest::useTestSettings("tst_workbench_flow", m_settings.path());
         QSettings().clear();
     }
 
@@ -109,6 +100,7 @@ private Q_SLOTS:
         // 1. Import the dataset: it reaches the Method panel's configuration.
         auto* dataset = window.datasetPanel();
         dataset->addFiles({dataPath});
+        QTRY_VERIFY_WITH_TIMEOUT(!dataset->isBusy(), 20000);
         QCOMPARE(dataset->recordCount(), 40);
         QCOMPARE(dataset->taskTable()->rowCount(), 1);
         auto* method = window.methodPanel();

@@ -8,6 +8,7 @@
 #include <QChartView>
 #include <QColor>
 #include <QLegend>
+#include <QLocale>
 #include <QWidget>
 
 #include <vector>
@@ -29,12 +30,23 @@ void followPalette(QChart* chart, const QPalette& palette)
         for (const auto& [series, colour] : kept)
             series->setProperty("color", colour);
     }
+    // Axis numbers as the user's locale writes them ("0,5" in German).
+    chart->setLocale(QLocale());
+    chart->setLocalizeNumbers(true);
+    const QColor text = palette.color(QPalette::Text);
+    QColor grid = text; // faint but visible on the light and the dark base alike
+    grid.setAlphaF(0.22f);
+    QColor line = text;
+    line.setAlphaF(0.6f);
     chart->setBackgroundBrush(palette.color(QPalette::Base));
-    chart->setTitleBrush(palette.color(QPalette::Text));
-    chart->legend()->setLabelColor(palette.color(QPalette::Text));
+    chart->setTitleBrush(text);
+    chart->legend()->setLabelColor(text);
     for (auto* axis : chart->axes()) {
-        axis->setLabelsColor(palette.color(QPalette::Text));
-        axis->setTitleBrush(palette.color(QPalette::Text));
+        axis->setLabelsColor(text);
+        axis->setTitleBrush(text);
+        axis->setGridLineColor(grid);
+        axis->setMinorGridLineColor(grid);
+        axis->setLinePenColor(line);
     }
 }
 

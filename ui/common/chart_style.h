@@ -10,7 +10,8 @@ class QWidget;
 namespace tb::ui {
 
 // Light or dark chart theme by the palette's window colour; the chart's
-// background and labels then follow the palette. Series colours are kept.
+// background, labels, axis lines and grid then follow the palette, and axis
+// numbers the default QLocale. Series colours are kept.
 void followPalette(QChart* chart, const QPalette& palette);
 // Every QChartView under `root`.
 void followPalette(QWidget* root);

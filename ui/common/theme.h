@@ -3,6 +3,7 @@
 // keeps the platform's palette and, where that palette is light although the
 // desktop asks for dark (GTK_THEME=...:dark, GNOME's color-scheme
 // 'prefer-dark'), switches to the dark Fusion palette itself.
+#include <QColor>
 #include <QPalette>
 #include <QString>
 
@@ -21,7 +22,12 @@ bool isDark(const QPalette& palette);
 QPalette lightPalette();
 QPalette darkPalette();
 
-// Sets the application's style and palette; widgets see a PaletteChange.
+// The border the light and dark themes' style draws around check box and
+// radio button indicators in a dark palette (Fusion's own nearly vanishes there).
+QColor indicatorBorder(const QPalette& palette);
+
+// Sets the application's style (Fusion, with visible indicators in the dark)
+// and palette; widgets see a PaletteChange.
 void applyTheme(Theme theme);
 
 } // namespace tb::ui

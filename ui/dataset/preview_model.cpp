@@ -2,6 +2,7 @@
 
 #include <QBrush>
 #include <QColor>
+#include <QLocale>
 
 #include <algorithm>
 
@@ -30,6 +31,13 @@ void PreviewModel::setPage(int page)
     m_page = page;
     endResetModel();
     Q_EMIT pageChanged(m_page);
+}
+
+bool PreviewModel::columnEmpty(int column) const
+{
+    return std::all_of(m_rows.begin(), m_rows.end(), [column](const PreviewRow& row) {
+        return column >= row.cells.size() || row.cells[column].isEmpty();
+    });
 }
 
 int PreviewModel::indexOf(int file, qint64 line) const
@@ -81,7 +89,7 @@ QVariant PreviewModel::headerData(int section, Qt::Orientation orientation, int 
     if (role != Qt::DisplayRole)
         return {};
     if (orientation == Qt::Vertical)
-        return m_page * kPageSize + section + 1;
+        return QLocale().toString(m_page * kPageSize + section + 1);
     switch (section) {
     case File:
         return tr("File");

@@ -1,6 +1,7 @@
 #pragma once
-// The dataset preview: every record of every file (bad ones included, with
-// their problem) shown one page at a time, as the mapped Tunebench fields.
+// The dataset preview: every record of every file, or of the one selected
+// (bad ones included, with their problem), shown one page at a time, as the
+// mapped Tunebench fields.
 #include <QAbstractTableModel>
 #include <QStringList>
 
@@ -33,6 +34,10 @@ public:
     void setPage(int page);
     // The row at ROW of the current page.
     const PreviewRow& rowAt(int row) const { return m_rows[size_t(m_page * kPageSize + row)]; }
+    // Every row, over all pages.
+    const std::vector<PreviewRow>& rows() const { return m_rows; }
+    // Whether COLUMN is empty in every row of every page.
+    bool columnEmpty(int column) const;
     // Index over all pages of the row for FILE's LINE; -1 when there is none.
     int indexOf(int file, qint64 line) const;
 

@@ -1,5 +1,7 @@
 #include "ui/eval/bar_chart_svg.h"
 
+#include <QLocale>
+
 #include <algorithm>
 #include <cmath>
 
@@ -78,7 +80,7 @@ QString barChartSvg(const QString& title, const QStringList& categories, const s
         svg += QStringLiteral("<line x1=\"%1\" y1=\"%2\" x2=\"%3\" y2=\"%2\" stroke=\"#ddd\"/>\n")
                    .arg(num(left), num(y(v)), num(left + plotW));
         svg += QStringLiteral("<text x=\"%1\" y=\"%2\" text-anchor=\"end\">%3</text>\n")
-                   .arg(num(left - 6), num(y(v) + 4), QString::number(v, 'g', 6));
+                   .arg(num(left - 6), num(y(v) + 4), QLocale().toString(v, 'g', 6));
     }
     svg += QStringLiteral("<line x1=\"%1\" y1=\"%2\" x2=\"%3\" y2=\"%2\" stroke=\"black\"/>\n")
                .arg(num(left), num(y(0)), num(left + plotW));
@@ -100,8 +102,8 @@ QString barChartSvg(const QString& title, const QStringList& categories, const s
                        .arg(num(bx), num(std::min(a, b - 1)), num(barW), num(std::max(b - a, 1.0)),
                             sets[s].color.name(), sets[s].color.darker(150).name(),
                             esc(c < sets[s].barNames.size() ? sets[s].barNames[c] : sets[s].label),
-                            QString::number(v, 'g', 6),
-                            std::isfinite(e) ? QStringLiteral(" ± %1").arg(QString::number(e, 'g', 4)) : QString());
+                            QLocale().toString(v, 'g', 6),
+                            std::isfinite(e) ? QStringLiteral(" ± %1").arg(QLocale().toString(e, 'g', 4)) : QString());
             double labelY = a - 4;
             if (std::isfinite(e)) {
                 const double top = y(v + e), bot = y(v - e), cap = std::min(barW / 4, 8.0);
@@ -112,7 +114,7 @@ QString barChartSvg(const QString& title, const QStringList& categories, const s
             }
             if (o.valueLabels)
                 svg += QStringLiteral("<text x=\"%1\" y=\"%2\" text-anchor=\"middle\">%3</text>\n")
-                           .arg(num(mid), num(labelY), QString::number(v, 'g', 4));
+                           .arg(num(mid), num(labelY), QLocale().toString(v, 'g', 4));
         }
         svg += QStringLiteral("<text x=\"%1\" y=\"%2\" text-anchor=\"middle\">%3</text>\n")
                    .arg(num(left + groupW * (c + 0.5)), num(top + plotH + 18), esc(categories[c]));

@@ -3,6 +3,7 @@
 // than from its pixels, so the file stays vector without Qt SVG (not a
 // dependency of Tunebench). Bars may carry 95% CI error bars and value
 // labels; a zero-height bar is drawn as an outline, so it stays visible.
+// Numbers a person reads (values, ticks) follow QLocale(); coordinates are C.
 #include <QColor>
 #include <QString>
 #include <QStringList>

@@ -161,6 +161,8 @@ QString metricDisplayName(const QString& metric)
         {"f1", QT_TRANSLATE_NOOP("tb::ui::EvalResults", "Token F1")},
         {"perplexity", QT_TRANSLATE_NOOP("tb::ui::EvalResults", "Perplexity")},
         {"ece", QT_TRANSLATE_NOOP("tb::ui::EvalResults", "Calibration error")},
+        {"correct", QT_TRANSLATE_NOOP("tb::ui::EvalResults", "Correct")},
+        {"correct_norm", QT_TRANSLATE_NOOP("tb::ui::EvalResults", "Correct (length-normalised)")},
         {"robustness", QT_TRANSLATE_NOOP("tb::ui::EvalResults", "Robustness")},
     };
     const auto it = names.find(metric);

@@ -1,5 +1,7 @@
 #include "ui/eval/evaluation_panel.h"
+#include "ui/common/window_store.h"
 #include "ui/common/csv.h"
+#include "ui/common/tables.h"
 
 #include "ui/eval/evaluation_job.h"
 #include "ui/eval/example_view.h"
@@ -16,6 +18,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPixmap>
 #include <QProgressBar>
@@ -46,11 +49,15 @@ constexpr int kRecentMax = 10;
 constexpr int kRunRole = Qt::UserRole;
 constexpr int kBaseRole = Qt::UserRole + 1;
 constexpr int kChangeRole = EvaluationPanel::ChangeRole;
+constexpr int kMetricRole = EvaluationPanel::MetricRole;
 constexpr int kMaxLabelWidth = 220;            // longer model and task names are elided in the middle
 
-// What a score cell shows: "0.412 (+0.031)", its change against the baseline
-// in brackets (none in the baseline's column); other cells as they are.
-QString cellText(const QModelIndex& index)
+} // namespace
+
+// What a score cell shows: "0.412 (+0.031)" in the user's locale, its change
+// against the baseline in brackets (none in the baseline's column); other
+// cells as they are.
+QString EvaluationPanel::cellText(const QModelIndex& index)
 {
     const QVariant v = index.data(Qt::DisplayRole);
     if (v.typeId() != QMetaType::Double)
@@ -59,6 +66,8 @@ QString cellText(const QModelIndex& index)
     return change.isValid() ? QStringLiteral("%1 (%2)").arg(formatScore(v.toDouble()), formatChange(change.toDouble()))
                             : formatScore(v.toDouble());
 }
+
+namespace {
 
 // Draws cells through cellText: the value stays a number in the model, so
 // sorting and the CSV export are unchanged.
@@ -71,7 +80,7 @@ protected:
     {
         QStyledItemDelegate::initStyleOption(option, index);
         if (index.data(Qt::DisplayRole).typeId() == QMetaType::Double)
-            option->text = cellText(index);
+            option->text = EvaluationPanel::cellText(index);
     }
 };
 
@@ -183,6 +192,12 @@ EvaluationPanel::EvaluationPanel(const QString& dbPath, QWidget* parent) : QWidg
     m_progress->setValue(0);
     m_progress->setVisible(false);
     m_status = new QLabel;
+    m_status->setObjectName("evalStatus");
+    m_status->setWordWrap(true); // an error message wraps instead of widening the panel
+    for (QComboBox* combo : {m_taskFilter, m_metricFilter, m_test}) { // long names must not widen the panel
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(12);
+    }
 
     auto* suiteRow = new QHBoxLayout;
     suiteRow->addWidget(new QLabel(tr("Suite:")));
@@ -200,9 +215,10 @@ EvaluationPanel::EvaluationPanel(const QString& dbPath, QWidget* parent) : QWidg
     filterRow->addWidget(new QLabel(tr("Baseline:")));
     filterRow->addWidget(m_baseline, 1);
     filterRow->addWidget(new QLabel(tr("Test:")));
-    filterRow->addWidget(m_test);
-    filterRow->addWidget(m_progress, 1);
-    filterRow->addWidget(m_status, 1);
+    filterRow->addWidget(m_test, 1);
+    auto* statusRow = new QHBoxLayout;
+    statusRow->addWidget(m_progress, 1);
+    statusRow->addWidget(m_status, 2);
 
     // Centre: charts (one per task x metric), table, examples.
     auto* chartBox = new QWidget;
@@ -232,25 +248,32 @@ EvaluationPanel::EvaluationPanel(const QString& dbPath, QWidget* parent) : QWidg
     m_tabs->addTab(m_chartArea, tr("C&harts"));
     m_tabs->addTab(m_table, tr("&Table"));
     m_tabs->addTab(m_examples, tr("E&xamples"));
+    m_empty = makeEmptyState(QString(), "evalEmpty");
+    m_empty->setVisible(false);
 
-    auto* exportCsvButton = new QPushButton(tr("Export table as &CSV…"));
-    auto* exportPngButton = new QPushButton(tr("Export chart as &PNG…"));
-    auto* exportSvgButton = new QPushButton(tr("Export charts as &SVG…"));
-    auto* exportHtmlButton = new QPushButton(tr("Export &report as HTML…"));
-    exportHtmlButton->setToolTip(tr("One self-contained file: settings, charts, significance and the table"));
+    // One button with a menu: four side by side would not fit a laptop screen in German.
+    auto* exportMenu = new QMenu(this);
+    auto* exportCsvAction = exportMenu->addAction(tr("Table as &CSV…"));
+    auto* exportPngAction = exportMenu->addAction(tr("Charts as &PNG…"));
+    auto* exportSvgAction = exportMenu->addAction(tr("Charts as &SVG…"));
+    auto* exportHtmlAction = exportMenu->addAction(tr("&Report as HTML…"));
+    exportHtmlAction->setToolTip(tr("One self-contained file: settings, charts, significance and the table"));
+    exportMenu->setToolTipsVisible(true);
+    auto* exportButton = new QPushButton(tr("Ex&port"));
+    exportButton->setObjectName("evalExport");
+    exportButton->setMenu(exportMenu);
     auto* exportRow = new QHBoxLayout;
     exportRow->addStretch(1);
-    exportRow->addWidget(exportCsvButton);
-    exportRow->addWidget(exportPngButton);
-    exportRow->addWidget(exportSvgButton);
-    exportRow->addWidget(exportHtmlButton);
+    exportRow->addWidget(exportButton);
 
     auto* right = new QWidget;
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->addLayout(suiteRow);
     rightLayout->addLayout(filterRow);
+    rightLayout->addLayout(statusRow);
     rightLayout->addWidget(m_tabs, 1);
+    rightLayout->addWidget(m_empty, 1);
     rightLayout->addLayout(exportRow);
 
     auto* splitter = new QSplitter;
@@ -285,10 +308,10 @@ EvaluationPanel::EvaluationPanel(const QString& dbPath, QWidget* parent) : QWidg
     connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
         showExamples(m_proxy->index(index.row(), 0).data().toString());
     });
-    connect(exportCsvButton, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("csv")); });
-    connect(exportPngButton, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("png")); });
-    connect(exportSvgButton, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("svg")); });
-    connect(exportHtmlButton, &QPushButton::clicked, this, [this] { exportWithDialog(QStringLiteral("html")); });
+    connect(exportCsvAction, &QAction::triggered, this, [this] { exportWithDialog(QStringLiteral("csv")); });
+    connect(exportPngAction, &QAction::triggered, this, [this] { exportWithDialog(QStringLiteral("png")); });
+    connect(exportSvgAction, &QAction::triggered, this, [this] { exportWithDialog(QStringLiteral("svg")); });
+    connect(exportHtmlAction, &QAction::triggered, this, [this] { exportWithDialog(QStringLiteral("html")); });
 
     refresh();
 }
@@ -308,7 +331,7 @@ void EvaluationPanel::refresh()
     std::vector<ModelKey> models;
     QStringList suites;
     try {
-        store::RunStore db(m_dbPath.toStdString());
+        store::RunStore& db = windowStore(m_dbPath);
         models = availableModels(db);
         suites = storedSuites(db);
     } catch (const std::exception& e) {
@@ -420,7 +443,7 @@ void EvaluationPanel::chooseSuiteFile()
 void EvaluationPanel::rebuild()
 {
     try {
-        store::RunStore db(m_dbPath.toStdString());
+        store::RunStore& db = windowStore(m_dbPath);
         m_scores = loadSuiteScores(db, suite(), checkedModels());
     } catch (const std::exception& e) {
         m_scores = {};
@@ -444,6 +467,24 @@ void EvaluationPanel::rebuild()
     m_examples->setScores(m_scores);
     if (m_taskFilter->currentIndex() > 0)
         m_examples->setTask(m_taskFilter->currentData().toString());
+    updateEmptyState();
+}
+
+void EvaluationPanel::updateEmptyState()
+{
+    QString text;
+    if (m_models->count() == 0)
+        text = tr("No runs or base models yet — train one in Live training (F5), then evaluate it here.");
+    else if (m_suite->count() == 0 || m_suite->currentText().isEmpty())
+        text = tr("No evaluations yet — choose a suite and press Evaluate.");
+    else if (checkedModels().empty())
+        text = tr("Check one or more runs or base models on the left to compare them.");
+    else if (m_scores.tasks.isEmpty())
+        text = tr("The checked models have no results on %1 yet — press Evaluate to run the suite on them.")
+                   .arg(suite());
+    m_empty->setText(text);
+    m_empty->setVisible(!text.isEmpty());
+    m_tabs->setVisible(text.isEmpty()); // no empty charts or table, only what to do
 }
 
 void EvaluationPanel::refillBaselines()
@@ -513,9 +554,10 @@ void EvaluationPanel::rebuildTable()
         for (const QString& metric : m_scores.metrics) {
             if (!metricOnly.isEmpty() && metric != metricOnly)
                 continue;
-            QList<QStandardItem*> row{new QStandardItem(task), new QStandardItem(metric)};
+            QList<QStandardItem*> row{new QStandardItem(task), new QStandardItem(metricDisplayName(metric))};
             row[0]->setToolTip(task);
-            row[1]->setToolTip(metricDisplayName(metric));
+            row[1]->setData(metric, kMetricRole); // the stored name, for the CSV export and the tests
+            row[1]->setToolTip(tr("Stored as %1").arg(metric));
             const bool higher = eval::higherIsBetter(metric.toStdString());
             const double baseValue = base >= 0 ? m_scores.value(size_t(base), task, metric) : NAN;
             double best = NAN;
@@ -720,7 +762,11 @@ QString EvaluationPanel::tableCsv() const
         fields.clear();
         for (int c = 0; c < m_proxy->columnCount(); ++c) {
             const QVariant v = m_proxy->index(r, c).data();
-            fields << csvCell(v.typeId() == QMetaType::Double ? QString::number(v.toDouble(), 'g', 12) : v.toString());
+            // Machine-readable: C-locale numbers and the stored metric names.
+            const QVariant metric = m_proxy->index(r, c).data(kMetricRole);
+            fields << csvCell(v.typeId() == QMetaType::Double ? QString::number(v.toDouble(), 'g', 12)
+                              : metric.isValid()                ? metric.toString()
+                                                                : v.toString());
         }
         csv += fields.join(QLatin1Char(',')) + QLatin1Char('\n');
     }

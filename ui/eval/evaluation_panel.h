@@ -40,6 +40,11 @@ class EvaluationPanel : public QWidget {
 public:
     // A table cell's change against the baseline (a double; absent in the baseline's column).
     static constexpr int ChangeRole = Qt::UserRole + 2;
+    // The metric column's stored metric name ("rougeL"); the cell shows its display name.
+    static constexpr int MetricRole = Qt::UserRole + 3;
+    // A table cell as it is drawn: a score in the user's locale with its
+    // change against the baseline ("0,412 (+0,031)" in German).
+    static QString cellText(const QModelIndex& index);
 
     explicit EvaluationPanel(const QString& dbPath, QWidget* parent = nullptr);
     ~EvaluationPanel() override;
@@ -76,8 +81,12 @@ public:
     QTabWidget* tabs() const { return m_tabs; }
     EvaluationJob* job() const { return m_job; }
 
+    // The line shown instead of the charts and table when there is nothing to compare.
+    QLabel* emptyState() const { return m_empty; }
+
     // The table as shown (sorted, filtered): a header row, then one row per
-    // task x metric, values with up to 12 significant digits, missing ones empty.
+    // task x metric (by stored metric name), C-locale values with up to 12
+    // significant digits, missing ones empty.
     QString tableCsv() const;
     // Atomic writes; false (and a message box unless quiet) on failure.
     bool exportCsv(const QString& path, bool quiet = false);
@@ -105,6 +114,7 @@ private:
     void rebuildTable();
     void rebuildChart();
     void refillBaselines();
+    void updateEmptyState();
     // Charts and significance for the current filters and baseline.
     void recompare();
     void startComparisons();
@@ -153,6 +163,7 @@ private:
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_empty = nullptr;
     EvaluationJob* m_job = nullptr;
 };
 

@@ -3,6 +3,8 @@
 #include "eval/metric_info.h"
 #include "store/run_store.h"
 
+#include <QLocale>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -27,7 +29,8 @@ std::map<QString, double> parseScores(const std::string& json)
     return values;
 }
 
-// {"rougeL":0.5,"bleu":12} -> "rougeL 0.5 · bleu 12": the compared metric first, then headline metrics.
+// {"rougeL":0.5,"bleu":12} -> "ROUGE-L 0.5 · BLEU 12" (in the user's locale): the compared metric
+// first, then headline metrics.
 QString formatScores(const std::map<QString, double>& values, const QString& first)
 {
     QStringList names;
@@ -38,7 +41,7 @@ QString formatScores(const std::map<QString, double>& values, const QString& fir
         names.prepend(first);
     QStringList parts;
     for (const QString& name : names)
-        parts << QStringLiteral("%1 %2").arg(name, QString::number(values.at(name), 'g', 4));
+        parts << QStringLiteral("%1 %2").arg(metricDisplayName(name), QLocale().toString(values.at(name), 'g', 4));
     return parts.join(QStringLiteral(" · "));
 }
 

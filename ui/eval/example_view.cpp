@@ -1,4 +1,5 @@
 #include "ui/eval/example_view.h"
+#include "ui/common/window_store.h"
 
 #include "io/atomic_file.h"
 #include "store/run_store.h"
@@ -11,6 +12,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLocale>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
@@ -42,7 +44,7 @@ QTableWidgetItem* textItem(const QString& text)
     return item;
 }
 
-QString signedNumber(double v) { return (v > 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'g', 4); }
+QString signedNumber(double v) { return (v > 0 ? QStringLiteral("+") : QString()) + QLocale().toString(v, 'g', 4); }
 
 // Red for worse, green for better: readable on light and dark backgrounds.
 QColor changeColour(bool better) { return better ? QColor(0x2e, 0x9d, 0x55) : QColor(0xd0, 0x47, 0x3b); }
@@ -83,15 +85,23 @@ ExampleView::ExampleView(QString dbPath, QWidget* parent) : QWidget(parent), m_d
     m_detail->setObjectName("exampleDetail");
     m_detail->setPlaceholderText(tr("Select an example to read it in full"));
 
+    for (QComboBox* combo : {m_task, m_baseline}) { // long task and model names must not widen the view
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(14);
+    }
+    m_summary->setWordWrap(true);
+    // Two rows, so that longer (translated) labels fit beside the panel's model list.
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Task:")));
     top->addWidget(m_task, 1);
     top->addWidget(new QLabel(tr("Baseline:")));
     top->addWidget(m_baseline, 1);
-    top->addWidget(new QLabel(tr("Order:")));
-    top->addWidget(m_order);
-    top->addWidget(m_regressionsOnly);
-    top->addWidget(exportButton);
+    auto* options = new QHBoxLayout;
+    options->addWidget(new QLabel(tr("Order:")));
+    options->addWidget(m_order);
+    options->addWidget(m_regressionsOnly);
+    options->addStretch(1);
+    options->addWidget(exportButton);
     auto* split = new QSplitter(Qt::Vertical);
     split->setObjectName("exampleSplitter");
     split->addWidget(m_table);
@@ -100,6 +110,7 @@ ExampleView::ExampleView(QString dbPath, QWidget* parent) : QWidget(parent), m_d
     split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
+    layout->addLayout(options);
     layout->addWidget(m_summary);
     layout->addWidget(split, 1);
 
@@ -159,7 +170,7 @@ void ExampleView::refresh()
 {
     m_comparison = ExampleComparison();
     try {
-        m_comparison = ExampleComparison::load(store::RunStore(m_dbPath.toStdString()), m_scores, task());
+        m_comparison = ExampleComparison::load(windowStore(m_dbPath), m_scores, task());
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Run store"), QString::fromStdString(e.what()));
     }
@@ -224,12 +235,12 @@ void ExampleView::fillTable()
 
     QString summary;
     if (task().isEmpty()) {
-        summary = tr("No task evaluated yet.");
+        summary = tr("No evaluated examples yet — choose a suite and press Evaluate to see each model's outputs here.");
     } else {
         summary = tr("%n example(s)", nullptr, int(c.rows().size())) + QStringLiteral(" · ")
                   + tr("%1 of %2 models evaluated").arg(c.evaluatedModels()).arg(models);
         if (!c.metric().isEmpty())
-            summary += QStringLiteral(" · ") + tr("changes in %1").arg(c.metric());
+            summary += QStringLiteral(" · ") + tr("changes in %1").arg(metricDisplayName(c.metric()));
         if (m_shown.size() != c.rows().size())
             summary += QStringLiteral(" · ") + tr("%n shown", nullptr, int(m_shown.size()));
     }

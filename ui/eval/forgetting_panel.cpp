@@ -1,5 +1,7 @@
 #include "ui/eval/forgetting_panel.h"
+#include "ui/common/window_store.h"
 #include "ui/common/csv.h"
+#include "ui/common/tables.h"
 
 #include "engine/evaluation.h"
 #include "engine/general_ability.h"
@@ -23,6 +25,7 @@
 #include <QLabel>
 #include <QLinearGradient>
 #include <QListWidget>
+#include <QLocale>
 #include <QMessageBox>
 #include <QPainter>
 #include <QProgressBar>
@@ -61,13 +64,14 @@ QColor textOn(const QColor& background) { return background.lightnessF() < 0.55 
 
 QString csvNumber(double v) { return std::isfinite(v) ? QString::number(v, 'g', 17) : QString(); }
 
-QString formatNumber(double v) { return std::isfinite(v) ? QString::number(v, 'f', 4) : QStringLiteral("—"); }
+// What a person reads: the user's locale ("0,4800" in German); csvNumber is for files.
+QString formatNumber(double v) { return std::isfinite(v) ? QLocale().toString(v, 'f', 4) : QStringLiteral("—"); }
 
 QString formatChange(double v)
 {
     if (!std::isfinite(v))
         return QStringLiteral("—");
-    return (v > 0 ? QStringLiteral("+") : QString()) + QString::number(v, 'f', 4);
+    return (v > 0 ? QStringLiteral("+") : QString()) + QLocale().toString(v, 'f', 4);
 }
 
 // The colour scale under the heatmap.
@@ -102,6 +106,10 @@ ForgettingPanel::ForgettingPanel(const QString& dbPath, QWidget* parent) : QWidg
     m_suite->setObjectName("forgettingSuite");
     m_base = new QComboBox;
     m_base->setObjectName("forgettingBase");
+    for (QComboBox* combo : {m_suite, m_base}) { // a long model path must not widen the panel
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(16);
+    }
     m_base->setToolTip(tr("The base model's own scores are row 0 of the matrix"));
     auto* refreshButton = new QPushButton(tr("&Refresh"));
     auto* top = new QHBoxLayout;
@@ -205,6 +213,7 @@ ForgettingPanel::ForgettingPanel(const QString& dbPath, QWidget* parent) : QWidg
     m_heatmap->horizontalHeader()->setMinimumSectionSize(130);
     m_heatmap->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_metric = new QLabel;
+    m_metric->setWordWrap(true);
     m_average = new QLabel;
     m_average->setObjectName("forgettingAverage");
     m_average->setToolTip(tr("Mean score over the tasks after the last stage"));
@@ -231,26 +240,35 @@ ForgettingPanel::ForgettingPanel(const QString& dbPath, QWidget* parent) : QWidg
     m_explanation->setMargin(6);
     auto* exportHeatmapButton = new QPushButton(tr("Export &heatmap…"));
     auto* exportTableButton = new QPushButton(tr("Export &table…"));
+    // Two rows, so that longer (translated) labels do not widen the panel.
+    auto* heading = new QHBoxLayout;
+    heading->addWidget(m_metric, 1);
+    heading->addWidget(exportHeatmapButton);
+    heading->addWidget(exportTableButton);
     auto* summary = new QHBoxLayout;
-    summary->addWidget(m_metric);
-    summary->addStretch(1);
     summary->addWidget(m_average);
     summary->addSpacing(20);
     summary->addWidget(m_gain);
+    summary->addSpacing(20);
     summary->addWidget(m_elsewhere);
     summary->addWidget(m_bwt);
     summary->addSpacing(20);
     summary->addWidget(m_forgetting);
-    summary->addSpacing(20);
-    summary->addWidget(exportHeatmapButton);
-    summary->addWidget(exportTableButton);
-    auto* resultBox = new QWidget;
-    auto* resultLayout = new QVBoxLayout(resultBox);
+    summary->addStretch(1);
+    m_result = new QWidget;
+    auto* resultLayout = new QVBoxLayout(m_result);
     resultLayout->setContentsMargins(0, 0, 0, 0);
+    resultLayout->addLayout(heading);
     resultLayout->addLayout(summary);
     resultLayout->addWidget(m_heatmap, 1);
     resultLayout->addWidget(new Legend);
     resultLayout->addWidget(m_explanation);
+    m_empty = makeEmptyState(QString(), "forgettingEmpty");
+    auto* resultBox = new QWidget;
+    auto* resultBoxLayout = new QVBoxLayout(resultBox);
+    resultBoxLayout->setContentsMargins(0, 0, 0, 0);
+    resultBoxLayout->addWidget(m_result, 1);
+    resultBoxLayout->addWidget(m_empty, 1);
 
     auto* splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(stagesBox);
@@ -320,7 +338,7 @@ void ForgettingPanel::refresh()
     QStringList suites;
     std::vector<store::ForgettingRecord> reports;
     try {
-        store::RunStore db(m_dbPath.toStdString());
+        store::RunStore& db = windowStore(m_dbPath);
         m_models = availableModels(db);
         suites = storedSuites(db);
         {
@@ -356,9 +374,9 @@ void ForgettingPanel::refresh()
     }
     m_stored->clear();
     for (const auto& r : reports)
-        m_stored->addItem(tr("%1 (%2)").arg(QString::fromStdString(r.name),
-                                            QDateTime::fromMSecsSinceEpoch(r.createdAt).toString(Qt::ISODate)),
+        m_stored->addItem(tr("%1 (%2)").arg(QString::fromStdString(r.name), localDateTime(r.createdAt)),
                           static_cast<qlonglong>(r.id));
+    updateEmptyState();
     // Opening the panel on a store that already holds an analysis (say, one
     // made by `tunebench-cli forgetting`) shows the newest instead of nothing.
     if (!m_report && !reports.empty())
@@ -411,7 +429,7 @@ QString ForgettingPanel::baseModel() const { return m_base->currentText(); }
 QStringList ForgettingPanel::suiteTasks() const
 {
     try {
-        store::RunStore db(m_dbPath.toStdString());
+        store::RunStore& db = windowStore(m_dbPath);
         std::vector<ModelKey> all = m_models;
         return loadSuiteScores(db, suite(), all).tasks;
     } catch (const std::exception&) {
@@ -426,7 +444,7 @@ QString ForgettingPanel::guessStageTask(qint64 run, const QStringList& tasks) co
 {
     QStringList found;
     try {
-        const auto r = store::RunStore(m_dbPath.toStdString()).run(run);
+        const auto r = windowStore(m_dbPath).run(run);
         const auto config = nlohmann::json::parse(r.configJson);
         const auto data = config.find("data");
         if (data == config.end() || !data->is_object() || !data->contains("train"))
@@ -546,7 +564,7 @@ void ForgettingPanel::compute()
     }
     SuiteScores scores;
     try {
-        scores = loadSuiteScores(store::RunStore(m_dbPath.toStdString()), suite(), models);
+        scores = loadSuiteScores(windowStore(m_dbPath), suite(), models);
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Run store"), QString::fromStdString(e.what()));
         return;
@@ -616,7 +634,8 @@ void ForgettingPanel::showReport(const eval::ForgettingReport& report, const std
             if (std::isfinite(report.comparable[size_t(i)][size_t(j)]))
                 scale = std::max(scale, std::abs(report.comparable[size_t(i)][size_t(j)]));
         const bool lower = !report.higherIsBetter[size_t(j)];
-        const QString metric = in.taskMetrics.empty() ? QString() : QString::fromStdString(in.taskMetrics[size_t(j)]);
+        const QString metric =
+            in.taskMetrics.empty() ? QString() : metricDisplayName(QString::fromStdString(in.taskMetrics[size_t(j)]));
         for (int i = 0; i < columns; ++i) {
             const double score = in.scores[size_t(i)][size_t(j)];
             const double change = report.change[size_t(i)][size_t(j)];
@@ -649,7 +668,11 @@ void ForgettingPanel::showReport(const eval::ForgettingReport& report, const std
             m_heatmap->setItem(j, i, item);
         }
     }
-    m_metric->setText(tr("Metric: %1").arg(QString::fromStdString(in.metric)));
+    QStringList metricNames; // in.metric lists the stored names, comma-separated
+    for (const QString& name : QString::fromStdString(in.metric).split(QStringLiteral(", "), Qt::SkipEmptyParts))
+        metricNames << metricDisplayName(name);
+    m_metric->setText(tr("Metric: %1").arg(metricNames.join(QStringLiteral(", "))));
+    updateEmptyState();
     showSummaries(report);
     // A stored report brings its own mode.
     const QSignalBlocker block(m_mode);
@@ -732,14 +755,27 @@ QString ForgettingPanel::explanation(const eval::ForgettingReport& report) const
         if (report.higherIsBetter[j])
             continue;
         const QString task = QString::fromStdString(in.tasks[j]);
-        const QString metric = in.taskMetrics.empty() ? QString() : QString::fromStdString(in.taskMetrics[j]);
+        const QString metric = in.taskMetrics.empty() ? QString() : metricDisplayName(QString::fromStdString(in.taskMetrics[j]));
         parts << (report.counted[j]
-                      ? tr("%1 (%2, lower is better) counts as ln(base / score): +0.05 is about 5% lower.").arg(task, metric)
+                      ? tr("%1 (%2, lower is better) counts as ln(base / score): %3 is about 5% lower.")
+                            .arg(task, metric, QLocale().toString(0.05, 'f', 2).prepend(QLatin1Char('+')))
                       : tr("%1 (%2, lower is better) is shown as measured but left out of the average and the "
                            "summaries.")
                             .arg(task, metric));
     }
     return parts.join(QLatin1Char(' '));
+}
+
+void ForgettingPanel::updateEmptyState()
+{
+    QString text;
+    if (!m_report)
+        text = m_available->count() == 0
+                   ? tr("No runs yet — train one in Live training (F5) and evaluate it; then add runs here as stages.")
+                   : tr("No forgetting analysis yet — add runs as stages above and press Compute.");
+    m_empty->setText(text);
+    m_empty->setVisible(!text.isEmpty());
+    m_result->setVisible(text.isEmpty());
 }
 
 void ForgettingPanel::recomputeShown()
@@ -779,7 +815,7 @@ void ForgettingPanel::stagesChanged()
     m_relationProblem.clear();
     const std::vector<qint64> runs = stages();
     try {
-        const auto info = engine::detectRunRelation(store::RunStore(m_dbPath.toStdString()),
+        const auto info = engine::detectRunRelation(windowStore(m_dbPath),
                                                     std::vector<int64_t>(runs.begin(), runs.end()));
         if (info.relation == engine::RunRelation::Chain)
             m_detected = eval::ForgettingMode::Chain;
@@ -831,7 +867,7 @@ qint64 ForgettingPanel::saveReport()
     record.reportJson = json.dump();
     qint64 id = 0;
     try {
-        id = store::RunStore(m_dbPath.toStdString()).addForgettingReport(record);
+        id = windowStore(m_dbPath).addForgettingReport(record);
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Save report"), QString::fromStdString(e.what()));
         return 0;
@@ -844,7 +880,7 @@ qint64 ForgettingPanel::saveReport()
 void ForgettingPanel::showStoredReport(qint64 id)
 {
     try {
-        for (const auto& r : store::RunStore(m_dbPath.toStdString()).forgettingReports()) {
+        for (const auto& r : windowStore(m_dbPath).forgettingReports()) {
             if (r.id != id)
                 continue;
             const auto json = nlohmann::json::parse(r.reportJson);
@@ -879,7 +915,7 @@ void ForgettingPanel::openExamples(int row, int column)
     if (run != 0)
         models.push_back({run, {}, m_heatmap->horizontalHeaderItem(column)->text()});
     try {
-        const SuiteScores scores = loadSuiteScores(store::RunStore(m_dbPath.toStdString()), suite(), models);
+        const SuiteScores scores = loadSuiteScores(windowStore(m_dbPath), suite(), models);
         auto* dialog = new ExampleDialog(m_dbPath, scores, task, this);
         dialog->setObjectName("forgettingExamples");
         dialog->show();

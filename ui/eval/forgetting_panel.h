@@ -87,6 +87,8 @@ public:
     QLabel* gainLabel() const { return m_gain; }
     QLabel* elsewhereLabel() const { return m_elsewhere; }
     QLabel* explanationLabel() const { return m_explanation; }
+    // The line shown instead of the heatmap while there is no analysis to show.
+    QLabel* emptyState() const { return m_empty; }
 
     // Heatmap item roles: the change against the base and the score.
     static constexpr int ChangeRole = Qt::UserRole;
@@ -117,6 +119,7 @@ private:
     void updateModeWarning();
     void recomputeShown();
     QString explanation(const tb::eval::ForgettingReport& report) const;
+    void updateEmptyState();
     void showSummaries(const tb::eval::ForgettingReport& report);
     void moveStage(int delta);
     void showReport(const tb::eval::ForgettingReport& report, const std::vector<qint64>& runs);
@@ -152,6 +155,8 @@ private:
     QLabel* m_gain = nullptr;
     QLabel* m_elsewhere = nullptr;
     QLabel* m_explanation = nullptr;
+    QLabel* m_empty = nullptr;
+    QWidget* m_result = nullptr; // the heatmap and its summaries, hidden while m_empty shows
     QPushButton* m_general = nullptr;
     QPushButton* m_generalCancel = nullptr;
     QProgressBar* m_generalProgress = nullptr;

@@ -17,6 +17,7 @@
 #include <QPen>
 #include <QResizeEvent>
 #include <QLineSeries>
+#include <QLocale>
 #include <QToolTip>
 #include <QValueAxis>
 #include <QVBoxLayout>
@@ -40,7 +41,9 @@ std::optional<double> pAt(const MetricChartData& d, int i)
 
 QString pText(double p)
 {
-    return p < 0.001 ? QStringLiteral("p < 0.001") : QStringLiteral("p = %1").arg(QString::number(p, 'f', 3));
+    const QLocale locale;
+    return p < 0.001 ? QStringLiteral("p < %1").arg(locale.toString(0.001, 'f', 3))
+                     : QStringLiteral("p = %1").arg(locale.toString(p, 'f', 3));
 }
 
 // The model's label on the axis: elided in the middle, with its marker.
@@ -78,13 +81,13 @@ QString significanceMarker(const MetricChartData& d, int model)
     return (better ? QStringLiteral("▲") : QStringLiteral("▼")) + stars;
 }
 
-QString formatScore(double v) { return std::isfinite(v) ? QString::number(v, 'g', 4) : QString(); }
+QString formatScore(double v) { return std::isfinite(v) ? QLocale().toString(v, 'g', 4) : QString(); }
 
 QString formatChange(double delta)
 {
     if (!std::isfinite(delta))
         return {};
-    return (delta >= 0 ? QStringLiteral("+") : QString()) + QString::number(delta, 'g', 3);
+    return (delta >= 0 ? QStringLiteral("+") : QString()) + QLocale().toString(delta, 'g', 3);
 }
 
 QStringList significanceSentences(const MetricChartData& d)
@@ -112,7 +115,7 @@ QStringList significanceSentences(const MetricChartData& d)
         }
         const double ci = at(d.ci, i);
         const QString ciText =
-            std::isfinite(ci) ? MetricChart::tr("95% CI ±%1, ").arg(QString::number(ci, 'g', 3)) : QString();
+            std::isfinite(ci) ? MetricChart::tr("95% CI ±%1, ").arg(QLocale().toString(ci, 'g', 3)) : QString();
         if (*p >= kSignificant || delta == 0) {
             out << MetricChart::tr("%1 is not significantly different from %2 on %3 (%4, %5).")
                        .arg(name, base, metric, formatChange(delta), pText(*p));
@@ -293,7 +296,7 @@ void MetricChart::rebuild()
         QString tip = m_data.labels.value(index) + QLatin1Char('\n') + metricDisplayName(m_data.metric)
                       + QStringLiteral(": ") + formatScore(at(m_data.values, index));
         if (std::isfinite(e))
-            tip += tr(" (95% CI ±%1)").arg(QString::number(e, 'g', 3));
+            tip += tr(" (95% CI ±%1)").arg(QLocale().toString(e, 'g', 3));
         if (p)
             tip += QLatin1Char('\n') + pText(*p);
         QToolTip::showText(QCursor::pos(), tip, m_view);

@@ -41,7 +41,8 @@ QString directionText(const MetricChartData& d);
 QString significanceMarker(const MetricChartData& d, int model);
 // One sentence per model other than the baseline.
 QStringList significanceSentences(const MetricChartData& d);
-// A score and a change as the views print them: "0.412", "+0.031".
+// A score and a change as the views print them, in the user's locale:
+// "0.412", "+0.031" ("0,412", "+0,031" in German).
 QString formatScore(double v);
 QString formatChange(double delta);
 // The chart as a standalone SVG (or an element to inline in HTML), and its size.

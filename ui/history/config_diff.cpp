@@ -1,6 +1,7 @@
 #include "ui/history/config_diff.h"
 
 #include <QCheckBox>
+#include <QCoreApplication>
 #include <QEvent>
 #include <QHeaderView>
 #include <QLabel>
@@ -63,6 +64,45 @@ ConfigDiff diffConfigs(const std::vector<std::string>& configsJson)
     return diff;
 }
 
+namespace {
+
+// What a RUN.json key means, for the tooltip of its row; empty for keys without words here.
+QString keyMeaning(const QString& key)
+{
+    static const std::map<QString, const char*> words{
+        {"name", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Run name")},
+        {"model", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Base model")},
+        {"method.type", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Fine-tuning method")},
+        {"method.lora.rank", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "LoRA rank")},
+        {"method.lora.alpha", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "LoRA alpha")},
+        {"method.lora.dropout", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "LoRA dropout")},
+        {"method.lora.targets", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "LoRA target modules")},
+        {"method.adapter.size", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Adapter bottleneck size")},
+        {"method.prompt_tuning.num_virtual_tokens", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Virtual tokens")},
+        {"data.train", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Training files")},
+        {"data.max_length", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Maximum sequence length")},
+        {"data.template", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Prompt template")},
+        {"data.loss_on_prompt", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Loss on the prompt too")},
+        {"training.optimizer", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Optimizer")},
+        {"training.learning_rate", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Learning rate")},
+        {"training.max_steps", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Steps")},
+        {"training.batch_size", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Batch size")},
+        {"training.grad_accumulation", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Gradient accumulation")},
+        {"training.schedule", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Learning-rate schedule")},
+        {"training.warmup_steps", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Warm-up steps")},
+        {"training.weight_decay", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Weight decay")},
+        {"training.clip_norm", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Gradient clipping")},
+        {"training.eval_every", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Validate every (steps)")},
+        {"training.checkpoint_every", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Checkpoint every (steps)")},
+        {"training.seed", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Seed")},
+        {"training.precision", QT_TRANSLATE_NOOP("tb::ui::ConfigDiffView", "Precision")},
+    };
+    const auto it = words.find(key);
+    return it == words.end() ? QString() : QCoreApplication::translate("tb::ui::ConfigDiffView", it->second);
+}
+
+} // namespace
+
 ConfigDiffView::ConfigDiffView(QWidget* parent) : QWidget(parent)
 {
     m_differencesOnly = new QCheckBox(tr("&Differences only"));
@@ -70,6 +110,7 @@ ConfigDiffView::ConfigDiffView(QWidget* parent) : QWidget(parent)
     m_differencesOnly->setChecked(true);
     m_note = new QLabel;
     m_note->setObjectName("configDiffNote");
+    m_note->setWordWrap(true);
     m_table = new QTableWidget;
     m_table->setObjectName("configDiffTable");
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -109,8 +150,14 @@ void ConfigDiffView::rebuild()
     m_table->clear();
     m_table->setRowCount(0);
     m_table->setColumnCount(0);
-    if (m_runs.size() < 2) {
-        m_note->setText(tr("Select two or more runs to compare their configurations."));
+    const bool enough = m_runs.size() >= 2;
+    m_table->setVisible(enough); // no empty grid: the note says what to do
+    m_differencesOnly->setVisible(enough);
+    m_note->setAlignment(enough ? Qt::AlignLeft | Qt::AlignVCenter : Qt::AlignCenter);
+    if (auto* box = qobject_cast<QVBoxLayout*>(layout()))
+        box->setStretchFactor(m_note, enough ? 0 : 1); // alone, the note sits in the middle
+    if (!enough) {
+        m_note->setText(tr("Select two or more runs in the table to compare their configurations."));
         return;
     }
     std::vector<std::string> configs;
@@ -135,7 +182,9 @@ void ConfigDiffView::rebuild()
             continue;
         const int row = m_table->rowCount();
         m_table->insertRow(row);
-        m_table->setVerticalHeaderItem(row, new QTableWidgetItem(diff.keys[k]));
+        auto* key = new QTableWidgetItem(diff.keys[k]); // the key itself: what RUN.json and the CLI use
+        key->setToolTip(keyMeaning(diff.keys[k]));
+        m_table->setVerticalHeaderItem(row, key);
         const auto& values = diff.values[k];
         for (size_t c = 0; c < values.size(); ++c) {
             auto* item = new QTableWidgetItem(values[c] ? *values[c] : tr("(not set)"));

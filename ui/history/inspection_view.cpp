@@ -4,6 +4,7 @@
 
 #include "io/atomic_file.h"
 #include "ui/history/inspection_job.h"
+#include "ui/history/run_history_panel.h"
 #include "ui/history/update_heatmap.h"
 
 #include <QButtonGroup>
@@ -191,7 +192,8 @@ void InspectionView::showInspection(const engine::RunInspection& r)
     m_hasInspection = true;
     m_message->hide();
     m_summary->setText(tr("Method %1; it saved %2 weights in %3 (base model %4).")
-                           .arg(QString::fromStdString(r.method), QString::fromStdString(r.weightsKind),
+                           .arg(RunHistoryPanel::methodText(QString::fromStdString(r.method)),
+                                QString::fromStdString(r.weightsKind),
                                 QString::fromStdString(r.weightsPath), QString::fromStdString(r.baseModel)));
 
     m_heatmap->setUpdates(r.lora);
@@ -226,7 +228,7 @@ void InspectionView::showInspection(const engine::RunInspection& r)
             const auto& t = v.nearest[k];
             m_prompt->setItem(row, static_cast<int>(2 + k),
                               item(QStringLiteral("%1  %2").arg(visibleToken(t.text), locale().toString(t.similarity, 'f', 3)),
-                                   tr("token %1, cosine similarity %2").arg(t.id).arg(t.similarity, 0, 'g', 6)));
+                                   tr("token %1, cosine similarity %2").arg(t.id).arg(locale().toString(t.similarity, 'g', 6))));
         }
     }
     m_promptBox->setVisible(!r.prompt.empty());

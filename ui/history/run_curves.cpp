@@ -1,5 +1,7 @@
 #include "ui/history/run_curves.h"
 
+#include <QCoreApplication>
+
 #include <algorithm>
 
 namespace tb::ui {
@@ -88,6 +90,26 @@ std::vector<std::string> taskValidationMetrics(const std::vector<std::string>& n
             out.push_back(n);
     std::sort(out.begin(), out.end());
     return out;
+}
+
+QString seriesDisplayName(const QString& metric)
+{
+    auto tr = [](const char* text) { return QCoreApplication::translate("tb::ui::RunCurvesView", text); };
+    if (metric == QLatin1String("loss"))
+        return tr("Training loss");
+    if (metric == QLatin1String("val_loss"))
+        return tr("Validation loss");
+    if (metric == QLatin1String("learning_rate"))
+        return tr("Learning rate");
+    if (metric == QLatin1String("tokens_per_second"))
+        return tr("Throughput (tokens/s)");
+    if (metric == QLatin1String("epoch"))
+        return tr("Epoch");
+    if (metric == QLatin1String("tokens_seen"))
+        return tr("Tokens seen");
+    if (metric.startsWith(QLatin1String("val_loss/")))
+        return tr("Validation loss: %1").arg(metric.section(QLatin1Char('/'), 1));
+    return metric;
 }
 
 } // namespace tb::ui

@@ -51,4 +51,8 @@ RunCurves loadRunCurves(const store::RunStore& db, const store::Run& run);
 // Validation metric names per task ("val_loss/<task>") among `names`, sorted.
 std::vector<std::string> taskValidationMetrics(const std::vector<std::string>& names);
 
+// A stored series as the user reads it: "loss" -> "Training loss",
+// "val_loss/qa" -> "Validation loss: qa"; unknown names as they are.
+QString seriesDisplayName(const QString& metric);
+
 } // namespace tb::ui

@@ -2,6 +2,7 @@
 
 #include "common/smoothing.h"
 #include "ui/common/chart_style.h"
+#include "ui/common/tables.h"
 
 #include <QChart>
 #include <QChartView>
@@ -15,6 +16,7 @@
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QLocale>
 #include <QLogValueAxis>
 #include <QMouseEvent>
 #include <QPushButton>
@@ -35,6 +37,8 @@ namespace {
 
 const char* const kBaseMetrics[] = {"loss", "val_loss", "learning_rate", "tokens_per_second"};
 constexpr int kSliderScale = 1000; // slider position = weight * 1000
+
+QString kSelectRuns() { return RunCurvesView::tr("Select one or more runs in the table to overlay their curves."); }
 
 // A chart view that zooms to a dragged rectangle and back on double click.
 class ZoomChartView : public QChartView {
@@ -112,7 +116,7 @@ void fitAxes(QValueAxis* x, QAbstractAxis* y, const Bounds& bounds)
 
 QString formatValue(double v)
 {
-    return QString::number(v, 'g', 5);
+    return localNumber(v, 'g', 5);
 }
 
 } // namespace
@@ -142,8 +146,7 @@ RunCurvesView::RunCurvesView(QWidget* parent) : QWidget(parent)
     m_hover->setObjectName("hoverLabel");
     m_hoverHint = tr("Point at a line to read its values.");
     m_hover->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_empty = new QLabel(tr("Select one or more runs in the table to overlay their curves."));
-    m_empty->setAlignment(Qt::AlignCenter);
+    m_empty = makeEmptyState(kSelectRuns(), "curvesEmpty");
 
     auto* gridHolder = new QWidget;
     m_grid = new QGridLayout(gridHolder);
@@ -172,7 +175,7 @@ RunCurvesView::RunCurvesView(QWidget* parent) : QWidget(parent)
     layout->addWidget(m_scroll, 1);
 
     connect(m_smoothing, &QSlider::sliderMoved, this,
-            [this](int v) { m_smoothingValue->setText(QString::number(double(v) / kSliderScale, 'f', 3)); });
+            [this](int v) { m_smoothingValue->setText(QLocale().toString(double(v) / kSliderScale, 'f', 3)); });
     connect(m_smoothing, &QSlider::valueChanged, this, [this] { rebuild(); });
     connect(m_xAxisCombo, qOverload<int>(&QComboBox::currentIndexChanged), this,
             [this] { setXAxis(static_cast<XAxis>(m_xAxisCombo->currentData().toInt())); });
@@ -284,11 +287,12 @@ QString RunCurvesView::xTitle() const
 
 void RunCurvesView::rebuild()
 {
-    m_smoothingValue->setText(QString::number(smoothing(), 'f', 3));
+    m_smoothingValue->setText(QLocale().toString(smoothing(), 'f', 3));
     for (auto& plot : m_plots)
         delete plot.view;
     m_plots.clear();
     m_hover->setText(m_hoverHint);
+    m_empty->setText(kSelectRuns());
     m_empty->setVisible(m_runs.empty());
     m_scroll->setVisible(!m_runs.empty());
     if (m_runs.empty())
@@ -306,24 +310,23 @@ void RunCurvesView::rebuild()
     for (const auto& name : taskValidationMetrics(names))
         metrics << QString::fromStdString(name);
 
-    for (int i = 0; i < metrics.size(); ++i) {
-        m_plots.push_back(makePlot(metrics[i]));
+    for (const QString& metric : metrics) {
+        const bool recorded = std::any_of(m_runs.begin(), m_runs.end(),
+                                          [&](const RunCurves& r) { return r.find(metric.toStdString()); });
+        if (!recorded)
+            continue; // no empty axes for a quantity no selected run recorded
+        const int i = int(m_plots.size());
+        m_plots.push_back(makePlot(metric));
         m_grid->addWidget(m_plots.back().view, i / 2, i % 2);
+    }
+    if (m_plots.empty()) {
+        m_empty->setText(tr("The selected runs have no recorded metrics yet — they appear once a run logs its first step."));
+        m_empty->setVisible(true);
+        m_scroll->setVisible(false);
     }
 }
 
-QString RunCurvesView::chartTitle(const QString& metric)
-{
-    if (metric == "loss")
-        return tr("Training loss");
-    if (metric == "val_loss")
-        return tr("Validation loss");
-    if (metric == "learning_rate")
-        return tr("Learning rate");
-    if (metric == "tokens_per_second")
-        return tr("Throughput (tokens/s)");
-    return tr("Validation loss: %1").arg(metric.section(QLatin1Char('/'), 1));
-}
+QString RunCurvesView::chartTitle(const QString& metric) { return seriesDisplayName(metric); }
 
 RunCurvesView::Plot RunCurvesView::makePlot(const QString& metric)
 {
@@ -363,8 +366,6 @@ RunCurvesView::Plot RunCurvesView::makePlot(const QString& metric)
                 [this, metric, index](const QPointF& at, bool entered) { showHover(metric, index, at, entered); });
         plot.lines.push_back(std::move(line));
     }
-    if (plot.lines.empty())
-        chart->setTitle(tr("%1 (not recorded by the selected runs)").arg(chart->title()));
 
     auto* x = new QValueAxis;
     x->setTitleText(xTitle());

@@ -1,7 +1,9 @@
 #include "ui/history/run_details_dialog.h"
+#include "ui/common/window_store.h"
 #include "ui/common/tables.h"
 
 #include "ui/history/inspection_view.h"
+#include "ui/history/run_curves.h"
 #include "ui/history/run_history_panel.h"
 #include "store/run_store.h"
 
@@ -25,7 +27,7 @@ namespace tb::ui {
 
 namespace {
 
-QString when(int64_t ms) { return ms ? QDateTime::fromMSecsSinceEpoch(ms).toString(Qt::ISODate) : QStringLiteral("—"); }
+QString when(int64_t ms) { return ms ? localDateTime(ms) : QStringLiteral("—"); }
 
 void addRow(QTableWidget* t, const QList<QVariant>& values)
 {
@@ -43,7 +45,7 @@ void addRow(QTableWidget* t, const QList<QVariant>& values)
 RunDetailsDialog::RunDetailsDialog(const QString& dbPath, qint64 runId, QWidget* parent)
     : QDialog(parent), m_runId(runId)
 {
-    store::RunStore db(dbPath.toStdString());
+    store::RunStore& db = windowStore(dbPath);
     const auto run = db.run(runId);
     setWindowTitle(tr("Run %1: %2").arg(runId).arg(QString::fromStdString(run.name)));
     setAttribute(Qt::WA_DeleteOnClose);
@@ -52,7 +54,7 @@ RunDetailsDialog::RunDetailsDialog(const QString& dbPath, qint64 runId, QWidget*
     auto* form = new QFormLayout(summary);
     form->addRow(tr("Name:"), new QLabel(QString::fromStdString(run.name)));
     form->addRow(tr("Status:"), new QLabel(RunHistoryPanel::statusText(static_cast<int>(run.status))));
-    form->addRow(tr("Method:"), new QLabel(QString::fromStdString(run.method)));
+    form->addRow(tr("Method:"), new QLabel(RunHistoryPanel::methodText(QString::fromStdString(run.method))));
     form->addRow(tr("Base model:"), new QLabel(QString::fromStdString(run.baseModel)));
     form->addRow(tr("Created:"), new QLabel(when(run.createdAt)));
     form->addRow(tr("Started:"), new QLabel(when(run.startedAt)));
@@ -82,8 +84,10 @@ RunDetailsDialog::RunDetailsDialog(const QString& dbPath, qint64 runId, QWidget*
         auto best = std::min_element(points.begin(), points.end(), [](const auto& a, const auto& b) {
             return !std::isnan(a.value) && (std::isnan(b.value) || a.value < b.value);
         });
+        // The stored name, as the CLI and exports write it; its meaning in the tooltip.
         addRow(m_metrics, {QString::fromStdString(name), static_cast<qlonglong>(points.size()), points.front().value,
                            points.back().value, best->value, static_cast<qlonglong>(best->step)});
+        m_metrics->item(m_metrics->rowCount() - 1, 0)->setToolTip(seriesDisplayName(QString::fromStdString(name)));
     }
 
     m_checkpoints = makeReadOnlyTable({tr("Step"), tr("Resumable"), tr("Path"), tr("Created")}, "checkpointsTable");

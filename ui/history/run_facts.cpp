@@ -1,5 +1,6 @@
 #include "ui/history/run_facts.h"
 
+#include "ui/common/tables.h"
 #include "ui/eval/eval_results.h"
 #include "ui/history/run_curves.h"
 
@@ -67,9 +68,9 @@ void readScores(const store::RunStore& db, const store::Run& run, RunFacts& fact
         if (metric.isEmpty() || it == s.metrics.end())
             continue;
         const QString task = QString::fromStdString(scored.evaluation.task);
-        text << QStringLiteral("%1: %2").arg(task, QString::number(it->second, 'g', 4));
+        text << QStringLiteral("%1: %2").arg(task, localNumber(it->second, 'g', 4));
         tip << QCoreApplication::translate("tb::ui::RunHistoryPanel", "%1 (%2): %3")
-                   .arg(task, metricDisplayName(metric), QString::number(it->second, 'g', 6));
+                   .arg(task, metricDisplayName(metric), localNumber(it->second, 'g', 6));
     }
     facts.scores = text.join(QStringLiteral(", "));
     facts.scoresToolTip = tip.join(QLatin1Char('\n'));

@@ -1,4 +1,6 @@
 #include "ui/history/run_history_panel.h"
+#include "ui/common/tables.h"
+#include "ui/common/window_store.h"
 
 #include "ui/history/config_diff.h"
 #include "ui/history/run_curves_view.h"
@@ -9,7 +11,9 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
@@ -27,29 +31,9 @@ namespace tb::ui {
 
 namespace {
 
-// A cell showing formatted text that sorts by its number (Qt::UserRole);
-// cells without a number sort below every number.
-class NumberItem : public QTableWidgetItem {
-public:
-    NumberItem(const QString& text, std::optional<double> value) : QTableWidgetItem(text)
-    {
-        if (value)
-            setData(Qt::UserRole, *value);
-        setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    }
-    bool operator<(const QTableWidgetItem& other) const override { return key(*this) < key(other); }
-
-private:
-    static double key(const QTableWidgetItem& item)
-    {
-        const QVariant v = item.data(Qt::UserRole);
-        return v.isValid() ? v.toDouble() : -std::numeric_limits<double>::infinity();
-    }
-};
-
 NumberItem* lossItem(std::optional<double> loss)
 {
-    return new NumberItem(loss ? QString::number(*loss, 'f', 4) : QString(), loss);
+    return new NumberItem(loss ? localNumber(*loss, 'f', 4) : QString(), loss);
 }
 
 } // namespace
@@ -109,9 +93,13 @@ RunHistoryPanel::RunHistoryPanel(QString dbPath, QWidget* parent) : QWidget(pare
     splitter->addWidget(m_compare);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 2);
+    m_content = splitter;
+    m_empty = makeEmptyState(QString(), "runHistoryEmpty");
+    m_empty->setVisible(false);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(top);
     layout->addWidget(splitter, 1);
+    layout->addWidget(m_empty, 1);
 
     connect(m_filter, &QLineEdit::textChanged, this, &RunHistoryPanel::refresh);
     connect(refreshButton, &QPushButton::clicked, this, &RunHistoryPanel::refresh);
@@ -140,9 +128,9 @@ void RunHistoryPanel::refresh()
 {
     const QList<qint64> selected = selectedRuns();
     std::vector<store::Run> runs;
-    std::optional<store::RunStore> db;
+    store::RunStore* db = nullptr;
     try {
-        db.emplace(m_dbPath.toStdString());
+        db = &windowStore(m_dbPath);
         store::RunFilter filter;
         filter.nameContains = m_filter->text().toStdString();
         runs = db->listRuns(filter);
@@ -167,6 +155,13 @@ void RunHistoryPanel::refresh()
         m_runs[runs[row].id] = runs[row];
     }
     m_table->setSortingEnabled(true);
+    const bool empty = runs.empty();
+    m_empty->setText(!empty ? QString()
+                     : m_filter->text().isEmpty()
+                         ? tr("No runs yet — train one in Live training (F5).")
+                         : tr("No run's name contains “%1” — clear the filter to see every run.").arg(m_filter->text()));
+    m_empty->setVisible(empty);
+    m_content->setVisible(!empty);
     selectRuns(selected);
     m_filling = false;
     updateButtons();
@@ -179,13 +174,15 @@ void RunHistoryPanel::fillRow(int row, const store::Run& r, const store::RunStor
     id->setData(Qt::DisplayRole, static_cast<qlonglong>(r.id));
     m_table->setItem(row, ColId, id);
     m_table->setItem(row, ColName, new QTableWidgetItem(QString::fromStdString(r.name)));
-    m_table->setItem(row, ColMethod, new QTableWidgetItem(QString::fromStdString(r.method)));
+    m_table->setItem(row, ColMethod, new QTableWidgetItem(methodText(QString::fromStdString(r.method))));
     auto* status = new QTableWidgetItem(statusText(static_cast<int>(r.status)));
     status->setData(Qt::UserRole, static_cast<int>(r.status));
     m_table->setItem(row, ColStatus, status);
     m_table->setItem(row, ColBaseModel, new QTableWidgetItem(QString::fromStdString(r.baseModel)));
-    m_table->setItem(row, ColCreated,
-                     new QTableWidgetItem(QDateTime::fromMSecsSinceEpoch(r.createdAt).toString(Qt::ISODate)));
+    auto* created = new NumberItem(localDateTime(r.createdAt), static_cast<double>(r.createdAt)); // sorts by time
+    created->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    created->setToolTip(QLocale().toString(QDateTime::fromMSecsSinceEpoch(r.createdAt), QLocale::LongFormat));
+    m_table->setItem(row, ColCreated, created);
     for (int c = ColDuration; c < ColumnCount; ++c)
         m_table->setItem(row, c, new QTableWidgetItem); // filled below; empty if reading them fails
 
@@ -194,12 +191,12 @@ void RunHistoryPanel::fillRow(int row, const store::Run& r, const store::RunStor
                      new NumberItem(facts.durationMs ? durationText(*facts.durationMs) : QString(),
                                     facts.durationMs ? std::optional<double>(*facts.durationMs / 1000.0) : std::nullopt));
     m_table->setItem(row, ColSteps,
-                     new NumberItem(facts.steps ? QString::number(*facts.steps) : QString(),
+                     new NumberItem(facts.steps ? QLocale().toString(*facts.steps) : QString(),
                                     facts.steps ? std::optional<double>(static_cast<double>(*facts.steps)) : std::nullopt));
     m_table->setItem(row, ColBestValLoss, lossItem(facts.bestValLoss));
     m_table->setItem(row, ColFinalValLoss, lossItem(facts.finalValLoss));
     m_table->setItem(row, ColTrainable,
-                     new NumberItem(facts.trainablePercent ? tr("%1 %").arg(*facts.trainablePercent, 0, 'g', 3) : QString(),
+                     new NumberItem(facts.trainablePercent ? tr("%1 %").arg(localNumber(*facts.trainablePercent, 'g', 3)) : QString(),
                                     facts.trainablePercent));
     auto* scores = new QTableWidgetItem(facts.scores);
     scores->setToolTip(facts.scoresToolTip);
@@ -218,6 +215,21 @@ QString RunHistoryPanel::statusText(int status)
     case store::RunStatus::Interrupted: return tr("interrupted");
     }
     return QString::number(status);
+}
+
+QString RunHistoryPanel::methodText(const QString& method)
+{
+    if (method == QLatin1String("full"))
+        return tr("Full fine-tuning");
+    if (method == QLatin1String("selective"))
+        return tr("Selective");
+    if (method == QLatin1String("lora"))
+        return tr("LoRA");
+    if (method == QLatin1String("adapter"))
+        return tr("Bottleneck adapter");
+    if (method == QLatin1String("prompt_tuning"))
+        return tr("Prompt tuning");
+    return method;
 }
 
 int RunHistoryPanel::rowOf(qint64 id) const
@@ -276,19 +288,13 @@ void RunHistoryPanel::updateComparison()
     std::vector<RunCurves> curves;
     std::vector<ConfigDiffView::Column> configs;
     try {
-        std::optional<store::RunStore> db; // opened only when a run's curves are not cached
-        auto openStore = [&]() -> store::RunStore& {
-            if (!db)
-                db.emplace(m_dbPath.toStdString());
-            return *db;
-        };
         for (const qint64 id : ids) {
             const auto it = m_runs.find(id);
             if (it == m_runs.end())
                 continue;
             auto cached = m_curveCache.find(id);
             if (cached == m_curveCache.end())
-                cached = m_curveCache.emplace(id, loadRunCurves(openStore(), it->second)).first;
+                cached = m_curveCache.emplace(id, loadRunCurves(windowStore(m_dbPath), it->second)).first;
             curves.push_back(cached->second);
             configs.push_back({id, QStringLiteral("#%1 %2").arg(id).arg(QString::fromStdString(it->second.name)),
                                it->second.configJson});
@@ -308,7 +314,7 @@ QList<qint64> RunHistoryPanel::resumableInterruptedRuns() const
 {
     QList<qint64> out;
     try {
-        store::RunStore db(m_dbPath.toStdString());
+        store::RunStore& db = windowStore(m_dbPath);
         store::RunFilter filter;
         filter.status = store::RunStatus::Interrupted;
         for (const auto& r : db.listRuns(filter))
@@ -332,7 +338,7 @@ void RunHistoryPanel::cloneSelected()
     if (!id)
         return;
     try {
-        const auto run = store::RunStore(m_dbPath.toStdString()).run(id);
+        const auto run = windowStore(m_dbPath).run(id);
         Q_EMIT cloneRequested(QString::fromStdString(run.configJson));
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Clone configuration"), QString::fromStdString(e.what()));
@@ -386,7 +392,7 @@ void RunHistoryPanel::renameSelected()
     if (!ok || name.trimmed().isEmpty())
         return;
     try {
-        store::RunStore(m_dbPath.toStdString()).renameRun(id, name.trimmed().toStdString());
+        windowStore(m_dbPath).renameRun(id, name.trimmed().toStdString());
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Rename run"), QString::fromStdString(e.what()));
     }
@@ -404,7 +410,7 @@ void RunHistoryPanel::deleteSelected()
     if (QMessageBox::question(this, tr("Delete run"), question) != QMessageBox::Yes)
         return;
     try {
-        store::RunStore db(m_dbPath.toStdString());
+        store::RunStore& db = windowStore(m_dbPath);
         for (const qint64 id : ids)
             db.deleteRun(id);
     } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 
 #include <map>
 
+class QLabel;
 class QLineEdit;
 class QPushButton;
 class QTimer;
@@ -56,8 +57,12 @@ public:
     RunCurvesView* curvesView() const { return m_curves; }
     ConfigDiffView* configDiffView() const { return m_configDiff; }
     QTabWidget* compareTabs() const { return m_compare; }
+    // The line shown instead of the table when there are no runs (or none match the filter).
+    QLabel* emptyState() const { return m_empty; }
     // A run status as the user reads it ("completed", "interrupted", ... translated).
     static QString statusText(int status);
+    // A method as the user reads it ("lora" -> "LoRA", "prompt_tuning" -> "Prompt tuning").
+    static QString methodText(const QString& method);
     // Interrupted runs (their process died) that hold a resumable checkpoint.
     QList<qint64> resumableInterruptedRuns() const;
 
@@ -96,6 +101,8 @@ private:
     QTabWidget* m_compare = nullptr;
     RunCurvesView* m_curves = nullptr;
     ConfigDiffView* m_configDiff = nullptr;
+    QLabel* m_empty = nullptr;
+    QWidget* m_content = nullptr; // the table and the comparison, hidden while m_empty shows
     std::map<qint64, store::Run> m_runs; // the rows of the last refresh, by id
     std::map<qint64, RunCurves> m_curveCache; // metric series read since the last refresh
     QTimer* m_compareLater = nullptr;    // one comparison update for a burst of selection changes

@@ -3,13 +3,17 @@
 #include "common/error.h"
 #include "io/atomic_file.h"
 #include "peft/targets.h"
+#include "ui/method/lora_target_picker.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QFontDatabase>
 #include <QFormLayout>
+#include <QFrame>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -26,6 +30,8 @@
 #include <QSpinBox>
 #include <QStackedWidget>
 #include <QStandardPaths>
+#include <QTabWidget>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -42,6 +48,7 @@ namespace {
 
 const char* kRecentKey = "methodPanel/recentModels";
 constexpr int kMaxRecent = 10;
+constexpr int kModelReadDelayMs = 300; // typing in the model path: read once it pauses
 // A highlighted field's own tooltip, put back when its problem is gone.
 const char* kPlainToolTip = "tbPlainToolTip";
 
@@ -84,23 +91,77 @@ QComboBox* combo(const char* name, const QStringList& items, const QString& tip)
 
 MethodPanel::MethodPanel(QString runsDir, QWidget* parent) : QWidget(parent), m_runsDir(std::move(runsDir))
 {
+    m_modelTimer = new QTimer(this);
+    m_modelTimer->setSingleShot(true);
+    m_modelTimer->setInterval(kModelReadDelayMs);
+    connect(m_modelTimer, &QTimer::timeout, this, &MethodPanel::readModel);
+
     auto* modelBox = new QGroupBox(tr("Base model"));
     buildModelGroup(modelBox);
     auto* methodBox = buildMethodGroup();
     auto* trainingBox = buildTrainingGroup();
 
-    auto* estimateBox = new QGroupBox(tr("Estimate"));
+    // Which file is shown and whether it has unsaved changes.
+    m_configState = new QLabel;
+    m_configState->setObjectName("configState");
+    m_configState->setWordWrap(true);
+    m_configState->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* left = new QVBoxLayout;
+    left->addWidget(modelBox);
+    left->addWidget(methodBox, 1);
+    auto* right = new QVBoxLayout;
+    right->addWidget(trainingBox);
+    right->addStretch(1);
+    auto* columns = new QHBoxLayout;
+    columns->addLayout(left, 3);
+    columns->addLayout(right, 2);
+    auto* content = new QWidget;
+    content->setLayout(columns);
+    auto* scroll = new QScrollArea;
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(content);
+
+    m_preview = new QPlainTextEdit;
+    m_preview->setObjectName("runJsonPreview");
+    m_preview->setReadOnly(true);
+    m_preview->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_preview->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_preview->setToolTip(tr("The RUN.json that Save and Start write from these settings"));
+    auto* tabs = new QTabWidget;
+    tabs->setObjectName("methodTabs");
+    tabs->setDocumentMode(true);
+    tabs->addTab(scroll, tr("Settings"));
+    tabs->addTab(m_preview, tr("RUN.json"));
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_configState);
+    layout->addWidget(tabs, 1);
+    layout->addWidget(buildFooter());
+
+    fillFrom(train::RunConfig{}, true);
+}
+
+QWidget* MethodPanel::buildFooter()
+{
+    // Outside the scroll area: the estimate, the problems and Start stay in view.
+    auto* footer = new QFrame;
+    footer->setObjectName("estimateFooter");
+    footer->setFrameShape(QFrame::StyledPanel);
+    footer->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum); // no taller than its text
+    m_guidance = new QLabel(tr("Choose a model folder (Hugging Face or llama2.c) to see what will train"));
+    m_guidance->setObjectName("modelGuidance");
+    m_guidance->setWordWrap(true);
     m_trainable = new QLabel;
     m_trainable->setObjectName("trainableLabel");
+    m_trainable->setWordWrap(true);
     m_trainable->setToolTip(tr("Parameters the optimiser updates, out of all parameters (base plus added ones)"));
     m_memory = new QLabel;
     m_memory->setObjectName("memoryLabel");
     m_memory->setToolTip(tr("A rough estimate of training memory: float32 weights, gradients and optimiser state "
                             "for the trainable parameters, and activations for one micro-batch"));
     m_memory->setWordWrap(true);
-    auto* estimateLayout = new QVBoxLayout(estimateBox);
-    estimateLayout->addWidget(m_trainable);
-    estimateLayout->addWidget(m_memory);
 
     m_problemLabel = new QLabel;
     m_problemLabel->setObjectName("problemLabel");
@@ -132,28 +193,13 @@ MethodPanel::MethodPanel(QString runsDir, QWidget* parent) : QWidget(parent), m_
     buttons->addWidget(save);
     buttons->addWidget(m_start);
 
-    auto* left = new QVBoxLayout;
-    left->addWidget(modelBox);
-    left->addWidget(methodBox, 1);
-    auto* right = new QVBoxLayout;
-    right->addWidget(trainingBox);
-    right->addWidget(estimateBox);
-    right->addStretch(1);
-    auto* columns = new QHBoxLayout;
-    columns->addLayout(left, 3);
-    columns->addLayout(right, 2);
-    auto* content = new QWidget;
-    content->setLayout(columns);
-    auto* scroll = new QScrollArea;
-    scroll->setWidgetResizable(true);
-    scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setWidget(content);
-    auto* layout = new QVBoxLayout(this);
-    layout->addWidget(scroll, 1);
-    layout->addWidget(m_problemList);
-    layout->addLayout(buttons);
-
-    setRunConfig(train::RunConfig{});
+    auto* v = new QVBoxLayout(footer);
+    v->addWidget(m_guidance);
+    v->addWidget(m_trainable);
+    v->addWidget(m_memory);
+    v->addWidget(m_problemList);
+    v->addLayout(buttons);
+    return footer;
 }
 
 MethodPanel::~MethodPanel() = default;
@@ -187,6 +233,7 @@ void MethodPanel::buildModelGroup(QWidget* box)
     m_form.modelPath->setObjectName("modelPath");
     m_form.modelPath->setEditable(true);
     m_form.modelPath->setInsertPolicy(QComboBox::NoInsert);
+    m_form.modelPath->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     m_form.modelPath->addItems(recentModels());
     m_form.modelPath->setEditText(QString());
     m_form.modelPath->setToolTip(tr("A Hugging Face model folder (config.json + safetensors) or a llama2.c .bin; "
@@ -195,12 +242,14 @@ void MethodPanel::buildModelGroup(QWidget* box)
     auto* browse = new QPushButton(tr("&Browse…"));
     browse->setObjectName("browseModel");
     connect(browse, &QPushButton::clicked, this, &MethodPanel::browseModel);
-    connect(m_form.modelPath, &QComboBox::editTextChanged, this, [this] { readModel(); });
+    connect(m_form.modelPath, &QComboBox::editTextChanged, this, &MethodPanel::readModelSoon);
+    connect(m_form.modelPath, &QComboBox::activated, this, &MethodPanel::flushModelRead); // picked from the list
     auto* pathRow = new QHBoxLayout;
     pathRow->addWidget(TB_WITH_ERROR(m_form.modelPath), 1);
     pathRow->addWidget(browse);
 
     auto* facts = new QFormLayout;
+    facts->setRowWrapPolicy(QFormLayout::WrapLongRows);
     const std::pair<const char*, QString> rows[] = {
         {"factFamily", tr("Family")},       {"factParameters", tr("Parameters")},
         {"factVocabulary", tr("Vocabulary")}, {"factContext", tr("Context length")},
@@ -224,6 +273,7 @@ void MethodPanel::buildModelGroup(QWidget* box)
     for (auto* e : {m_form.name, m_form.tokenizer, m_form.outputDir})
         connect(e, &QLineEdit::textChanged, this, &MethodPanel::refresh);
     auto* names = new QFormLayout;
+    names->setRowWrapPolicy(QFormLayout::WrapLongRows);
     names->addRow(tr("Run name"), m_form.name);
     names->addRow(tr("Tokenizer"), m_form.tokenizer);
     names->addRow(tr("Output folder"), m_form.outputDir);
@@ -246,20 +296,15 @@ QWidget* MethodPanel::buildMethodGroup()
     m_form.method->addItem(tr("Bottleneck adapters"), Adapter);
     m_form.method->addItem(tr("Prompt tuning"), PromptTuning);
     m_form.method->setToolTip(tr("How the base model is adapted"));
+    m_explanation = new QLabel;
+    m_explanation->setObjectName("methodExplanation");
+    m_explanation->setWordWrap(true);
     m_pages = new QStackedWidget;
     m_pages->setObjectName("methodPages");
 
-    // Full
-    auto* full = new QLabel(tr("Every weight trains; the loss covers every token, prompt included. "
-                               "Needs the most memory: gradients and two AdamW moments for all parameters."));
-    full->setWordWrap(true);
-    m_pages->addWidget(full);
-
-    // Instruction
-    auto* instruction = new QLabel(tr("Full fine-tuning on prompt/response data: examples are formatted with the "
-                                      "prompt template (see Training) and the loss covers only the response tokens."));
-    instruction->setWordWrap(true);
-    m_pages->addWidget(instruction);
+    // Full and Instruction have no settings of their own: the explanation says it all.
+    m_pages->addWidget(new QWidget);
+    m_pages->addWidget(new QWidget);
 
     // Selective
     auto* selective = new QWidget;
@@ -285,15 +330,18 @@ QWidget* MethodPanel::buildMethodGroup()
     m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_tree->setToolTip(tr("Ticked parameters train. Ticking one adds its exact name as a pattern; "
                           "a parameter chosen by a rule above stays ticked"));
-    auto* flags = new QHBoxLayout;
+    auto* flags = new QGridLayout; // two by two: the German labels do not fit in one row
+    int flag = 0;
     for (auto* c : {m_form.biases, m_form.norms, m_form.embeddings, m_form.head}) {
-        flags->addWidget(c);
+        flags->addWidget(c, flag / 2, flag % 2);
+        ++flag;
         connect(c, &QCheckBox::toggled, this, &MethodPanel::refresh);
     }
     connect(m_form.layers, &QLineEdit::textChanged, this, &MethodPanel::refresh);
     connect(m_form.patterns, &QPlainTextEdit::textChanged, this, &MethodPanel::refresh);
     connect(m_tree, &QTreeWidget::itemChanged, this, &MethodPanel::onParameterToggled);
     auto* selForm = new QFormLayout;
+    selForm->setRowWrapPolicy(QFormLayout::WrapLongRows);
     selForm->addRow(tr("Layers"), TB_WITH_ERROR(m_form.layers));
     selForm->addRow(tr("Patterns"), TB_WITH_ERROR(m_form.patterns));
     auto* sv = new QVBoxLayout(selective);
@@ -313,20 +361,25 @@ QWidget* MethodPanel::buildMethodGroup()
                                             "Empty: the family default"));
     m_form.rsLora = new QCheckBox(tr("Rank-stabilised scaling (rsLoRA)"));
     m_form.rsLora->setObjectName("loraRs");
-    m_projections = new QLabel;
-    m_projections->setObjectName("loraProjections");
-    m_projections->setWordWrap(true);
+    m_targetPicker = new LoraTargetPicker;
+    m_targetPicker->setObjectName("loraTargetPicker");
+    m_targetPicker->setToolTip(tr("Tick the projections LoRA attaches to; the field below holds the same list"));
+    connect(m_targetPicker, &LoraTargetPicker::targetsEdited, this,
+            [this](const QStringList& targets) { m_form.targets->setText(targets.join(QStringLiteral(", "))); });
+    connect(m_form.targets, &QLineEdit::textChanged, this,
+            [this](const QString& text) { m_targetPicker->setTargets(RunConfigForm::targetList(text)); });
     connect(m_form.rank, &QSpinBox::valueChanged, this, &MethodPanel::refresh);
     for (auto* e : {m_form.alpha, m_form.dropout, m_form.targets})
         connect(e, &QLineEdit::textChanged, this, &MethodPanel::refresh);
     connect(m_form.rsLora, &QCheckBox::toggled, this, &MethodPanel::refresh);
     auto* lf = new QFormLayout(lora);
+    lf->setRowWrapPolicy(QFormLayout::WrapLongRows);
     lf->addRow(tr("Rank"), m_form.rank);
     lf->addRow(tr("Alpha"), TB_WITH_ERROR(m_form.alpha));
     lf->addRow(tr("Dropout"), TB_WITH_ERROR(m_form.dropout));
-    lf->addRow(tr("Targets"), TB_WITH_ERROR(m_form.targets));
+    lf->addRow(tr("Targets"), m_targetPicker);
+    lf->addRow(tr("Target names"), TB_WITH_ERROR(m_form.targets));
     lf->addRow(QString(), m_form.rsLora);
-    lf->addRow(tr("Projections"), m_projections);
     m_pages->addWidget(lora);
 
     // Adapters
@@ -338,6 +391,7 @@ QWidget* MethodPanel::buildMethodGroup()
     connect(m_form.adapterSize, &QSpinBox::valueChanged, this, &MethodPanel::refresh);
     connect(m_form.adapterActivation, &QComboBox::currentIndexChanged, this, &MethodPanel::refresh);
     auto* af = new QFormLayout(adapter);
+    af->setRowWrapPolicy(QFormLayout::WrapLongRows);
     af->addRow(tr("Size"), m_form.adapterSize);
     af->addRow(tr("Activation"), m_form.adapterActivation);
     m_pages->addWidget(adapter);
@@ -353,6 +407,7 @@ QWidget* MethodPanel::buildMethodGroup()
     connect(m_form.promptInit, &QComboBox::currentIndexChanged, this, &MethodPanel::refresh);
     connect(m_form.promptText, &QLineEdit::textChanged, this, &MethodPanel::refresh);
     auto* pf = new QFormLayout(prompt);
+    pf->setRowWrapPolicy(QFormLayout::WrapLongRows);
     pf->addRow(tr("Virtual tokens"), m_form.promptTokens);
     pf->addRow(tr("Initialisation"), m_form.promptInit);
     pf->addRow(tr("Text"), TB_WITH_ERROR(m_form.promptText));
@@ -362,6 +417,7 @@ QWidget* MethodPanel::buildMethodGroup()
         m_previousChoice = m_shownChoice;
         m_shownChoice = i;
         m_pages->setCurrentIndex(i);
+        updateExplanation();
         refresh();
     });
     // Only a choice the user makes brings the method's defaults, not a loaded RUN.json.
@@ -375,6 +431,7 @@ QWidget* MethodPanel::buildMethodGroup()
 
     auto* v = new QVBoxLayout(box);
     v->addWidget(m_form.method);
+    v->addWidget(m_explanation);
     v->addWidget(m_pages, 1);
     v->addWidget(methodError);
     return box;
@@ -404,7 +461,47 @@ void MethodPanel::applyMethodDefaults(int choice)
         !m_form.embeddings->isChecked() && !m_form.head->isChecked() && m_form.layers->text().trimmed().isEmpty() &&
         m_form.patterns->toPlainText().trimmed().isEmpty())
         m_form.biases->setChecked(true);
+    // LoRA with no targets chosen: the attention projections the family usually gets (q/v, GPT-2's c_attn).
+    if (choice == Lora && m_model && m_form.targets->text().trimmed().isEmpty()) {
+        QStringList defaults;
+        for (const auto& t : peft::defaultLoraTargets(*m_model))
+            defaults << qs(t);
+        m_form.targets->setText(defaults.join(QStringLiteral(", ")));
+    }
     refresh();
+}
+
+void MethodPanel::updateExplanation()
+{
+    QString text;
+    switch (static_cast<Choice>(m_form.method->currentData().toInt())) {
+    case Full:
+        text = tr("Every weight of the model trains, and the loss covers every token, prompt included. "
+                  "Saves a complete model and needs the most memory: choose it for small models or a new kind "
+                  "of text.");
+        break;
+    case Instruction:
+        text = tr("Every weight trains on prompt/response pairs, but the loss covers only the responses, so the "
+                  "model learns to answer. Saves a complete model; memory as for full fine-tuning.");
+        break;
+    case Selective:
+        text = tr("Only what you tick trains (for example just the biases, known as BitFit, or a few blocks); "
+                  "the rest stays frozen. Saves only the trained tensors: a cheap first try.");
+        break;
+    case Lora:
+        text = tr("The base model stays frozen; small low-rank matrices beside the chosen projections train. "
+                  "Saves a small adapter: the usual choice when memory is short.");
+        break;
+    case Adapter:
+        text = tr("The base model stays frozen; a small bottleneck layer after the attention and the MLP of every "
+                  "block trains. Saves a small adapter, at a cost similar to LoRA.");
+        break;
+    case PromptTuning:
+        text = tr("The model stays frozen; only a few learned vectors put before every example train. "
+                  "Saves a tiny file: the cheapest method, best with larger models and simple tasks.");
+        break;
+    }
+    m_explanation->setText(text);
 }
 
 QWidget* MethodPanel::buildTrainingGroup()
@@ -454,6 +551,7 @@ QWidget* MethodPanel::buildTrainingGroup()
     connect(m_form.device, &QComboBox::editTextChanged, this, &MethodPanel::refresh);
 
     auto* f = new QFormLayout(box);
+    f->setRowWrapPolicy(QFormLayout::WrapLongRows);
     f->addRow(tr("Optimiser"), m_form.optimizer);
     f->addRow(tr("Learning rate"), TB_WITH_ERROR(m_form.learningRate));
     f->addRow(tr("Steps"), m_form.maxSteps);
@@ -516,52 +614,91 @@ void MethodPanel::setModelPath(const QString& path)
         const QSignalBlocker block(m_form.modelPath);
         m_form.modelPath->setEditText(path);
     }
+    m_modelTimer->stop();
     readModel();
 }
 
+void MethodPanel::readModelSoon()
+{
+    refresh(); // the path is part of RUN.json at once; its facts follow when typing pauses
+    m_modelTimer->start();
+}
+
+void MethodPanel::flushModelRead()
+{
+    if (m_modelTimer->isActive()) {
+        m_modelTimer->stop();
+        readModel();
+    }
+}
+
+namespace {
+
+// When a model's facts last changed: config.json (or the llama2.c file) and
+// the folder itself (weights added or removed). Invalid when there is nothing.
+QDateTime modelStamp(const QString& path)
+{
+    const QFileInfo info(path);
+    if (!info.exists())
+        return {};
+    if (!info.isDir())
+        return info.lastModified();
+    const QFileInfo config(QDir(path).filePath(QStringLiteral("config.json")));
+    return config.exists() ? std::max(info.lastModified(), config.lastModified()) : info.lastModified();
+}
+
+} // namespace
+
 void MethodPanel::readModel()
 {
+    m_modelTimer->stop();
     const QString path = m_form.modelPath->currentText().trimmed();
     m_model.reset();
     m_modelError.clear();
     if (!path.isEmpty()) { // no path at all is validate()'s to report
-        try {
-            m_model = model::readModelConfig(path.toStdString());
-        } catch (const std::exception& e) {
-            m_modelError = qs(e.what());
+        const QDateTime stamp = modelStamp(path);
+        auto cached = m_modelCache.find(path);
+        if (cached == m_modelCache.end() || !stamp.isValid() || cached->second.stamp != stamp) {
+            ReadModel read{stamp, std::nullopt, QString()};
+            ++m_modelReads;
+            try {
+                read.config = model::readModelConfig(path.toStdString());
+            } catch (const std::exception& e) {
+                read.error = qs(e.what());
+            }
+            cached = m_modelCache.insert_or_assign(path, std::move(read)).first;
         }
+        m_model = cached->second.config;
+        m_modelError = cached->second.error;
     }
+    const QLocale loc;
     auto set = [this](const char* key, const QString& text) { m_facts[QLatin1String(key)]->setText(text); };
+    QStringList modules, defaults;
     if (m_model) {
         const auto& c = *m_model;
         const int64_t n = c.parameterCount();
-        set("factFamily", tr("%1 (model_type %2)").arg(qs(c.familyName()), qs(c.modelType)));
-        set("factParameters", tr("%1 (%2 M)").arg(countText(n)).arg(static_cast<double>(n) / 1e6, 0, 'f', 2));
+        set("factFamily", c.familyName() == c.modelType ? qs(c.modelType)
+                                                        : tr("%1 (%2)").arg(qs(c.familyName()), qs(c.modelType)));
+        set("factParameters", tr("%1 (%2 M)").arg(countText(n), loc.toString(static_cast<double>(n) / 1e6, 'f', 2)));
         set("factVocabulary", countText(c.vocabSize));
         set("factContext", countText(c.maxPositions));
-        set("factLayers", QString::number(c.numLayers));
-        set("factHidden", QString::number(c.hiddenSize));
+        set("factLayers", countText(c.numLayers));
+        set("factHidden", countText(c.hiddenSize));
         set("factHeads", c.numKvHeads && c.numKvHeads != c.numHeads
-                             ? tr("%1 (%2 key/value)").arg(c.numHeads).arg(c.numKvHeads)
-                             : QString::number(c.numHeads));
+                             ? tr("%1 (%2 key/value)").arg(countText(c.numHeads), countText(c.numKvHeads))
+                             : countText(c.numHeads));
         set("factDtype", qs(c.storageDType) + (c.tieEmbeddings ? tr(", tied embeddings") : QString()));
-        QStringList kinds;
-        for (const auto& p : peft::projectionList(c)) {
-            const QString last = qs(p.path.substr(p.path.rfind('.') + 1));
-            if (!kinds.contains(last))
-                kinds << last;
-        }
-        m_projections->setText(kinds.join(QStringLiteral(", ")));
-        QStringList defaults;
+        for (const auto& p : peft::projectionList(c))
+            modules << qs(p.path);
         for (const auto& t : peft::defaultLoraTargets(c))
             defaults << qs(t);
         m_form.targets->setPlaceholderText(tr("default: %1").arg(defaults.join(QStringLiteral(", "))));
     } else {
         for (auto& [key, label] : m_facts)
             label->setText(QStringLiteral("—"));
-        m_projections->clear();
         m_form.targets->setPlaceholderText(tr("default for the model family"));
     }
+    m_targetPicker->setModules(modules, defaults);
     rebuildParameterTree();
     refresh();
 }
@@ -634,7 +771,10 @@ void MethodPanel::onParameterToggled(QTreeWidgetItem* item, int column)
 
 tb::train::RunConfig MethodPanel::runConfig() const { return m_form.read(m_base).config; }
 
-void MethodPanel::setRunConfig(const tb::train::RunConfig& c)
+void MethodPanel::setRunConfig(const tb::train::RunConfig& c) { fillFrom(c, false); }
+
+// Every widget from `c`; with `clean`, what they now show counts as saved.
+void MethodPanel::fillFrom(const tb::train::RunConfig& c, bool clean)
 {
     m_filling = true;
     m_base = c;
@@ -642,8 +782,64 @@ void MethodPanel::setRunConfig(const tb::train::RunConfig& c)
     m_pages->setCurrentIndex(m_form.method->currentIndex());
     m_shownChoice = m_form.method->currentIndex();
     m_previousChoice = -1;
+    updateExplanation();
+    if (clean) // before readModel()'s refresh, so the state does not flicker through "modified"
+        m_cleanJson = train::toJson(runConfig()).dump();
     m_filling = false;
-    readModel(); // facts, tree, estimate
+    readModel(); // facts, tree, estimate, modified state
+}
+
+void MethodPanel::restoreDraft(const tb::train::RunConfig& config, const QString& originPath)
+{
+    m_configPath = originPath;
+    m_cleanJson.clear(); // a draft is unsaved by definition, whatever the file now holds
+    fillFrom(config, false);
+}
+
+void MethodPanel::markClean()
+{
+    m_cleanJson = train::toJson(runConfig()).dump();
+    updateModified();
+}
+
+bool MethodPanel::isModified() const { return m_cleanJson.empty() || train::toJson(runConfig()).dump() != m_cleanJson; }
+
+QString MethodPanel::configDisplayName() const
+{
+    return m_configPath.isEmpty() ? qs(runConfig().name) : QFileInfo(m_configPath).fileName();
+}
+
+void MethodPanel::updateModified()
+{
+    const bool modified = isModified();
+    const bool changed = modified != m_modified;
+    m_modified = modified;
+    updateConfigState();
+    if (changed)
+        Q_EMIT modifiedChanged(modified);
+}
+
+void MethodPanel::updateConfigState()
+{
+    QString text;
+    if (m_configPath.isEmpty())
+        text = tr("New configuration “%1” — not saved yet").arg(configDisplayName());
+    else if (m_modified)
+        text = tr("%1 — unsaved changes").arg(configDisplayName());
+    else
+        text = tr("%1 — saved").arg(configDisplayName());
+    m_configState->setText(text);
+    m_configState->setToolTip(m_configPath.isEmpty() ? tr("Start saves it into the runs folder") : m_configPath);
+    QFont f = m_configState->font();
+    f.setItalic(m_modified);
+    m_configState->setFont(f);
+}
+
+void MethodPanel::updatePreview(const tb::train::RunConfig& config)
+{
+    const QString text = qs(train::toJson(config).dump(2));
+    if (text != m_preview->toPlainText()) // keep the scroll position while nothing changed
+        m_preview->setPlainText(text);
 }
 
 void MethodPanel::setDataConfig(const tb::train::DataConfig& data)
@@ -690,10 +886,10 @@ void MethodPanel::refresh()
     }
     if (m_estimate) {
         const auto& e = *m_estimate;
-        m_trainable->setText(tr("Trainable: %1 of %2 parameters (%3 %)")
-                                 .arg(countText(e.trainable), countText(e.total))
-                                 .arg(100.0 * e.share(), 0, 'f', e.share() < 0.01 ? 3 : 2));
         const QLocale loc;
+        m_trainable->setText(tr("Trainable: %1 of %2 parameters (%3 %)")
+                                 .arg(countText(e.trainable), countText(e.total),
+                                      loc.toString(100.0 * e.share(), 'f', e.share() < 0.01 ? 3 : 2)));
         auto size = [&](int64_t b) { return loc.formattedDataSize(b); };
         m_memory->setText(tr("Memory (estimate): %1 in total — weights %2, gradients %3, optimiser %4, "
                              "activations %5")
@@ -703,8 +899,14 @@ void MethodPanel::refresh()
         m_trainable->setText(tr("Trainable: —"));
         m_memory->setText(tr("Memory (estimate): —"));
     }
+    const bool noModel = config.model.empty();
+    m_guidance->setVisible(noModel);
+    m_trainable->setVisible(!noModel);
+    m_memory->setVisible(!noModel);
     updateParameterChecks();
     showProblems(problems);
+    updatePreview(config);
+    updateModified();
     Q_EMIT configChanged();
 }
 
@@ -782,18 +984,21 @@ bool MethodPanel::saveConfig(const QString& path)
     }
     m_configPath = path;
     rememberModel(qs(c.model));
+    markClean(); // what the widgets show, relative paths and all
     return true;
 }
 
 bool MethodPanel::loadConfig(const QString& path)
 {
+    train::RunConfig config;
     try {
-        setRunConfig(train::readRunConfig(path.toStdString()));
+        config = train::readRunConfig(path.toStdString());
     } catch (const std::exception& e) {
         m_problemLabel->setText(tr("Cannot load %1: %2").arg(path, qs(e.what())));
         return false;
     }
     m_configPath = path;
+    fillFrom(config, true);
     return true;
 }
 
@@ -829,6 +1034,7 @@ QString MethodPanel::autoConfigPath() const
 
 void MethodPanel::start()
 {
+    flushModelRead();
     refresh();
     if (!m_problem.isEmpty())
         return;

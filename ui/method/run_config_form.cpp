@@ -87,10 +87,6 @@ QString layersText(const std::vector<std::pair<int64_t, int64_t>>& layers)
     return parts.join(QStringLiteral(", "));
 }
 
-QStringList splitList(const QString& text)
-{
-    return text.split(QRegularExpression(QStringLiteral("[,\\s]+")), Qt::SkipEmptyParts);
-}
 
 void setComboText(QComboBox* c, const std::string& value)
 {
@@ -106,6 +102,11 @@ void setComboText(QComboBox* c, const std::string& value)
 }
 
 } // namespace
+
+QStringList RunConfigForm::targetList(const QString& text)
+{
+    return text.split(QRegularExpression(QStringLiteral("[,\\s]+")), Qt::SkipEmptyParts);
+}
 
 RunConfigForm::Reading RunConfigForm::read(train::RunConfig base) const
 {
@@ -161,7 +162,7 @@ RunConfigForm::Reading RunConfigForm::read(train::RunConfig base) const
     number(alpha, m.lora.alpha, "method.lora.alpha", tr("LoRA alpha"));
     number(dropout, m.lora.dropout, "method.lora.dropout", tr("LoRA dropout"));
     m.lora.targets.clear();
-    for (const QString& t : splitList(targets->text()))
+    for (const QString& t : targetList(targets->text()))
         m.lora.targets.push_back(t.toStdString());
     m.lora.rsLora = rsLora->isChecked();
     m.adapter.size = adapterSize->value();

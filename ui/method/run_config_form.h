@@ -8,6 +8,7 @@
 #include "train/validate.h"
 
 #include <QCoreApplication>
+#include <QStringList>
 
 #include <string>
 #include <vector>
@@ -81,6 +82,8 @@ public:
         train::RunConfig config;
         std::vector<train::ConfigProblem> problems; // text that is not a value; config keeps base's value there
     };
+    // The LoRA target field's text as a list ("q_proj, v_proj" or space separated).
+    static QStringList targetList(const QString& text);
     // `base` carries what the widgets do not show (betas, eps, data files, samples).
     Reading read(train::RunConfig base) const;
     // Every widget from `config`; read(config) then gives `config` back. The

@@ -1,4 +1,6 @@
 #include "ui/playground/playground_panel.h"
+#include "ui/common/tables.h"
+#include "ui/common/window_store.h"
 
 #include "store/run_store.h"
 #include "ui/playground/playground_job.h"
@@ -11,6 +13,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QLocale>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
@@ -41,6 +44,22 @@ engine::ModelSpec specOf(const ModelKey& key)
     else
         spec.model = key.baseModel.toStdString();
     return spec;
+}
+
+// Why generation ended (engine::PlaygroundOutput::stopReason), in words.
+QString stopReasonText(const QString& reason)
+{
+    if (reason == QLatin1String("eos"))
+        return PlaygroundPanel::tr("end of text");
+    if (reason == QLatin1String("stop_string"))
+        return PlaygroundPanel::tr("stop text reached");
+    if (reason == QLatin1String("max_new_tokens"))
+        return PlaygroundPanel::tr("token limit");
+    if (reason == QLatin1String("context_full"))
+        return PlaygroundPanel::tr("context window full");
+    if (reason == QLatin1String("cancelled"))
+        return PlaygroundPanel::tr("stopped by you");
+    return reason;
 }
 
 } // namespace
@@ -128,9 +147,7 @@ PlaygroundPanel::PlaygroundPanel(QString dbPath, QWidget* parent)
     actions->addWidget(m_status, 1);
     m_outputs = new QSplitter(Qt::Horizontal);
     m_outputs->setChildrenCollapsible(false);
-    m_placeholder = new QLabel(tr("Each checked model's output appears here, side by side."));
-    m_placeholder->setAlignment(Qt::AlignCenter);
-    m_placeholder->setEnabled(false);
+    m_placeholder = makeEmptyState(QString(), "playgroundEmpty");
     m_outputs->addWidget(m_placeholder);
 
     auto* top = new QWidget;
@@ -174,7 +191,7 @@ void PlaygroundPanel::refresh()
             added.push_back(keyOf(m_models->item(i)));
     std::vector<ModelKey> models;
     try {
-        models = availableModels(store::RunStore(m_dbPath.toStdString()));
+        models = availableModels(windowStore(m_dbPath));
     } catch (const std::exception& e) {
         m_status->setText(tr("Run store: %1").arg(QString::fromStdString(e.what())));
     }
@@ -185,6 +202,12 @@ void PlaygroundPanel::refresh()
         addModelItem(key, false);
         m_models->item(m_models->count() - 1)->setData(kAddedRole, true);
     }
+    if (m_placeholder)
+        m_placeholder->setText(m_models->count() == 0
+                                   ? tr("No models yet — train one in Live training (F5), or add a model folder on "
+                                        "the left.")
+                                   : tr("Type a prompt and press Generate (Ctrl+Enter): each checked model's output "
+                                        "appears here, side by side."));
     // Nothing checked yet: the first model (a base model when there is one).
     if (checked.empty() && m_models->count() > 0)
         m_models->item(0)->setCheckState(Qt::Checked);
@@ -331,12 +354,14 @@ void PlaygroundPanel::showOutput(int index, const engine::PlaygroundOutput& outp
     }
     c.text->setPlainText(QString::fromStdString(output.text));
     c.text->setPlaceholderText(tr("(no text: the model stopped at once)"));
-    QString stats = tr("%n token(s) in %1 s", nullptr, int(output.tokens)).arg(output.seconds, 0, 'f', 2);
+    const QLocale locale;
+    QString stats = tr("%n token(s) in %1 s", nullptr, int(output.tokens)).arg(locale.toString(output.seconds, 'f', 2));
     if (output.seconds > 0)
-        stats += QStringLiteral(" · ") + tr("%1 tokens/s").arg(double(output.tokens) / output.seconds, 0, 'f', 1);
+        stats += QStringLiteral(" · ")
+                 + tr("%1 tokens/s").arg(locale.toString(double(output.tokens) / output.seconds, 'f', 1));
     if (output.loadSeconds > 0)
-        stats += QStringLiteral(" · ") + tr("loaded in %1 s").arg(output.loadSeconds, 0, 'f', 1);
-    stats += QStringLiteral(" · ") + tr("stopped: %1").arg(QString::fromStdString(output.stopReason));
+        stats += QStringLiteral(" · ") + tr("loaded in %1 s").arg(locale.toString(output.loadSeconds, 'f', 1));
+    stats += QStringLiteral(" · ") + tr("stopped: %1").arg(stopReasonText(QString::fromStdString(output.stopReason)));
     c.stats->setText(stats);
 }
 

@@ -53,6 +53,8 @@ public:
     QDoubleSpinBox* topPSpin() const { return m_topP; }
     QSpinBox* topKSpin() const { return m_topK; }
     QSpinBox* seedSpin() const { return m_seed; }
+    // What to do, shown where the outputs go until the first Generate; null after it.
+    QLabel* emptyState() const { return m_placeholder; }
 
 public Q_SLOTS:
     // Re-reads the runs and base models from the store, keeping what was checked.

@@ -2,13 +2,67 @@
 
 #include "engine/run_job.h"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
 namespace tb::ui {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Where the worker stands still while a pause is asked for: the GUI thread
+// asks and releases, the worker waits between steps.
+class PauseGate {
+public:
+    void request()
+    {
+        std::lock_guard lock(m_mutex);
+        m_requested = true;
+    }
+    void release()
+    {
+        std::lock_guard lock(m_mutex);
+        m_requested = false;
+        m_cv.notify_all();
+    }
+    // After `control` was cancelled: a waiting worker wakes up and goes on to end.
+    void wake()
+    {
+        std::lock_guard lock(m_mutex);
+        m_cv.notify_all();
+    }
+    // Worker thread: when a pause is asked for, calls `onPaused` and blocks
+    // until released or cancelled. Returns the seconds it stood still.
+    template <class OnPaused>
+    double waitIfRequested(const RunControl& control, OnPaused onPaused)
+    {
+        std::unique_lock lock(m_mutex);
+        const auto stop = [&] { return !m_requested || control.cancelled(); };
+        if (stop())
+            return 0;
+        onPaused();
+        const auto since = Clock::now();
+        m_cv.wait(lock, stop);
+        return secondsSince(since);
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_requested = false;
+};
+
 class Forwarder : public engine::JobObserver {
 public:
-    explicit Forwarder(TrainingJob* job) : m_job(job) {}
+    Forwarder(TrainingJob* job, PauseGate& gate, const RunControl& control) : m_job(job), m_gate(gate), m_control(control) {}
+    double pausedSeconds() const { return m_paused; }
+
     void onRunCreated(int64_t runId, const std::string& dir) override
     {
         Q_EMIT m_job->runCreated(runId, QString::fromStdString(dir));
@@ -20,6 +74,8 @@ public:
     }
     void onStep(const train::StepEvent& e) override
     {
+        if (m_firstStep < 0) // a resumed run's first event is the step after its checkpoint
+            m_firstStep = e.step - 1;
         StepPoint p;
         p.step = e.step;
         p.totalSteps = e.totalSteps;
@@ -27,12 +83,17 @@ public:
         p.learningRate = e.learningRate;
         p.gradNorm = e.gradNorm;
         p.tokensPerSecond = e.tokensPerSecond;
-        p.elapsedSeconds = e.elapsedSeconds;
-        p.etaSeconds = e.etaSeconds;
+        // The trainer's clock runs on while paused: leave that time out of both.
+        p.pausedSeconds = m_paused;
+        p.elapsedSeconds = std::max(0.0, e.elapsedSeconds - m_paused);
+        const double done = static_cast<double>(e.step - m_firstStep);
+        p.etaSeconds = done > 0 ? p.elapsedSeconds / done * static_cast<double>(e.totalSteps - e.step) : 0;
         p.peakMemoryBytes = e.peakMemoryBytes;
         p.epoch = e.epochProgress;
         p.tokensSeen = e.tokensSeen;
         Q_EMIT m_job->stepFinished(p);
+        if (e.step < e.totalSteps) // after the last step the run finalises
+            m_paused += m_gate.waitIfRequested(m_control, [&] { Q_EMIT m_job->pausedAt(e.step); });
     }
     void onValidation(const train::ValidationEvent& v) override
     {
@@ -53,6 +114,10 @@ public:
 
 private:
     TrainingJob* m_job;
+    PauseGate& m_gate;
+    const RunControl& m_control;
+    int64_t m_firstStep = -1;
+    double m_paused = 0; // worker thread only
 };
 
 } // namespace
@@ -62,7 +127,9 @@ struct TrainingJob::Impl {
     QString dbPath;
     qint64 resumeRun = 0;
     RunControl control;
+    PauseGate gate;
     std::thread worker;
+    std::atomic<bool> done{false}; // the worker touches nothing of the job any more
 };
 
 TrainingJob::TrainingJob(const train::RunConfig& config, QString dbPath, qint64 resumeRun, QObject* parent)
@@ -81,10 +148,14 @@ TrainingJob::TrainingJob(QString dbPath, qint64 resumeRun, QObject* parent)
 
 TrainingJob::~TrainingJob()
 {
-    if (m->worker.joinable()) {
-        m->control.cancel();
-        m->worker.join();
+    if (!m->worker.joinable())
+        return;
+    if (m->done.load()) {
+        m->worker.detach(); // past its last use of the job: it only returns now
+        return;
     }
+    cancel();
+    m->worker.join();
 }
 
 void TrainingJob::start()
@@ -93,7 +164,8 @@ void TrainingJob::start()
         return;
     m_running = true;
     m->worker = std::thread([this] {
-        Forwarder forwarder(this);
+        const auto started = Clock::now();
+        Forwarder forwarder(this, m->gate, m->control);
         engine::JobOptions options{m->dbPath.toStdString(), std::nullopt};
         if (m->resumeRun > 0)
             options.resumeRun = m->resumeRun;
@@ -104,14 +176,21 @@ void TrainingJob::start()
             result.train.status = train::TrainStatus::Failed;
             result.train.error = e.what();
         }
+        const double active = std::max(0.0, secondsSince(started) - forwarder.pausedSeconds());
         // Queued to the job's own thread, where m_running is read.
         QMetaObject::invokeMethod(this, [this] { m_running = false; }, Qt::QueuedConnection);
-        Q_EMIT finished(result.train.status, QString::fromStdString(result.train.error), result.runId);
+        Q_EMIT finished(result.train.status, QString::fromStdString(result.train.error), result.runId, active);
+        m->done.store(true);
     });
 }
 
-void TrainingJob::pause() { m->control.pause(); }
-void TrainingJob::resume() { m->control.resume(); }
-void TrainingJob::cancel() { m->control.cancel(); }
+void TrainingJob::pause() { m->gate.request(); }
+void TrainingJob::resume() { m->gate.release(); }
+
+void TrainingJob::cancel()
+{
+    m->control.cancel();
+    m->gate.wake();
+}
 
 } // namespace tb::ui

@@ -3,6 +3,12 @@
 // observer interface on that thread; TrainingJob re-emits each event as a Qt
 // signal, which Qt queues to receivers living in the GUI thread, so the window
 // never waits on training.
+//
+// Pausing is done here rather than in the trainer: a pause asked for takes
+// effect right after the next step's event (the worker then blocks and says
+// so with pausedAt), so the window knows exactly when the run stands still,
+// and the time spent paused is left out of the elapsed time and the ETA the
+// step events carry.
 #include "train/train_types.h"
 
 #include <QObject>
@@ -28,8 +34,9 @@ struct StepPoint {
     double learningRate = 0;
     double gradNorm = 0;
     double tokensPerSecond = 0;
-    double elapsedSeconds = 0;
-    double etaSeconds = 0;
+    double elapsedSeconds = 0; // training time of this session so far, paused time left out
+    double etaSeconds = 0;     // elapsedSeconds / steps done this session × steps left
+    double pausedSeconds = 0;  // time paused in this session so far
     qint64 peakMemoryBytes = 0;
     double epoch = 0;       // fractional
     qint64 tokensSeen = 0;
@@ -43,18 +50,24 @@ public:
     TrainingJob(const tb::train::RunConfig& config, QString dbPath, qint64 resumeRun = 0, QObject* parent = nullptr);
     // Resumes run `resumeRun` of the store from its last resumable checkpoint.
     TrainingJob(QString dbPath, qint64 resumeRun, QObject* parent = nullptr);
-    ~TrainingJob() override; // cancels and joins a run still going
+    // A finished job lets its thread end on its own; one still training is
+    // cancelled and joined (the last resort: stop it and wait for `finished`).
+    ~TrainingJob() override;
 
     void start();
+    // Asks the run to pause after the step being trained; pausedAt says when it did.
+    // The last step is never paused after (the run is finalising then).
     void pause();
     void resume();
-    void cancel();
+    void cancel(); // also wakes a paused run, which then ends
     bool isRunning() const { return m_running; }
 
 Q_SIGNALS:
     void runCreated(qint64 runId, const QString& outputDir);
     void prepared(qint64 trainExamples, qint64 validationExamples, qint64 trainable, qint64 total);
     void stepFinished(const tb::ui::StepPoint& point);
+    // The pause asked for took effect: the run stands still after `step`.
+    void pausedAt(qint64 step);
     // Multi-task runs: one per task just before `validated` at the same step.
     void taskValidated(qint64 step, const QString& task, double loss);
     void validated(qint64 step, double loss, double perplexity);
@@ -63,7 +76,8 @@ Q_SIGNALS:
     // `task`: the task the prompt came from (multi-task runs), else empty.
     void sampleGenerated(qint64 step, const QString& prompt, const QString& output, const QString& task);
     void logMessage(const QString& message);
-    void finished(tb::train::TrainStatus status, const QString& error, qint64 runId);
+    // `activeSeconds`: the job's wall time from start to end, paused time left out.
+    void finished(tb::train::TrainStatus status, const QString& error, qint64 runId, double activeSeconds);
 
 private:
     struct Impl;

@@ -3,7 +3,9 @@
 #include "common/error.h"
 #include "store/run_store.h"
 #include "train/run_config.h"
+#include "train/validate.h"
 #include "ui/common/chart_style.h"
+#include "ui/common/window_store.h"
 #include "ui/training/training_job.h"
 
 #include <QChart>
@@ -14,11 +16,14 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
+#include <QLocale>
 #include <QMessageBox>
+#include <QMetaMethod>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableWidget>
 #include <QValueAxis>
 #include <QVBoxLayout>
@@ -37,6 +42,7 @@ QChartView* makeChart(const QString& title, const QString& xTitle, std::initiali
 {
     auto* chart = new QChart;
     chart->setTitle(title);
+    chart->setLocalizeNumbers(true); // axis labels in the user's locale ("0,5")
     x = new QValueAxis;
     y = new QValueAxis;
     x->setTitleText(xTitle);
@@ -83,19 +89,49 @@ QString statusText(train::TrainStatus status)
     return TrainingPanel::tr("failed");
 }
 
+QString methodTitle(peft::Method method)
+{
+    switch (method) {
+    case peft::Method::Full:
+        return TrainingPanel::tr("full fine-tuning");
+    case peft::Method::Selective:
+        return TrainingPanel::tr("selective tuning");
+    case peft::Method::Lora:
+        return TrainingPanel::tr("LoRA");
+    case peft::Method::Adapter:
+        return TrainingPanel::tr("bottleneck adapters");
+    case peft::Method::PromptTuning:
+        break;
+    }
+    return TrainingPanel::tr("prompt tuning");
+}
+
+// mm:ss, or h:mm:ss from an hour on; "--:--" when unknown.
 QString formatClock(double seconds)
 {
     if (!std::isfinite(seconds) || seconds < 0)
         return QStringLiteral("--:--");
-    const int s = static_cast<int>(seconds + 0.5);
-    return QStringLiteral("%1:%2").arg(s / 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
+    const qint64 s = static_cast<qint64>(seconds + 0.5);
+    const QString minutes = QStringLiteral("%1:%2").arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return s < 3600 ? minutes : QStringLiteral("%1:%2").arg(s / 3600).arg(minutes);
+}
+
+QString number(double value, int decimals) { return QLocale().toString(value, 'f', decimals); }
+QString count(qint64 value) { return QLocale().toString(value); }
+
+bool isRunning(TrainingPanel::RunState s)
+{
+    using S = TrainingPanel::RunState;
+    return s == S::Starting || s == S::Training || s == S::Pausing || s == S::Paused;
 }
 
 } // namespace
 
 TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent), m_dbPath(std::move(dbPath))
 {
-    m_configLabel = new QLabel(tr("No run configuration open (File ▸ Open run configuration…)"));
+    m_configLabel = new QLabel(tr("No run configuration yet: configure one in the Method panel or open a RUN.json (Ctrl+O)"));
+    m_configLabel->setObjectName("configLabel");
+    m_configLabel->setWordWrap(true);
     m_start = new QPushButton(tr("&Start"));
     m_pause = new QPushButton(tr("&Pause"));
     m_stop = new QPushButton(tr("S&top"));
@@ -103,8 +139,16 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     m_pause->setObjectName("pauseButton");
     m_stop->setObjectName("stopButton");
     m_progress = new QProgressBar;
+    m_runState = new QLabel;
+    m_runState->setObjectName("runState");
+    m_summary = new QLabel;
+    m_summary->setObjectName("runSummary");
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_summary->hide();
     m_status = new QLabel;
     m_status->setObjectName("statusLabel");
+    m_status->setWordWrap(true);
 
     m_loss = new QLineSeries;
     m_loss->setName(tr("training loss"));
@@ -126,6 +170,15 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     grid->addWidget(makeChart(tr("Learning rate"), step, {m_lr}, m_lrX, m_lrY), 0, 1);
     grid->addWidget(makeChart(tr("Throughput (tokens/s)"), step, {m_tokens}, m_tokensX, m_tokensY), 1, 0);
     grid->addWidget(makeChart(tr("Gradient norm (before clipping)"), step, {m_gradNorm}, m_gradX, m_gradY), 1, 1);
+    // Until a run starts: one line saying what to do instead of empty axes.
+    m_guidance = new QLabel;
+    m_guidance->setObjectName("chartGuidance");
+    m_guidance->setAlignment(Qt::AlignCenter);
+    m_guidance->setWordWrap(true);
+    m_chartArea = new QStackedWidget;
+    m_chartArea->setObjectName("chartArea");
+    m_chartArea->addWidget(m_guidance);
+    m_chartArea->addWidget(charts);
 
     m_log = new QPlainTextEdit;
     m_log->setObjectName("logView");
@@ -147,7 +200,9 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     auto* samplesBox = new QWidget;
     auto* samplesLayout = new QVBoxLayout(samplesBox);
     samplesLayout->setContentsMargins(0, 0, 0, 0);
-    samplesLayout->addWidget(new QLabel(tr("Samples (greedy, every training.sample_every steps)")));
+    auto* samplesTitle = new QLabel(tr("Samples: greedy generations at the steps the run configuration asks for"));
+    samplesTitle->setWordWrap(true);
+    samplesLayout->addWidget(samplesTitle);
     samplesLayout->addWidget(m_samples);
     auto* logBox = new QWidget;
     auto* logLayout = new QVBoxLayout(logBox);
@@ -161,7 +216,7 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     bottom->addWidget(samplesBox);
     auto* split = new QSplitter(Qt::Vertical);
     split->setObjectName("trainingSplitter");
-    split->addWidget(charts);
+    split->addWidget(m_chartArea);
     split->addWidget(bottom);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 1);
@@ -171,20 +226,30 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     buttons->addWidget(m_pause);
     buttons->addWidget(m_stop);
     buttons->addWidget(m_progress, 1);
+    auto* stateLine = new QHBoxLayout;
+    stateLine->addWidget(m_runState);
+    stateLine->addWidget(m_status, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_configLabel);
     layout->addLayout(buttons);
-    layout->addWidget(m_status);
+    layout->addLayout(stateLine);
+    layout->addWidget(m_summary);
     layout->addWidget(split, 1);
 
-    connect(m_start, &QPushButton::clicked, this, &TrainingPanel::start);
+    connect(m_start, &QPushButton::clicked, this, [this] {
+        if (isSignalConnected(QMetaMethod::fromSignal(&TrainingPanel::startRequested)))
+            Q_EMIT startRequested();
+        else
+            start();
+    });
     connect(m_pause, &QPushButton::clicked, this, &TrainingPanel::togglePause);
     connect(m_stop, &QPushButton::clicked, this, &TrainingPanel::stop);
-    setIdle(true);
-    m_start->setEnabled(false);
+    setState(RunState::NoConfig);
     followPalette(this);
 }
 
+// A job still training is cancelled and joined by its destructor (the last
+// resort); one that has finished lets its thread end without waiting.
 TrainingPanel::~TrainingPanel() = default;
 
 void TrainingPanel::changeEvent(QEvent* event)
@@ -194,7 +259,50 @@ void TrainingPanel::changeEvent(QEvent* event)
     QWidget::changeEvent(event);
 }
 
+void TrainingPanel::connectNotify(const QMetaMethod& signal)
+{
+    if (signal == QMetaMethod::fromSignal(&TrainingPanel::startRequested))
+        updateButtons();
+    QWidget::connectNotify(signal);
+}
+
+void TrainingPanel::disconnectNotify(const QMetaMethod& signal)
+{
+    if (signal == QMetaMethod::fromSignal(&TrainingPanel::startRequested))
+        updateButtons();
+    QWidget::disconnectNotify(signal);
+}
+
 bool TrainingPanel::isTraining() const { return m_job && m_job->isRunning(); }
+
+bool TrainingPanel::isBusy() const { return isTraining() || isRunning(m_state) || m_state == RunState::Finalising; }
+
+QString TrainingPanel::runStateText(RunState state)
+{
+    switch (state) {
+    case RunState::NoConfig:
+        return tr("No run configuration");
+    case RunState::Ready:
+        return tr("Ready");
+    case RunState::Starting:
+        return tr("Starting");
+    case RunState::Training:
+        return tr("Training");
+    case RunState::Pausing:
+        return tr("Pausing after this step");
+    case RunState::Paused:
+        return tr("Paused");
+    case RunState::Finalising:
+        return tr("Finalising");
+    case RunState::Completed:
+        return tr("Completed");
+    case RunState::Stopped:
+        return tr("Stopped");
+    case RunState::Failed:
+        break;
+    }
+    return tr("Failed");
+}
 
 QLineSeries* TrainingPanel::taskValidationSeries(const QString& task) const
 {
@@ -215,10 +323,10 @@ bool TrainingPanel::openConfig(const QString& path)
     try {
         const auto config = train::readRunConfig(path.toStdString());
         m_configPath = path;
-        m_configLabel->setText(tr("Run configuration: %1 (%2, method %3)")
-                                   .arg(path, QString::fromStdString(config.name),
-                                        QString::fromStdString(peft::methodName(config.method.method))));
-        m_start->setEnabled(!isTraining());
+        m_configLabel->setText(tr("Run configuration: %1 (%2, %3)")
+                                   .arg(path, QString::fromStdString(config.name), methodTitle(config.method.method)));
+        if (!isBusy())
+            setState(RunState::Ready);
         Q_EMIT configOpened(path);
         return true;
     } catch (const std::exception& e) {
@@ -227,9 +335,46 @@ bool TrainingPanel::openConfig(const QString& path)
     }
 }
 
+void TrainingPanel::setConfigDescription(const QString& displayName, bool unsaved)
+{
+    m_described = !displayName.isEmpty();
+    if (!m_described)
+        m_configLabel->setText(tr("No run configuration yet: configure one in the Method panel or open a RUN.json (Ctrl+O)"));
+    else if (unsaved)
+        m_configLabel->setText(tr("Run configuration: %1 (unsaved changes)").arg(displayName));
+    else
+        m_configLabel->setText(tr("Run configuration: %1").arg(displayName));
+    if (m_state == RunState::NoConfig && m_described)
+        setState(RunState::Ready);
+    else if (m_state == RunState::Ready && !m_described && m_configPath.isEmpty())
+        setState(RunState::NoConfig);
+    else
+        updateButtons();
+}
+
+bool TrainingPanel::startConfig(const train::RunConfig& config, const QString& displayName)
+{
+    if (isBusy()) {
+        appendLog(tr("A run is training; stop it before starting another."));
+        return false;
+    }
+    const auto problems = train::validate(config);
+    if (!problems.empty()) {
+        QStringList lines;
+        for (const auto& p : problems)
+            lines << QString::fromStdString(p.message);
+        QMessageBox::warning(this, tr("Cannot start %1").arg(displayName), lines.join('\n'));
+        return false;
+    }
+    if (!m_described)
+        m_configLabel->setText(tr("Run configuration: %1").arg(displayName));
+    startJob(config, 0, {});
+    return true;
+}
+
 void TrainingPanel::start()
 {
-    if (isTraining() || m_configPath.isEmpty())
+    if (isBusy() || m_configPath.isEmpty())
         return;
     train::RunConfig config;
     try {
@@ -243,32 +388,42 @@ void TrainingPanel::start()
 
 bool TrainingPanel::resumeRun(qint64 runId)
 {
-    if (isTraining()) {
+    if (isBusy()) {
         QMessageBox::information(this, tr("Resume run"), tr("Another run is training; stop it first."));
         return false;
     }
     train::RunConfig config;
     std::vector<store::MetricPoint> history; // what the charts show before the resumed steps arrive
+    qint64 checkpointStep = 0;
+    qint64 lastRecorded = 0; // the last step with stored metrics: beyond the checkpoint when the run was killed
     try {
-        store::RunStore db(m_dbPath.toStdString());
+        auto& db = windowStore(m_dbPath);
         const auto run = db.run(runId);
         const auto checkpoint = db.lastCheckpoint(runId);
         if (!checkpoint)
             throw Error("run " + std::to_string(runId) + " has no resumable checkpoint; start it again instead");
         config = train::parseRunConfig(nlohmann::json::parse(run.configJson),
                                        "run " + std::to_string(runId) + " configuration");
-        for (auto& point : db.metrics(runId))
-            if (point.step <= checkpoint->step)
+        checkpointStep = checkpoint->step;
+        for (auto& point : db.metrics(runId)) {
+            lastRecorded = std::max<qint64>(lastRecorded, point.step);
+            if (point.step <= checkpoint->step) // later steps are trained again: drawn once, when they arrive
                 history.push_back(std::move(point));
+        }
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Cannot resume run %1").arg(runId), QString::fromStdString(e.what()));
         return false;
     }
-    m_configLabel->setText(tr("Resuming run %1 (%2, method %3)")
-                               .arg(runId)
-                               .arg(QString::fromStdString(config.name),
-                                    QString::fromStdString(peft::methodName(config.method.method))));
+    m_configLabel->setText(
+        tr("Resuming run %1 (%2, %3)").arg(runId).arg(QString::fromStdString(config.name), methodTitle(config.method.method)));
     startJob(config, runId, history);
+    m_resumeStep = checkpointStep;
+    if (lastRecorded > checkpointStep + 1)
+        m_redoneNote = tr("Steps %1–%2 after the last checkpoint (step %3) will be trained again")
+                           .arg(count(checkpointStep + 1), count(lastRecorded), count(checkpointStep));
+    else if (lastRecorded == checkpointStep + 1)
+        m_redoneNote = tr("Step %1 after the last checkpoint (step %2) will be trained again")
+                           .arg(count(lastRecorded), count(checkpointStep));
     return true;
 }
 
@@ -281,6 +436,8 @@ void TrainingPanel::clearCharts(const train::RunConfig& config)
         delete series;
     }
     m_taskValidation.clear();
+    for (auto* s : {m_loss, m_lr, m_tokens, m_gradNorm})
+        s->chart()->setLocale(QLocale()); // the locale of today, for the axis labels
     m_samples->setRowCount(0);
     m_samples->setColumnHidden(3, true);
     const double steps = static_cast<double>(config.training.maxSteps);
@@ -328,6 +485,11 @@ void TrainingPanel::showHistory(const std::vector<store::MetricPoint>& history)
     }
     for (const auto& [axis, value] : top)
         fitY(axis, value, true);
+    // The best validation loss so far counts towards the summary of the whole run.
+    if (const auto it = byName.find("val_loss"); it != byName.end())
+        for (const auto& [step, value] : it->second)
+            if (std::isfinite(value) && (!m_totals.bestValidation || value < m_totals.bestValidation->second))
+                m_totals.bestValidation = std::make_pair(qint64(step), value);
     if (!m_loss->points().isEmpty())
         m_progress->setValue(static_cast<int>(m_loss->points().back().x()));
 }
@@ -335,64 +497,124 @@ void TrainingPanel::showHistory(const std::vector<store::MetricPoint>& history)
 void TrainingPanel::startJob(const train::RunConfig& config, qint64 resumeRun,
                              const std::vector<store::MetricPoint>& history)
 {
+    m_totals = {};
+    m_resumeStep = -1; // resumeRun sets both after this
+    m_redoneNote.clear();
+    m_stopping = false;
     clearCharts(config);
     showHistory(history);
+    m_chartArea->setCurrentIndex(1);
+    m_summary->clear();
+    m_status->setText(tr("Reading the data and loading the model…"));
+    // The previous job has finished: its thread ends on its own (no join here).
     m_job = resumeRun > 0 ? std::make_unique<TrainingJob>(m_dbPath, resumeRun)
                           : std::make_unique<TrainingJob>(config, m_dbPath);
-    connect(m_job.get(), &TrainingJob::runCreated, this, [this](qint64 id, const QString& dir) {
-        appendLog(tr("Run %1 started; files in %2").arg(id).arg(dir));
+    connectJob();
+    setState(RunState::Starting);
+    m_job->start();
+}
+
+void TrainingPanel::connectJob()
+{
+    TrainingJob* job = m_job.get();
+    connect(job, &TrainingJob::runCreated, this, [this](qint64 id, const QString& dir) {
+        if (m_resumeStep >= 0) {
+            appendLog(tr("Resumed run %1 from step %2; files in %3").arg(id).arg(count(m_resumeStep), dir));
+            if (!m_redoneNote.isEmpty())
+                appendLog(m_redoneNote);
+        } else
+            appendLog(tr("Run %1 started; files in %2").arg(id).arg(dir));
         Q_EMIT runStarted(id);
     });
-    connect(m_job.get(), &TrainingJob::prepared, this, [this](qint64 train, qint64 val, qint64 trainable, qint64 total) {
-        appendLog(tr("%1 training and %2 validation sequences; %3 of %4 parameters trainable (%5%)")
-                      .arg(train)
-                      .arg(val)
-                      .arg(trainable)
-                      .arg(total)
-                      .arg(total ? 100.0 * double(trainable) / double(total) : 0.0, 0, 'f', 3));
+    connect(job, &TrainingJob::prepared, this, [this](qint64 train, qint64 val, qint64 trainable, qint64 total) {
+        appendLog(tr("%1 training and %2 validation sequences; %3 of %4 parameters trainable (%5 %)")
+                      .arg(count(train), count(val), count(trainable), count(total),
+                           number(total ? 100.0 * double(trainable) / double(total) : 0.0, 3)));
     });
-    connect(m_job.get(), &TrainingJob::stepFinished, this, &TrainingPanel::onStep);
-    connect(m_job.get(), &TrainingJob::taskValidated, this, &TrainingPanel::addTaskValidation);
-    connect(m_job.get(), &TrainingJob::validated, this, [this](qint64 step, double loss, double ppl) {
-        m_validation->append(double(step), loss);
-        fitY(m_lossY, loss, false);
-        appendLog(tr("Validation at step %1: loss %2, perplexity %3").arg(step).arg(loss, 0, 'f', 4).arg(ppl, 0, 'f', 2));
+    connect(job, &TrainingJob::stepFinished, this, &TrainingPanel::onStep);
+    connect(job, &TrainingJob::pausedAt, this, [this](qint64 step) {
+        if (m_state != RunState::Pausing) // resumed again before the pause took effect
+            return;
+        setState(RunState::Paused);
+        appendLog(tr("Paused after step %1").arg(count(step)));
     });
-    connect(m_job.get(), &TrainingJob::checkpointSaved, this,
-            [this](qint64 step, const QString& path) { appendLog(tr("Checkpoint at step %1: %2").arg(step).arg(path)); });
-    connect(m_job.get(), &TrainingJob::sampleGenerated, this, &TrainingPanel::addSample);
-    connect(m_job.get(), &TrainingJob::logMessage, this, &TrainingPanel::appendLog);
-    connect(m_job.get(), &TrainingJob::finished, this, [this](train::TrainStatus status, const QString& error, qint64 id) {
-        setIdle(true);
-        m_status->setText(error.isEmpty() ? tr("Run %1: %2").arg(id).arg(statusText(status))
-                                          : tr("Run %1: %2 — %3").arg(id).arg(statusText(status), error));
-        appendLog(m_status->text());
-        Q_EMIT runFinished(id, status);
+    connect(job, &TrainingJob::taskValidated, this, &TrainingPanel::addTaskValidation);
+    connect(job, &TrainingJob::validated, this, &TrainingPanel::onValidated);
+    connect(job, &TrainingJob::checkpointSaved, this, [this](qint64 step, const QString& path) {
+        appendLog(tr("Checkpoint at step %1: %2").arg(count(step), path));
     });
-    setIdle(false);
-    m_job->start();
+    connect(job, &TrainingJob::sampleGenerated, this, &TrainingPanel::addSample);
+    connect(job, &TrainingJob::logMessage, this, &TrainingPanel::appendLog);
+    connect(job, &TrainingJob::finished, this, &TrainingPanel::onFinished);
+}
+
+void TrainingPanel::onFinished(train::TrainStatus status, const QString& error, qint64 id, double activeSeconds)
+{
+    m_stopping = false;
+    m_status->setText(error.isEmpty() ? tr("Run %1: %2").arg(id).arg(statusText(status))
+                                      : tr("Run %1: %2 — %3").arg(id).arg(statusText(status), error));
+    appendLog(m_status->text());
+    switch (status) {
+    case train::TrainStatus::Completed:
+    case train::TrainStatus::EarlyStopped:
+        m_summary->setText(summaryText(status, activeSeconds));
+        appendLog(m_summary->text());
+        setState(RunState::Completed);
+        break;
+    case train::TrainStatus::Cancelled:
+        setState(RunState::Stopped);
+        break;
+    case train::TrainStatus::Failed:
+        setState(RunState::Failed);
+        break;
+    }
+    Q_EMIT runFinished(id, status);
+}
+
+QString TrainingPanel::summaryText(train::TrainStatus status, double activeSeconds) const
+{
+    QStringList parts;
+    parts << (status == train::TrainStatus::EarlyStopped
+                  ? tr("Stopped early (no more improvement) after %1 of training").arg(formatClock(activeSeconds))
+                  : tr("Completed in %1 of training (paused time not counted)").arg(formatClock(activeSeconds)));
+    if (m_totals.bestValidation)
+        parts << tr("best validation loss %1 at step %2")
+                     .arg(number(m_totals.bestValidation->second, 4), count(m_totals.bestValidation->first));
+    else
+        parts << tr("no validation loss (the run had no validation data)");
+    if (m_totals.steps > 0)
+        parts << tr("%1 tokens/s on average").arg(number(m_totals.tokensPerSecondSum / double(m_totals.steps), 0));
+    return parts.join(QStringLiteral(" · "));
 }
 
 void TrainingPanel::togglePause()
 {
-    if (!isTraining())
+    if (!m_job)
         return;
-    m_paused = !m_paused;
-    if (m_paused)
+    switch (m_state) {
+    case RunState::Starting:
+    case RunState::Training:
         m_job->pause();
-    else
+        setState(RunState::Pausing);
+        break;
+    case RunState::Pausing:
+    case RunState::Paused:
         m_job->resume();
-    m_pause->setText(m_paused ? tr("&Resume") : tr("&Pause"));
-    m_status->setText(m_paused ? tr("Paused") : tr("Training"));
+        setState(m_totals.steps > 0 ? RunState::Training : RunState::Starting);
+        break;
+    default:
+        break;
+    }
 }
 
 void TrainingPanel::stop()
 {
-    if (!isTraining())
+    if (!m_job || !isRunning(m_state))
         return;
-    m_job->resume(); // a paused run must wake up to see the cancel
-    m_job->cancel();
+    m_stopping = true;
+    m_job->cancel(); // wakes a paused run too; `finished` arrives when it has ended
     m_status->setText(tr("Stopping after the current step…"));
+    setState(RunState::Finalising);
 }
 
 void TrainingPanel::onStep(const StepPoint& p)
@@ -410,13 +632,25 @@ void TrainingPanel::onStep(const StepPoint& p)
         for (auto* axis : {m_lossX, m_lrX, m_tokensX, m_gradX})
             axis->setMin(std::max(0.0, x - 1));
     m_progress->setValue(static_cast<int>(p.step));
-    m_status->setText(tr("Step %1/%2 · loss %3 · %4 tokens/s · grad norm %5 · ETA %6")
-                          .arg(p.step)
-                          .arg(p.totalSteps)
-                          .arg(p.loss, 0, 'f', 4)
-                          .arg(p.tokensPerSecond, 0, 'f', 0)
-                          .arg(p.gradNorm, 0, 'f', 3)
-                          .arg(formatClock(p.etaSeconds)));
+    ++m_totals.steps;
+    m_totals.tokensPerSecondSum += p.tokensPerSecond;
+    // The ETA comes with the steps (paused time left out), so it stands still while paused.
+    m_status->setText(tr("Step %1 of %2 · loss %3 · %4 tokens/s · gradient norm %5 · ETA %6")
+                          .arg(count(p.step), count(p.totalSteps), number(p.loss, 4), number(p.tokensPerSecond, 0),
+                               number(p.gradNorm, 3), formatClock(p.etaSeconds)));
+    if (p.step >= p.totalSteps)
+        setState(RunState::Finalising); // the final validation, checkpoint and export follow
+    else if (m_state == RunState::Starting)
+        setState(RunState::Training);
+}
+
+void TrainingPanel::onValidated(qint64 step, double loss, double perplexity)
+{
+    m_validation->append(double(step), loss);
+    fitY(m_lossY, loss, false);
+    if (std::isfinite(loss) && (!m_totals.bestValidation || loss < m_totals.bestValidation->second))
+        m_totals.bestValidation = std::make_pair(step, loss);
+    appendLog(tr("Validation at step %1: loss %2, perplexity %3").arg(count(step), number(loss, 4), number(perplexity, 2)));
 }
 
 QLineSeries* TrainingPanel::taskSeries(const QString& task)
@@ -436,7 +670,7 @@ void TrainingPanel::addTaskValidation(qint64 step, const QString& task, double l
 {
     taskSeries(task)->append(double(step), loss);
     fitY(m_lossY, loss, false);
-    appendLog(tr("Validation at step %1, task %2: loss %3").arg(step).arg(task).arg(loss, 0, 'f', 4));
+    appendLog(tr("Validation at step %1, task %2: loss %3").arg(count(step), task, number(loss, 4)));
 }
 
 void TrainingPanel::addSample(qint64 step, const QString& prompt, const QString& output, const QString& task)
@@ -454,13 +688,31 @@ void TrainingPanel::addSample(qint64 step, const QString& prompt, const QString&
     m_samples->scrollToBottom();
 }
 
-void TrainingPanel::setIdle(bool idle)
+void TrainingPanel::setState(RunState state)
 {
-    m_start->setEnabled(idle && !m_configPath.isEmpty());
-    m_pause->setEnabled(!idle);
-    m_stop->setEnabled(!idle);
-    m_paused = false;
-    m_pause->setText(tr("&Pause"));
+    const bool changed = state != m_state;
+    m_state = state;
+    m_runState->setText(runStateText(state));
+    m_summary->setVisible(state == RunState::Completed && !m_summary->text().isEmpty());
+    if (state == RunState::NoConfig)
+        m_guidance->setText(tr("Nothing is training. Configure a run in the Method panel and press Start (F5), "
+                               "or open a RUN.json (Ctrl+O)."));
+    else if (state == RunState::Ready)
+        m_guidance->setText(tr("Nothing is training yet. Press Start (F5) to train this run configuration."));
+    updateButtons();
+    if (changed)
+        Q_EMIT runStateChanged(state);
+}
+
+void TrainingPanel::updateButtons()
+{
+    const bool running = isRunning(m_state);
+    const bool haveConfig = !m_configPath.isEmpty() || m_described ||
+                            isSignalConnected(QMetaMethod::fromSignal(&TrainingPanel::startRequested));
+    m_start->setEnabled(!isBusy() && haveConfig);
+    m_pause->setEnabled(running); // not while finalising
+    m_stop->setEnabled(running);
+    m_pause->setText(m_state == RunState::Pausing || m_state == RunState::Paused ? tr("&Resume") : tr("&Pause"));
 }
 
 void TrainingPanel::appendLog(const QString& line) { m_log->appendPlainText(line); }
