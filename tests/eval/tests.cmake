@@ -13,7 +13,7 @@ add_dependencies(tst_general_ability tunebench-cli)
 
 # Timing and agreement against sacreBLEU / rouge_score on generated data; run
 # by tests/bench/bench_metrics.sh, not by ctest.
-add_executable(tb_bench_metrics ${CMAKE_CURRENT_LIST_DIR}/bench_metrics.cpp)
+add_executable(tb_bench_metrics EXCLUDE_FROM_ALL ${CMAKE_CURRENT_LIST_DIR}/bench_metrics.cpp)
 target_link_libraries(tb_bench_metrics PRIVATE ${TB_API} tunebench_options)
 tb_add_test(NAME tst_significance SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_significance.cpp LIBS ${TB_API})
 target_compile_definitions(tst_significance PRIVATE TB_CLI="$<TARGET_FILE:tunebench-cli>")
