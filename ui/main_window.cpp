@@ -80,14 +80,13 @@ MainWindow::MainWindow(const QString& dbPath, QWidget* parent) : QMainWindow(par
     m_draftTimer->setSingleShot(true);
     m_draftTimer->setInterval(800);
     connect(m_draftTimer, &QTimer::timeout, this, &MainWindow::writeDraft);
-    connect(m_method, &MethodPanel::configChanged, this, [this] {
+    // An edit (or a save, which clears the marker) updates the header and, a moment later, the draft.
+    const auto edited = [this] {
         showConfigHeader();
         m_draftTimer->start();
-    });
-    connect(m_method, &MethodPanel::modifiedChanged, this, [this] {
-        showConfigHeader();
-        m_draftTimer->start();
-    });
+    };
+    connect(m_method, &MethodPanel::configChanged, this, edited);
+    connect(m_method, &MethodPanel::modifiedChanged, this, edited);
     connect(m_training, &TrainingPanel::configOpened, this, &MainWindow::showConfigInPanels);
     connect(m_training, &TrainingPanel::runFinished, m_evaluation, &EvaluationPanel::refresh);
     connect(m_training, &TrainingPanel::runFinished, m_forgetting, &ForgettingPanel::refresh);
@@ -287,17 +286,11 @@ void MainWindow::restoreWorkingConfig()
         }
     }
     for (const QString& path : recentFiles("runConfigs")->files()) {
-        if (!QFileInfo::exists(path))
+        // loadConfig is quiet (its problem line says why a file did not load): the next recent one is tried.
+        if (!QFileInfo::exists(path) || !m_method->loadConfig(path))
             continue;
-        try {
-            train::readRunConfig(path.toStdString()); // quietly: a broken file is simply not reopened
-        } catch (const std::exception&) {
-            continue;
-        }
-        if (m_method->loadConfig(path)) {
-            showDataInPanel(m_method->runConfig());
-            showConfigHeader();
-        }
+        showDataInPanel(m_method->runConfig());
+        showConfigHeader();
         return;
     }
 }
