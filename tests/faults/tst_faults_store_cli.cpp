@@ -200,11 +200,12 @@ private Q_SLOTS:
     // once, naming that process; the running process finishes unharmed.
     void resumeOfARunningRunIsRefused()
     {
-        constexpr int kSteps = 120;
+        // Long enough that the refused `resume` (an engine start-up of its own) ends well before the run does.
+        constexpr int kSteps = 1000;
         QTemporaryDir dir;
         const QString db = dir.filePath("runs.sqlite");
         QProcess p;
-        p.start(QStringLiteral(TB_CLI), {"train", "--config", writeRun(dir.path(), kSteps, {{"training", {{"checkpoint_every", 40}}}}),
+        p.start(QStringLiteral(TB_CLI), {"train", "--config", writeRun(dir.path(), kSteps, {{"training", {{"checkpoint_every", 250}}}}),
                                          "--db", db, "--events", "jsonl"});
         QString seen;
         const json created = waitForEvent(p, seen, [](const json& j) { return j["event"] == "step"; });
