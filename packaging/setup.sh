@@ -23,6 +23,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm for the llama.cpp interop test (tests/interop runs npm's
+# node-llama-cpp). A Node.js from elsewhere (e.g. NodeSource, which bundles
+# npm and conflicts with Debian's npm package) is used as it is.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   sudo=""

@@ -62,7 +62,7 @@
 <context>
     <name>RunConfigForm</name>
     <message>
-        <location filename="../ui/method/run_config_form.cpp" line="+123"/>
+        <location filename="../ui/method/run_config_form.cpp" line="+135"/>
         <source>a number</source>
         <translation>eine Zahl</translation>
     </message>
@@ -1800,6 +1800,15 @@
     </message>
 </context>
 <context>
+    <name>tb::ui::GgufExportJob</name>
+    <message>
+        <location filename="../ui/history/gguf_export_job.cpp" line="+48"/>
+        <location line="+2"/>
+        <source>unknown error</source>
+        <translation>unbekannter Fehler</translation>
+    </message>
+</context>
+<context>
     <name>tb::ui::InspectionJob</name>
     <message>
         <location filename="../ui/history/inspection_job.cpp" line="+37"/>
@@ -2082,7 +2091,7 @@
         <translation>Playground</translation>
     </message>
     <message>
-        <location line="+82"/>
+        <location line="+81"/>
         <source>Suite not opened: %1</source>
         <translation>Suite nicht geöffnet: %1</translation>
     </message>
@@ -2118,7 +2127,7 @@
         <translation>Ungespeicherte Änderungen vom letzten Mal konnten nicht gelesen werden (%1): %2</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+26"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
@@ -2277,9 +2286,9 @@
         <translation>Der Lauf wird am Ende seines Schritts angehalten und ein Checkpoint gespeichert; danach wird Tunebench beendet…</translation>
     </message>
     <message>
-        <location line="-388"/>
+        <location line="-382"/>
         <location line="+15"/>
-        <location line="+368"/>
+        <location line="+362"/>
         <source>Training in progress</source>
         <translation>Training läuft</translation>
     </message>
@@ -2322,7 +2331,7 @@
 <context>
     <name>tb::ui::MethodPanel</name>
     <message>
-        <location filename="../ui/method/method_panel.cpp" line="+99"/>
+        <location filename="../ui/method/method_panel.cpp" line="+101"/>
         <source>Base model</source>
         <translation>Basismodell</translation>
     </message>
@@ -2613,7 +2622,12 @@
         <translation>Ziele</translation>
     </message>
     <message>
-        <location line="-249"/>
+        <location line="+156"/>
+        <source>auto: bf16 on CUDA and on CPUs with AMX-BF16 or AVX512-BF16, else f32; bf16 is autocast mixed precision with float32 master weights</source>
+        <translation>auto: bf16 auf CUDA und auf CPUs mit AMX-BF16 oder AVX512-BF16, sonst f32; bf16 ist Autocast-Mixed-Precision mit float32-Master-Gewichten</translation>
+    </message>
+    <message>
+        <location line="-405"/>
         <source>The RUN.json that Save and Start write from these settings</source>
         <translation>Die RUN.json, die „Speichern“ und „Starten“ aus diesen Einstellungen schreiben</translation>
     </message>
@@ -2818,12 +2832,7 @@
         <translation>Seed für Datenreihenfolge, Initialisierung und Dropout; derselbe Seed wiederholt einen Lauf exakt</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>f32, or bf16 autocast (mixed precision with float32 master weights)</source>
-        <translation>f32 oder bf16-Autocast (gemischte Genauigkeit mit float32-Mastergewichten)</translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+8"/>
         <source>Where to train: cpu, cuda or cuda:N</source>
         <translation>Wo trainiert wird: cpu, cuda oder cuda:N</translation>
     </message>
@@ -2833,7 +2842,32 @@
         <translation>CPU-Threads innerhalb einer Operation (0 = Vorgabe von LibTorch)</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+3"/>
+        <source>Data-parallel processes on this machine. Each uses cores / processes threads (unless Threads is set), and the batch size is per process: 2 processes × batch 4 train like 1 × batch 8</source>
+        <translation>Datenparallele Prozesse auf diesem Rechner. Jeder nutzt Kerne / Prozesse Threads (sofern „Threads“ nicht gesetzt ist), und die Batchgröße gilt pro Prozess: 2 Prozesse × Batch 4 trainieren wie 1 × Batch 8</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>auto</source>
+        <translation>auto</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>on</source>
+        <translation>an</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Recompute each block&apos;s activations in the backward pass: less memory, about a third more time. auto: on when the memory estimate exceeds the memory available</source>
+        <translation>Die Aktivierungen jedes Blocks im Rückwärtsdurchlauf neu berechnen: weniger Speicher, etwa ein Drittel mehr Zeit. auto: an, wenn die Speicherschätzung den verfügbaren Speicher übersteigt</translation>
+    </message>
+    <message>
+        <location line="+17"/>
         <source>Optimiser</source>
         <translation>Optimierer</translation>
     </message>
@@ -2928,7 +2962,7 @@
         <translation>Rechengenauigkeit</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Device</source>
         <translation>Gerät</translation>
     </message>
@@ -2936,6 +2970,16 @@
         <location line="+1"/>
         <source>Threads</source>
         <translation>Threads</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Processes</source>
+        <translation>Prozesse</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Gradient checkpointing</source>
+        <translation>Gradient Checkpointing</translation>
     </message>
     <message>
         <location line="+28"/>
@@ -3028,7 +3072,12 @@
         <translation>Speicher (Schätzung): —</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+6"/>
+        <source>Trains in %1</source>
+        <translation>Trainiert in %1</translation>
+    </message>
+    <message>
+        <location line="+53"/>
         <source>Cannot start: %1</source>
         <translation>Start nicht möglich: %1</translation>
     </message>
@@ -3710,7 +3759,7 @@
 <context>
     <name>tb::ui::RunHistoryPanel</name>
     <message>
-        <location filename="../ui/history/run_history_panel.cpp" line="+44"/>
+        <location filename="../ui/history/run_history_panel.cpp" line="+53"/>
         <source>Filter by name</source>
         <translation>Nach Name filtern</translation>
     </message>
@@ -3760,7 +3809,27 @@
         <translation>&amp;Löschen</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+1"/>
+        <source>E&amp;xport</source>
+        <translation>E&amp;xportieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Write the selected run for other tools</source>
+        <translation>Den gewählten Lauf für andere Werkzeuge exportieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;GGUF…</source>
+        <translation>&amp;GGUF…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A GGUF file for llama.cpp and Ollama, with a Modelfile and a model card</source>
+        <translation>Eine GGUF-Datei für llama.cpp und Ollama, mit einem Modelfile und einer Modellkarte</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>Id</source>
         <translation>Nr.</translation>
     </message>
@@ -3845,7 +3914,7 @@
         <translation>Konfigurationsunter&amp;schiede</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+59"/>
         <source>Run store</source>
         <translation>Laufspeicher</translation>
     </message>
@@ -3925,7 +3994,7 @@
         <translation>Prompt-Tuning</translation>
     </message>
     <message>
-        <location line="+72"/>
+        <location line="+73"/>
         <source>Cannot read the runs&apos; metrics: %1</source>
         <translation>Die Metriken der Läufe können nicht gelesen werden: %1</translation>
     </message>
@@ -3945,7 +4014,89 @@
         <translation>Lauf öffnen</translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+12"/>
+        <source>Export run %1 as GGUF</source>
+        <translation>Lauf %1 als GGUF exportieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Merged model (one file)</source>
+        <translation>Zusammengeführtes Modell (eine Datei)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>LoRA adapter, with the base model beside it</source>
+        <translation>LoRA-Adapter, mit dem Basismodell daneben</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>f16 (half the size of f32)</source>
+        <translation>f16 (halb so groß wie f32)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>bf16</source>
+        <translation>bf16</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>f32 (exact)</source>
+        <translation>f32 (exakt)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Browse…</source>
+        <translation>&amp;Durchsuchen…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>GGUF file</source>
+        <translation>GGUF-Datei</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>GGUF (*.gguf)</source>
+        <translation>GGUF (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Export:</source>
+        <translation>Export:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Weights:</source>
+        <translation>Gewichte:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File:</source>
+        <translation>Datei:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A Modelfile (ollama create NAME -f Modelfile) and a README.md are written beside it.</source>
+        <translation>Ein Modelfile (ollama create NAME -f Modelfile) und eine README.md werden daneben geschrieben.</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Run %1 exported:
+%2</source>
+        <translation>Lauf %1 exportiert:
+%2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run %1 could not be exported as GGUF: %2</source>
+        <translation>Lauf %1 konnte nicht als GGUF exportiert werden: %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export GGUF</source>
+        <translation>GGUF exportieren</translation>
+    </message>
+    <message>
+        <location line="+39"/>
         <location line="+6"/>
         <source>Rename run</source>
         <translation>Lauf umbenennen</translation>
@@ -3996,9 +4147,37 @@
     </message>
 </context>
 <context>
+    <name>tb::ui::TrainingJob</name>
+    <message>
+        <location filename="../ui/training/training_job.cpp" line="+177"/>
+        <source>training on %1 processes needs tunebench-cli-engine beside this program or in ../lib/tunebench/; it was not found (reinstall Tunebench, or set Processes to 1)</source>
+        <translation>Training mit %1 Prozessen benötigt tunebench-cli-engine neben diesem Programm oder in ../lib/tunebench/; es wurde nicht gefunden (installieren Sie Tunebench neu oder setzen Sie „Prozesse“ auf 1)</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>ended with exit status %1</source>
+        <translation>mit Exit-Status %1 beendet</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>crashed</source>
+        <translation>abgestürzt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>could not start %1: %2</source>
+        <translation>%1 konnte nicht gestartet werden: %2</translation>
+    </message>
+    <message>
+        <location line="+110"/>
+        <source>Training on %1 processes: waiting for ranks 1–%2 to join</source>
+        <translation>Training mit %1 Prozessen: Warten auf den Beitritt von Rank 1–%2</translation>
+    </message>
+</context>
+<context>
     <name>tb::ui::TrainingPanel</name>
     <message>
-        <location filename="../ui/training/training_panel.cpp" line="+81"/>
+        <location filename="../ui/training/training_panel.cpp" line="+82"/>
         <source>completed</source>
         <translation>abgeschlossen</translation>
     </message>
@@ -4024,17 +4203,17 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+579"/>
+        <location line="+620"/>
         <source>&amp;Pause</source>
         <translation>&amp;Pausieren</translation>
     </message>
     <message>
-        <location line="-578"/>
+        <location line="-619"/>
         <source>S&amp;top</source>
         <translation>&amp;Anhalten</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+27"/>
         <source>training loss</source>
         <translation>Trainingsverlust</translation>
     </message>
@@ -4109,7 +4288,7 @@
         <translation>Protokoll</translation>
     </message>
     <message>
-        <location line="+123"/>
+        <location line="+125"/>
         <source>Cannot open run configuration</source>
         <translation>Laufkonfiguration kann nicht geöffnet werden</translation>
     </message>
@@ -4134,22 +4313,22 @@
         <translation>Lauf %1 kann nicht fortgesetzt werden</translation>
     </message>
     <message>
-        <location line="+112"/>
+        <location line="+113"/>
         <source>Run %1 started; files in %2</source>
         <translation>Lauf %1 gestartet; Dateien in %2</translation>
     </message>
     <message>
-        <location line="+127"/>
+        <location line="+155"/>
         <source>Validation at step %1: loss %2, perplexity %3</source>
         <translation>Validierung bei Schritt %1: Verlust %2, Perplexität %3</translation>
     </message>
     <message>
-        <location line="-109"/>
+        <location line="-134"/>
         <source>Checkpoint at step %1: %2</source>
         <translation>Checkpoint bei Schritt %1: %2</translation>
     </message>
     <message>
-        <location line="-448"/>
+        <location line="-464"/>
         <source>full fine-tuning</source>
         <translation>vollständiges Fine-Tuning</translation>
     </message>
@@ -4175,17 +4354,27 @@
     </message>
     <message>
         <location line="+26"/>
-        <location line="+210"/>
+        <location line="+222"/>
         <source>No run configuration yet: configure one in the Method panel or open a RUN.json (Ctrl+O)</source>
         <translation>Noch keine Laufkonfiguration: Konfigurieren Sie eine in der Ansicht „Methode“ oder öffnen Sie eine RUN.json (Strg+O)</translation>
     </message>
     <message>
-        <location line="-139"/>
+        <location line="-199"/>
+        <source>What this run trains with on this machine</source>
+        <translation>Womit dieser Lauf auf diesem Rechner trainiert</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Input tokens per second of each data-parallel process in the last step; a slow rank holds the others back</source>
+        <translation>Eingabe-Token pro Sekunde jedes datenparallelen Prozesses im letzten Schritt; ein langsamer Rank bremst die anderen aus</translation>
+    </message>
+    <message>
+        <location line="+54"/>
         <source>Samples: greedy generations at the steps the run configuration asks for</source>
         <translation>Beispielausgaben: Greedy-Generierungen an den Schritten, die die Laufkonfiguration vorgibt</translation>
     </message>
     <message>
-        <location line="+81"/>
+        <location line="+83"/>
         <source>No run configuration</source>
         <translation>Keine Laufkonfiguration</translation>
     </message>
@@ -4271,7 +4460,7 @@
         <translation>Daten werden gelesen und Modell wird geladen…</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+15"/>
         <source>Resumed run %1 from step %2; files in %3</source>
         <translation>Lauf %1 ab Schritt %2 fortgesetzt; Dateien in %3</translation>
     </message>
@@ -4286,7 +4475,12 @@
         <translation>Nach Schritt %1 pausiert</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+2"/>
+        <source>The other processes wait for this one at most 5 minutes; a longer pause interrupts the run (it can be resumed)</source>
+        <translation>Die anderen Prozesse warten höchstens 5 Minuten auf diesen; eine längere Pause unterbricht den Lauf (er kann fortgesetzt werden)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
         <source>Run %1: %2</source>
         <translation>Lauf %1: %2</translation>
     </message>
@@ -4321,7 +4515,22 @@
         <translation>durchschnittlich %1 Token/s</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+37"/>
+        <source>Precision: %1</source>
+        <translation>Rechengenauigkeit: %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source> · %1 processes, batch %2 each</source>
+        <translation> · %1 Prozesse, je Batch %2</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>rank %1: %2 tok/s</source>
+        <translation>Rank %1: %2 Token/s</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>Step %1 of %2 · loss %3 · %4 tokens/s · gradient norm %5 · ETA %6</source>
         <translation>Schritt %1 von %2 · Verlust %3 · %4 Token/s · Gradientennorm %5 · Restzeit %6</translation>
     </message>
@@ -4341,7 +4550,7 @@
         <translation>&amp;Fortsetzen</translation>
     </message>
     <message>
-        <location line="-421"/>
+        <location line="-450"/>
         <source>Paused</source>
         <translation>Pausiert</translation>
     </message>
@@ -4351,12 +4560,12 @@
         <translation>Training</translation>
     </message>
     <message>
-        <location line="+326"/>
+        <location line="+330"/>
         <source>Stopping after the current step…</source>
         <translation>Hält nach dem aktuellen Schritt an…</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+70"/>
         <source>validation loss: %1</source>
         <translation>Validierungsverlust: %1</translation>
     </message>

@@ -1,6 +1,7 @@
 // eval, forgetting: a model (alone, with an adapter, or a run) on a suite, and
 // the forgetting matrix of a sequence of runs.
 #include "cli/commands.h"
+#include "cli/launcher.h"
 #include "common/error.h"
 #include "common/text.h"
 #include "data/dataset.h"
@@ -15,12 +16,14 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <limits>
 #include <set>
+#include <thread>
 #include <unistd.h>
 
 using nlohmann::json;
@@ -389,6 +392,7 @@ void addEvalCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& c
             int64_t run = 0, limit = 0, batch = 8;
             int threads = 0;
             bool json = false, noHelm = false, noStore = false;
+            LaunchArgs launch; // data parallel: the examples are shared out to the ranks
         };
         auto a = std::make_shared<Args>();
         a->db = defaultDb;
@@ -409,7 +413,10 @@ void addEvalCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& c
         cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();
         cmd->add_flag("--no-helm", a->noHelm, "skip the suite's perturbed re-runs");
         cmd->add_flag("--json", a->json, "print one JSON document instead of a table");
+        addLaunchOptions(*cmd, a->launch);
         commands.emplace_back(cmd, [a] {
+            if (shouldLaunch(a->launch))
+                return launchLocalRanks(a->launch);
             if (a->model.empty() && a->run == 0)
                 throw Error("eval: give --model PATH (optionally with --adapter DIR), or --run ID");
             if (a->noStore && a->run != 0)
@@ -428,6 +435,18 @@ void addEvalCommands(CLI::App& app, std::vector<std::pair<CLI::App*, Runner>>& c
             o.limit = a->limit;
             o.tasks = splitList(a->tasks);
             o.helm = !a->noHelm;
+            // Under torchrun's variables (or launched by --nproc-per-node):
+            // each rank takes its share of the examples, rank 0 reports and
+            // writes the store, each uses cores / local ranks threads.
+            const auto group = joinGroupFromEnvironment();
+            o.group = group.get();
+            if (group && o.threads == 0)
+                o.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                                            group->env().localWorldSize);
+            if (group && group->rank() != 0) {
+                engine::evaluate(spec, suite, o); // its share; rank 0 records and prints
+                return;
+            }
             o.progress = progressPrinter();
             const auto result = engine::evaluate(spec, suite, o);
             if (a->json)

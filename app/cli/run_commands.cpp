@@ -1,11 +1,13 @@
 // train, resume, export: fine-tuning runs (runs: runs_command.cpp, with --inspect from here).
 #include "cli/commands.h"
+#include "cli/launcher.h"
 #include "common/error.h"
 #include "store/run_store.h"
 #include "engine/export.h"
+#include "engine/gguf_export.h"
+#include "engine/modelfile.h"
 #include "engine/run_inspection.h"
 #include "engine/run_job.h"
-#include "train/dist_env.h"
 #include "train/distributed.h"
 
 #include <CLI/CLI.hpp>
@@ -16,11 +18,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <iostream>
-#include <mutex>
-#include <thread>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using nlohmann::json;
@@ -94,12 +93,15 @@ public:
         if (g_interrupted)
             m_control.cancel();
         if (m_jsonl) {
-            print({{"event", "step"},        {"step", e.step},
-                   {"total_steps", e.totalSteps}, {"loss", e.loss},
-                   {"learning_rate", e.learningRate}, {"grad_norm", e.gradNorm},
-                   {"tokens_per_second", e.tokensPerSecond}, {"elapsed_s", e.elapsedSeconds},
-                   {"eta_s", e.etaSeconds},  {"epoch", e.epoch},
-                   {"peak_memory_bytes", e.peakMemoryBytes}});
+            json j = {{"event", "step"},        {"step", e.step},
+                      {"total_steps", e.totalSteps}, {"loss", e.loss},
+                      {"learning_rate", e.learningRate}, {"grad_norm", e.gradNorm},
+                      {"tokens_per_second", e.tokensPerSecond}, {"elapsed_s", e.elapsedSeconds},
+                      {"eta_s", e.etaSeconds},  {"epoch", e.epoch},
+                      {"peak_memory_bytes", e.peakMemoryBytes}};
+            if (!e.rankTokensPerSecond.empty()) // data parallel: each rank's, by rank
+                j["rank_tokens_per_second"] = e.rankTokensPerSecond;
+            print(j);
             return;
         }
         const int width = 30;
@@ -187,103 +189,8 @@ json inspectionJson(const engine::RunInspection& r)
 struct TrainArgs {
     std::string config, db, events;
     int64_t resumeRun = 0;
-    // The launcher: start this node's ranks (torchrun's --nproc-per-node etc.).
-    int nprocPerNode = 0, nnodes = 1, nodeRank = 0, masterPort = 29500;
-    std::string masterAddr = "127.0.0.1";
+    LaunchArgs launch; // start this node's ranks (torchrun's --nproc-per-node etc.)
 };
-
-// This process's command line, as the kernel has it.
-std::vector<std::string> ownArguments()
-{
-    std::ifstream in("/proc/self/cmdline", std::ios::binary);
-    std::vector<std::string> args;
-    for (std::string arg; std::getline(in, arg, '\0');)
-        args.push_back(arg);
-    return args;
-}
-
-// Copies `fd`'s lines to stderr, each prefixed "[rank R] ".
-void prefixLines(int fd, int rank)
-{
-    static std::mutex lock;
-    FILE* in = ::fdopen(fd, "r");
-    char line[4096];
-    while (in && std::fgets(line, sizeof line, in)) {
-        std::lock_guard<std::mutex> guard(lock);
-        std::fprintf(stderr, "[rank %d] %s", rank, line);
-        std::fflush(stderr);
-    }
-    if (in)
-        std::fclose(in);
-}
-
-// The launcher: starts this node's nprocPerNode ranks (this program again,
-// same arguments, torchrun's variables set), rank 0's stdout and stderr as
-// they are, the others' stderr prefixed with their rank. When one rank fails,
-// ends the others; the exit status is the first failure's (0 when all succeed).
-void launchLocalRanks(const TrainArgs& a)
-{
-    if (a.nnodes < 1 || a.nodeRank < 0 || a.nodeRank >= a.nnodes)
-        throw Error("--node-rank " + std::to_string(a.nodeRank) + " must be below --nnodes " + std::to_string(a.nnodes));
-    const auto args = ownArguments();
-    std::vector<pid_t> pids;
-    std::vector<std::thread> readers;
-    const int world = a.nnodes * a.nprocPerNode;
-    for (int local = 0; local < a.nprocPerNode; ++local) {
-        const int rank = a.nodeRank * a.nprocPerNode + local;
-        int err[2] = {-1, -1};
-        if (rank != 0 && ::pipe(err) != 0)
-            throw Error("cannot start rank " + std::to_string(rank) + ": no pipe");
-        const pid_t pid = ::fork();
-        if (pid == 0) {
-            const auto set = [](const char* name, int value) { ::setenv(name, std::to_string(value).c_str(), 1); };
-            set("RANK", rank);
-            set("WORLD_SIZE", world);
-            set("LOCAL_RANK", local);
-            set("LOCAL_WORLD_SIZE", a.nprocPerNode);
-            set("MASTER_PORT", a.masterPort);
-            ::setenv("MASTER_ADDR", a.masterAddr.c_str(), 1);
-            if (rank != 0) {
-                ::dup2(err[1], STDERR_FILENO);
-                ::close(err[0]);
-                ::close(err[1]);
-            }
-            std::vector<char*> argv;
-            for (const auto& s : args)
-                argv.push_back(const_cast<char*>(s.c_str()));
-            argv.push_back(nullptr);
-            ::execv("/proc/self/exe", argv.data());
-            std::fprintf(stderr, "cannot start rank %d\n", rank);
-            ::_exit(127);
-        }
-        if (pid < 0)
-            throw Error("cannot start rank " + std::to_string(rank) + ": fork failed");
-        pids.push_back(pid);
-        if (rank != 0) {
-            ::close(err[1]);
-            readers.emplace_back(prefixLines, err[0], rank);
-        }
-    }
-    std::signal(SIGINT, SIG_IGN); // Ctrl+C reaches every rank: they cancel, the launcher waits for them
-    int exitCode = 0;
-    for (size_t left = pids.size(); left > 0; --left) {
-        int status = 0;
-        const pid_t done = ::wait(&status);
-        if (done < 0)
-            break;
-        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        if (code != 0 && exitCode == 0) {
-            exitCode = code;
-            for (pid_t p : pids) // the others would only wait for it until their timeout
-                if (p != done)
-                    ::kill(p, SIGTERM);
-        }
-    }
-    for (auto& t : readers)
-        t.join();
-    if (exitCode != 0)
-        throw ExitStatus{exitCode, "a rank failed (exit status " + std::to_string(exitCode) + "); the others were ended"};
-}
 
 int finish(const engine::JobResult& r, bool jsonl)
 {
@@ -308,14 +215,6 @@ int finish(const engine::JobResult& r, bool jsonl)
                                                + "; continue it with: tunebench-cli resume --run "
                                                + std::to_string(r.runId)};
     return 0;
-}
-
-// torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, ...): WORLD_SIZE > 1
-// joins the data-parallel group of train/distributed.h; otherwise none.
-std::unique_ptr<train::ProcessGroup> joinGroupFromEnvironment()
-{
-    const auto env = train::readTorchrunEnv();
-    return env.distributed() ? train::ProcessGroup::join(env) : nullptr;
 }
 
 // Runs the job; with a group, ranks other than 0 print nothing on stdout
@@ -352,18 +251,10 @@ void addRunCommands(CLI::App& app, Commands& commands)
         cmd->add_option("--db", args->db, "run store (SQLite)")->capture_default_str();
         cmd->add_option("--events", args->events, "jsonl: one JSON event per line on stdout")
             ->check(CLI::IsMember({"jsonl"}));
-        cmd->add_option("--nproc-per-node", args->nprocPerNode, "data-parallel processes to start on this machine")
-            ->check(CLI::Range(1, 1024));
-        cmd->add_option("--nnodes", args->nnodes, "machines taking part (with --nproc-per-node)")->capture_default_str();
-        cmd->add_option("--node-rank", args->nodeRank, "this machine's index, 0 .. nnodes-1")->capture_default_str();
-        cmd->add_option("--master-addr", args->masterAddr, "host of node 0 (its rank 0 hosts the rendezvous)")
-            ->capture_default_str();
-        cmd->add_option("--master-port", args->masterPort, "rendezvous TCP port on the master")
-            ->check(CLI::Range(1, 65535))->capture_default_str();
+        addLaunchOptions(*cmd, args->launch);
         commands.emplace_back(cmd, [args] {
-            // The launcher's children see RANK: they train instead of launching.
-            if (args->nprocPerNode > 0 && !std::getenv("RANK"))
-                return launchLocalRanks(*args);
+            if (shouldLaunch(args->launch))
+                return launchLocalRanks(args->launch);
             runCommand(train::readRunConfig(args->config), {args->db, std::nullopt}, args->events == "jsonl");
         });
     }
@@ -387,17 +278,66 @@ void addRunCommands(CLI::App& app, Commands& commands)
         auto runId = std::make_shared<int64_t>(0);
         auto adapter = std::make_shared<std::string>();
         auto merged = std::make_shared<std::string>();
-        auto* cmd = app.add_subcommand("export", "Write a finished run as a PEFT adapter folder or a merged model folder");
-        cmd->add_option("--run", *runId, "run id")->required();
+        auto gguf = std::make_shared<engine::GgufExport>();
+        auto ggufAdapter = std::make_shared<std::string>();
+        auto* cmd = app.add_subcommand("export", "Write a finished run as a PEFT adapter folder, a merged model folder "
+                                                 "or a GGUF file (llama.cpp, Ollama); or a model as GGUF");
+        auto* r = cmd->add_option("--run", *runId, "run id");
+        auto* md = cmd->add_option("--model", gguf->modelDir, "a model folder or llama2.c .bin to write as --gguf");
         cmd->add_option("--db", *db, "run store (SQLite)")->capture_default_str();
         auto* a = cmd->add_option("--adapter", *adapter, "folder for adapter_config.json + adapter_model.safetensors");
         auto* m = cmd->add_option("--merged", *merged, "folder for a Hugging Face model with the update merged in");
+        auto* g = cmd->add_option("--gguf", gguf->outFile, "GGUF file of the model (a run's update merged in)");
+        auto* ga = cmd->add_option("--gguf-adapter", *ggufAdapter, "GGUF file of a LoRA run's adapter (llama-cli --lora)");
+        cmd->add_option("--gguf-type", gguf->type, "GGUF weight type")
+            ->check(CLI::IsMember({"f32", "f16", "bf16"}))
+            ->capture_default_str();
         a->excludes(m);
-        commands.emplace_back(cmd, [db, runId, adapter, merged] {
-            if (adapter->empty() && merged->empty())
-                throw Error("export: give --adapter DIR or --merged DIR");
-            engine::exportRun(*db, *runId, *adapter, *merged);
-            std::cout << json({{"run_id", *runId}, {"path", adapter->empty() ? *merged : *adapter}}).dump() << '\n';
+        r->excludes(md);
+        for (auto* o : {a, m, ga})
+            md->excludes(o);
+        md->needs(g);
+        commands.emplace_back(cmd, [db, runId, adapter, merged, gguf, ggufAdapter] {
+            if (!gguf->modelDir.empty()) {
+                if (gguf->outFile.empty())
+                    throw Error("export --model: give --gguf FILE");
+                engine::exportGguf(*gguf);
+                std::cout << json({{"model", gguf->modelDir}, {"gguf", gguf->outFile}}).dump() << '\n';
+                return;
+            }
+            if (*runId == 0)
+                throw Error("export: give --run ID (or --model PATH with --gguf FILE)");
+            if (adapter->empty() && merged->empty() && gguf->outFile.empty() && ggufAdapter->empty())
+                throw Error("export: give --adapter DIR, --merged DIR, --gguf FILE or --gguf-adapter FILE");
+            json out = {{"run_id", *runId}};
+            if (!adapter->empty() || !merged->empty()) {
+                engine::exportRun(*db, *runId, *adapter, *merged);
+                out["path"] = adapter->empty() ? *merged : *adapter;
+            }
+            engine::GgufExport request = *gguf;
+            request.dbPath = *db;
+            request.runId = *runId;
+            if (!request.outFile.empty()) {
+                engine::exportGguf(request);
+                out["gguf"] = request.outFile;
+                // An Ollama Modelfile and the model card beside it, unless the
+                // folder already has its own (never overwritten from here).
+                const auto folder = std::filesystem::absolute(request.outFile).parent_path();
+                if (!std::filesystem::exists(folder / "Modelfile") && !std::filesystem::exists(folder / "README.md")) {
+                    engine::writeGgufCompanions(*db, *runId, request.outFile);
+                    out["modelfile"] = (folder / "Modelfile").string();
+                } else {
+                    std::cerr << "export: " << folder.string()
+                              << " already has a Modelfile or README.md; not writing them\n";
+                }
+            }
+            if (!ggufAdapter->empty()) {
+                request.outFile = *ggufAdapter;
+                request.adapterOnly = true;
+                engine::exportGguf(request);
+                out["gguf_adapter"] = request.outFile;
+            }
+            std::cout << out.dump() << '\n';
         });
     }
 }

@@ -5,6 +5,7 @@
 #include "engine/model_loader.h"
 #include "eval/likelihood.h"
 #include "eval/metric_info.h"
+#include "model/autocast.h"
 #include "store/run_store.h"
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <set>
 
@@ -51,6 +53,46 @@ std::vector<int64_t> keepTail(const std::vector<int64_t>& ids, int64_t keep, std
     return out;
 }
 
+// --- data parallel -----------------------------------------------------------
+
+int rankOf(const EvalOptions& o) { return o.group ? o.group->rank() : 0; }
+int worldOf(const EvalOptions& o) { return o.group ? o.group->size() : 1; }
+
+// The batches of `count` items in batches of `batch` that this rank takes
+// (b % world == rank), as (start, end) item ranges in order.
+std::vector<std::pair<size_t, size_t>> myBatches(size_t count, size_t batch, const EvalOptions& o)
+{
+    std::vector<std::pair<size_t, size_t>> out;
+    const size_t world = static_cast<size_t>(worldOf(o));
+    for (size_t b = static_cast<size_t>(rankOf(o)), start = b * batch; start < count; b += world, start = b * batch)
+        out.emplace_back(start, std::min(count, start + batch));
+    return out;
+}
+
+// Runs `work` (this rank's share, as JSON) on every rank and returns every
+// rank's JSON by rank; a rank whose work threw makes every rank throw its
+// error (the ranks stay in step). Without a group: work() alone.
+std::vector<json> gatherShares(const EvalOptions& o, const std::function<json()>& work)
+{
+    if (worldOf(o) == 1)
+        return {work()};
+    json mine;
+    try {
+        mine = {{"ok", work()}};
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        mine = {{"error", what.substr(0, what.find('\n'))}};
+    }
+    std::vector<json> all;
+    for (const auto& text : o.group->allgather(mine.dump(-1, ' ', false, json::error_handler_t::replace))) {
+        json j = json::parse(text);
+        if (j.contains("error"))
+            throw Error(j["error"].get<std::string>());
+        all.push_back(std::move(j["ok"]));
+    }
+    return all;
+}
+
 struct Generated {
     std::vector<std::string> outputs;
     int64_t tokens = 0;
@@ -66,24 +108,40 @@ Generated generateAll(LoadedModel& l, const TaskData& task, const std::vector<Ev
     go.stopStrings = task.spec.stop;
     // Room for the answer: long prompts lose their beginning, not the question.
     const int64_t keep = std::max<int64_t>(1, c.maxPositions - go.maxNewTokens - l.scoring().softPromptLength());
+    const size_t batch = static_cast<size_t>(std::max<int64_t>(1, o.batchSize));
+    // This rank's batches: {"first": index of each batch's first example, "outputs", "tokens"}.
+    const auto shares = gatherShares(o, [&] {
+        json share = {{"first", json::array()}, {"outputs", json::array()}, {"tokens", 0}};
+        int64_t tokens = 0;
+        for (const auto& [start, end] : myBatches(examples.size(), batch, o)) {
+            checkCancel(o);
+            std::vector<std::vector<int64_t>> prompts;
+            for (size_t i = start; i < end; ++i) {
+                prompts.push_back(keepTail(l.tokenizer->encode(examples[i].prompt, true), keep, l.tokenizer->bosId()));
+                tokens += static_cast<int64_t>(prompts.back().size());
+            }
+            const auto results = l.scoring().generate(prompts, go);
+            share["first"].push_back(start);
+            for (const auto& r : results) {
+                share["outputs"].push_back(r.text);
+                tokens += static_cast<int64_t>(r.ids.size());
+            }
+            if (o.progress && rankOf(o) == 0)
+                o.progress(progressName, static_cast<int64_t>(end), static_cast<int64_t>(examples.size()));
+        }
+        share["tokens"] = tokens;
+        return share;
+    });
     Generated g;
     g.outputs.resize(examples.size());
-    const size_t batch = static_cast<size_t>(std::max<int64_t>(1, o.batchSize));
-    for (size_t start = 0; start < examples.size(); start += batch) {
-        checkCancel(o);
-        const size_t end = std::min(examples.size(), start + batch);
-        std::vector<std::vector<int64_t>> prompts;
-        for (size_t i = start; i < end; ++i) {
-            prompts.push_back(keepTail(l.tokenizer->encode(examples[i].prompt, true), keep, l.tokenizer->bosId()));
-            g.tokens += static_cast<int64_t>(prompts.back().size());
-        }
-        const auto results = l.scoring().generate(prompts, go);
-        for (size_t i = start; i < end; ++i) {
-            g.outputs[i] = results[i - start].text;
-            g.tokens += static_cast<int64_t>(results[i - start].ids.size());
-        }
-        if (o.progress)
-            o.progress(progressName, static_cast<int64_t>(end), static_cast<int64_t>(examples.size()));
+    for (const auto& share : shares) {
+        // Each rank's batches in order: consecutive outputs fill each batch from its first example.
+        const auto& outputs = share["outputs"];
+        size_t k = 0;
+        for (const auto& first : share["first"])
+            for (size_t i = first.get<size_t>(); i < std::min(examples.size(), first.get<size_t>() + batch); ++i)
+                g.outputs[i] = outputs.at(k++).get<std::string>();
+        g.tokens += share["tokens"].get<int64_t>();
     }
     return g;
 }
@@ -102,7 +160,40 @@ Scored scoreExampleRows(LoadedModel& l, const std::vector<std::vector<int64_t>>&
             o.progress(progressName, rowsDone == owner.size() ? int64_t(exampleCount) : int64_t(owner[rowsDone]),
                        int64_t(exampleCount));
     };
-    return scoreContinuations(l.scoring(), contexts, continuations, batch, o.control, progress);
+    if (worldOf(o) == 1)
+        return scoreContinuations(l.scoring(), contexts, continuations, batch, o.control, progress);
+    // Data parallel: this rank's batches of rows, each scored as one process
+    // scores it; every rank's rows, log-probabilities and counts gathered.
+    const auto shares = gatherShares(o, [&] {
+        std::vector<std::vector<int64_t>> myContexts, myContinuations;
+        std::vector<size_t> rows;
+        for (const auto& [start, end] : myBatches(contexts.size(), batch, o))
+            for (size_t k = start; k < end; ++k) {
+                myContexts.push_back(contexts[k]);
+                myContinuations.push_back(continuations[k]);
+                rows.push_back(k);
+            }
+        const auto done = [&](size_t mine) { // rank 0 reports where its share has got to
+            if (rankOf(o) == 0)
+                progress(mine == rows.size() ? owner.size() : rows[mine]);
+        };
+        const Scored s = scoreContinuations(l.scoring(), myContexts, myContinuations, batch, o.control, done);
+        return json{{"rows", rows}, {"logprob", s.logprob}, {"tokens", s.tokens}, {"processed", s.processed}};
+    });
+    Scored all;
+    all.logprob.assign(contexts.size(), 0.0);
+    all.tokens.assign(contexts.size(), 0);
+    for (const auto& share : shares) {
+        const auto rows = share["rows"].get<std::vector<size_t>>();
+        const auto logprob = share["logprob"].get<std::vector<double>>();
+        const auto tokens = share["tokens"].get<std::vector<int64_t>>();
+        for (size_t k = 0; k < rows.size(); ++k) {
+            all.logprob[rows[k]] = logprob[k];
+            all.tokens[rows[k]] = tokens[k];
+        }
+        all.processed += share["processed"].get<int64_t>();
+    }
+    return all;
 }
 
 struct ChoiceRun {
@@ -401,7 +492,7 @@ SuiteResult evaluate(const ModelSpec& spec, const SuiteSpec& suite, const EvalOp
         tasks.push_back(loadTask(t));
     }
     std::optional<store::RunStore> store;
-    if (!options.dbPath.empty())
+    if (!options.dbPath.empty() && rankOf(options) == 0) // rank 0 alone writes
         store.emplace(options.dbPath);
 
     const int previousThreads = torch::get_num_threads();
@@ -417,7 +508,7 @@ SuiteResult evaluate(const ModelSpec& spec, const SuiteSpec& suite, const EvalOp
         }
     } restore{previousThreads, options.threads > 0};
 
-    LoadedModel l = loadModel(spec, options.dbPath, options.control);
+    LoadedModel l = loadModel(spec, options.dbPath, options.control, TokenizerNeed::Required, "auto");
     SuiteResult result;
     result.suite = suite.name;
     result.modelLabel = l.label;
@@ -431,7 +522,12 @@ SuiteResult evaluate(const ModelSpec& spec, const SuiteSpec& suite, const EvalOp
         settings["suite_path"] = suite.path;
         if (!spec.tokenizer.empty())
             settings["tokenizer"] = spec.tokenizer;
-        TaskResult r = runTask(l, suite, task, options, settings);
+        settings["precision"] = l.precision; // bf16 scores can differ slightly from f32 ones
+        TaskResult r;
+        {
+            model::AutocastScope autocast(l.precision == "bf16", l.scoring().device());
+            r = runTask(l, suite, task, options, settings);
+        }
         if (store)
             recordTaskResult(*store, l, suite, r, settings.dump());
         result.tasks.push_back(std::move(r));

@@ -10,6 +10,7 @@
 #include "engine/model_source.h"
 #include "eval/results.h"
 #include "eval/suite.h"
+#include "train/distributed.h"
 
 #include <cstdint>
 #include <functional>
@@ -30,6 +31,13 @@ struct EvalOptions {
     // Progress: task name, examples done, examples in the task.
     std::function<void(const std::string&, int64_t, int64_t)> progress;
     RunControl* control = nullptr; // control->cancel() stops it: evaluate() then throws tb::Error("cancelled")
+    // Data parallel: every rank of `group` calls evaluate() with the same
+    // arguments; the batches (of generations, of scored rows) are dealt out
+    // to the ranks (batch b to rank b % N, each batch as one process forms
+    // it), every rank gathers all per-example values and so returns one
+    // process's result. Only rank 0 writes the store (dbPath) and reports
+    // progress. A failure on one rank fails every rank at the same point.
+    train::ProcessGroup* group = nullptr;
 };
 
 // Loads the model once and runs every selected task. Throws tb::Error for

@@ -1,6 +1,7 @@
 #include "engine/export.h"
 
 #include "common/error.h"
+#include "engine/model_card.h"
 #include "engine/model_source.h"
 #include "model/language_model.h"
 #include "peft/peft_model.h"
@@ -40,6 +41,7 @@ void exportRun(const std::string& dbPath, int64_t runId, const std::string& adap
         full.method = peft::Method::Full;
         peft::PeftModel m(lm->module(), full);
         m.exportMerged(mergedDir, w.path);
+        writeModelCard(store, runId, ModelCardKind::Merged, mergedDir);
         recordExport(store, runId, "merged", mergedDir);
         return;
     }
@@ -47,10 +49,12 @@ void exportRun(const std::string& dbPath, int64_t runId, const std::string& adap
     auto peftModel = peft::PeftModel::loadAdapter(w.path, lm->module());
     if (!adapterDir.empty()) {
         peftModel->saveAdapter(adapterDir, w.config.model);
+        writeModelCard(store, runId, ModelCardKind::Adapter, adapterDir);
         recordExport(store, runId, "exported_adapter", adapterDir);
     }
     if (!mergedDir.empty()) {
         peftModel->exportMerged(mergedDir, w.config.model);
+        writeModelCard(store, runId, ModelCardKind::Merged, mergedDir);
         recordExport(store, runId, "merged", mergedDir);
     }
 }

@@ -1,5 +1,6 @@
 #include "engine/model_loader.h"
 
+#include "common/cpu_features.h"
 #include "common/error.h"
 
 #include <filesystem>
@@ -36,12 +37,15 @@ std::unique_ptr<tok::Tokenizer> tokenizerNear(const std::string& modelPath, cons
 }
 
 LoadedModel loadModel(const ModelSpec& spec, const std::string& dbPath, const RunControl* control,
-                      TokenizerNeed need)
+                      TokenizerNeed need, const std::string& precision)
 {
     LoadedModel l;
     model::LoadOptions lo;
     lo.device = spec.device.empty() ? "cpu" : spec.device;
     lo.control = control;
+    // Inference freezes everything: with bf16 every base weight is bf16.
+    lo.precision = resolvePrecision(precision, lo.device);
+    l.precision = lo.precision;
     std::string tokenizerPath = spec.tokenizer;
     throwIfCancelled(control);
     if (spec.run != 0) {

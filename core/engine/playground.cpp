@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "common/run_control.h"
 #include "engine/model_loader.h"
+#include "model/autocast.h"
 
 #include <chrono>
 #include <map>
@@ -55,6 +56,7 @@ PlaygroundOutput decode(LoadedModel& l, const std::string& prompt, const Decodin
         throw Error(l.baseModel + ": no tokenizer beside the model, so a typed prompt cannot be encoded");
     PlaygroundOutput out;
     const auto start = Clock::now();
+    model::AutocastScope autocast(l.precision == "bf16", l.scoring().device());
     const auto results = l.scoring().generate({l.tokenizer->encode(prompt, true)}, generationOptions(options, control));
     out.seconds = secondsSince(start);
     out.text = results.front().text;
@@ -100,7 +102,7 @@ std::vector<PlaygroundOutput> Playground::generate(const std::vector<ModelSpec>&
             double loadSeconds = 0;
             if (it == m->models.end()) {
                 const auto start = Clock::now();
-                it = m->models.emplace(key, loadModel(models[i], dbPath, control)).first;
+                it = m->models.emplace(key, loadModel(models[i], dbPath, control, TokenizerNeed::Required, "auto")).first;
                 loadSeconds = secondsSince(start);
             }
             const std::string label = models[i].run != 0 ? it->second.label : out.label;

@@ -1,5 +1,6 @@
 #include "engine/run_job.h"
 
+#include "common/cpu_features.h"
 #include "common/error.h"
 #include "common/text.h"
 #include "engine/model_loader.h"
@@ -49,6 +50,43 @@ std::unique_ptr<tok::Tokenizer> tokenizerFor(const RunConfig& c)
     return tokenizerNear(c.model, "set \"tokenizer\" in the run configuration");
 }
 
+// The greedy samples due after `step` (every rank of a data-parallel run
+// calls this at the same steps: the prompts are shared out); none when not
+// due. A failure is logged and ends sampling for the run (on every rank:
+// Sampler::generate throws on all of them).
+std::vector<std::string> samplesAt(Sampler& sampler, int64_t step, JobObserver& out)
+{
+    if (sampler.every <= 0 || step % sampler.every != 0 || sampler.prompts.empty())
+        return {};
+    try {
+        return sampler.generate();
+    } catch (const std::exception& ex) {
+        // Samples are a view on the run, not part of it: training goes on without them.
+        const std::string what = ex.what();
+        out.onLog("sample generation failed, no more samples in this run: " + what.substr(0, what.find('\n')));
+        sampler.every = 0;
+    }
+    return {};
+}
+
+// A rank other than 0: its share of the samples, the events as they are.
+class FollowerObserver : public TrainObserver {
+public:
+    FollowerObserver(JobObserver& out, Sampler sampler) : m_out(out), m_sampler(std::move(sampler)) {}
+    void onStep(const StepEvent& e) override
+    {
+        m_out.onStep(e);
+        samplesAt(m_sampler, e.step, m_out); // rank 0 reports them
+    }
+    void onValidation(const ValidationEvent& v) override { m_out.onValidation(v); }
+    void onCheckpoint(int64_t step, const std::string& dir) override { m_out.onCheckpoint(step, dir); }
+    void onLog(const std::string& message) override { m_out.onLog(message); }
+
+private:
+    JobObserver& m_out;
+    Sampler m_sampler;
+};
+
 // Forwards trainer events to the caller and into the run store.
 class Recorder : public TrainObserver {
 public:
@@ -69,19 +107,9 @@ public:
         m_writer.appendMetric(m_run, e.step, "epoch", e.epochProgress);
         m_writer.appendMetric(m_run, e.step, "tokens_seen", static_cast<double>(e.tokensSeen));
         m_out.onStep(e);
-        if (m_sampler.every > 0 && e.step % m_sampler.every == 0 && !m_sampler.prompts.empty()) {
-            std::vector<std::string> outputs;
-            try {
-                outputs = m_sampler.generate();
-            } catch (const std::exception& ex) {
-                // Samples are a view on the run, not part of it: training goes on without them.
-                const std::string what = ex.what();
-                m_out.onLog("sample generation failed, no more samples in this run: " + what.substr(0, what.find('\n')));
-                m_sampler.every = 0;
-            }
-            for (size_t i = 0; i < outputs.size(); ++i)
-                m_out.onTaskSample({e.step, m_sampler.prompts[i].task, m_sampler.prompts[i].text, outputs[i]});
-        }
+        const auto outputs = samplesAt(m_sampler, e.step, m_out);
+        for (size_t i = 0; i < outputs.size(); ++i)
+            m_out.onTaskSample({e.step, m_sampler.prompts[i].task, m_sampler.prompts[i].text, outputs[i]});
     }
     void onValidation(const ValidationEvent& v) override
     {
@@ -106,6 +134,33 @@ private:
     int64_t m_run;
     Sampler m_sampler;
 };
+
+// What `training.precision` becomes on this run's device, and how the base
+// loads for it: bf16 weights for a frozen base (the method trains f32 copies
+// of what it changes; samples then decode under autocast too), f32 for full
+// fine-tuning, whose weights are all trained.
+struct Precision {
+    std::string resolved;    // "f32" or "bf16"
+    std::string explanation; // "f32 (this CPU has neither ...)"
+    std::string weights;     // LoadOptions::precision
+};
+
+Precision precisionFor(const RunConfig& c)
+{
+    Precision p;
+    p.resolved = resolvePrecision(c.training.precision, c.training.device);
+    p.explanation = precisionExplanation(c.training.precision, c.training.device);
+    p.weights = p.resolved == "bf16" && c.method.method != peft::Method::Full ? "bf16" : "f32";
+    return p;
+}
+
+model::LoadOptions loadOptionsFor(const RunConfig& c, const Precision& p)
+{
+    model::LoadOptions o;
+    o.device = c.training.device;
+    o.precision = p.weights;
+    return o;
+}
 
 // Written into every run folder: which store's which run it belongs to, so a
 // second run (of this store or another in the same folder) is not let in.
@@ -203,12 +258,19 @@ JobResult runFollowerRank(const RunConfig& requested, const JobOptions& options,
     try {
         auto tokenizer = tokenizerFor(config);
         auto prepared = prepareData(config, *tokenizer);
-        auto lm = model::LanguageModel::load(config.model, {config.training.device});
+        auto lm = model::LanguageModel::load(config.model, loadOptionsFor(config, precisionFor(config)));
         peft::PeftModel peftModel(lm->module(), config.method, tokenizer.get(), config.training.seed);
+        // The same prompts as rank 0, to generate this rank's share of them.
+        Sampler sampler;
+        if (config.training.sampleEvery > 0)
+            sampler = {&peftModel, tokenizer.get(),
+                       samplePrompts(config, *tokenizer, prepared.validation, prepared.validationTasks),
+                       config.training.sampleEvery, config.training.sampleMaxNewTokens, options.group};
         Trainer trainer(peftModel, config.training, std::move(prepared.train), std::move(prepared.validation), "",
                         std::move(prepared.validationTasks));
         trainer.setDataParallel({options.group, options.checkWeightsEvery});
-        result.train = trainer.run(observer, control, resumeFrom);
+        FollowerObserver follower(observer, std::move(sampler));
+        result.train = trainer.run(follower, control, resumeFrom);
     } catch (const std::exception& e) {
         const std::string what = e.what();
         result.train.status = train::TrainStatus::Failed;
@@ -265,7 +327,9 @@ JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObser
                             json({{"store", dbPath}, {"run_id", result.runId}}).dump(2) + "\n");
         auto tokenizer = tokenizerFor(config);
         auto prepared = prepareData(config, *tokenizer);
-        auto lm = model::LanguageModel::load(config.model, {config.training.device});
+        const Precision precision = precisionFor(config);
+        observer.onLog("precision: " + config.training.precision + " -> " + precision.explanation);
+        auto lm = model::LanguageModel::load(config.model, loadOptionsFor(config, precision));
         peft::PeftModel peftModel(lm->module(), config.method, tokenizer.get(), config.training.seed);
         const auto summary = peftModel.summary();
         observer.onPrepared(prepared.summary, summary.trainable, summary.total);
@@ -273,7 +337,7 @@ JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObser
         Sampler sampler;
         if (config.training.sampleEvery > 0) {
             sampler = {&peftModel, tokenizer.get(), samplePrompts(config, *tokenizer, prepared.validation, prepared.validationTasks),
-                       config.training.sampleEvery, config.training.sampleMaxNewTokens};
+                       config.training.sampleEvery, config.training.sampleMaxNewTokens, options.group};
             if (sampler.prompts.empty())
                 observer.onLog("sample_every is set but there is no prompt to sample: give training.sample_prompts");
         }
@@ -299,7 +363,11 @@ JobResult runJob(const RunConfig& requested, const JobOptions& options, JobObser
                                    {"final_loss", result.train.finalLoss},
                                    {"best_validation_loss", result.train.bestValidationLoss
                                                                 ? json(*result.train.bestValidationLoss)
-                                                                : json(nullptr)}})
+                                                                : json(nullptr)},
+                                   // Run history shows "precision: auto -> f32 (this CPU has ...)".
+                                   {"precision", precision.resolved},
+                                   {"precision_configured", config.training.precision},
+                                   {"precision_explanation", precision.explanation}})
                                  .dump();
             writer.addArtifact(a);
         }

@@ -1,7 +1,10 @@
 #include "engine/sampler.h"
 
+#include "common/error.h"
 #include "data/template.h"
 #include "tokenizer/tokenizer.h"
+
+#include <nlohmann/json.hpp>
 
 #include <optional>
 
@@ -81,18 +84,20 @@ std::vector<SamplePrompt> samplePrompts(const train::RunConfig& config, const to
     return out;
 }
 
-std::vector<std::string> Sampler::generate() const
+std::vector<std::string> Sampler::generateLocally(const std::vector<size_t>& which) const
 {
+    std::vector<std::string> out;
+    if (which.empty())
+        return out;
     auto base = model->base();
     const bool wasTraining = base->is_training();
     base->eval();
     torch::NoGradGuard noGrad;
-    std::vector<std::string> out;
     try {
         // One batch; greedy rows equal generating each alone (model/generation.h).
         std::vector<std::vector<int64_t>> batch;
-        for (const auto& p : prompts)
-            batch.push_back(p.ids);
+        for (size_t i : which)
+            batch.push_back(prompts[i].ids);
         model::GenerationOptions o;
         o.maxNewTokens = maxNewTokens;
         for (auto& r : model->generate(batch, o, tokenizer))
@@ -102,6 +107,37 @@ std::vector<std::string> Sampler::generate() const
         throw;
     }
     base->train(wasTraining);
+    return out;
+}
+
+std::vector<std::string> Sampler::generate() const
+{
+    const int world = group ? group->size() : 1;
+    const int rank = group ? group->rank() : 0;
+    std::vector<size_t> mine;
+    for (size_t i = static_cast<size_t>(rank); i < prompts.size(); i += static_cast<size_t>(world))
+        mine.push_back(i);
+    if (world == 1)
+        return generateLocally(mine);
+    // Each rank's outputs (or its error) as JSON, gathered by every rank.
+    nlohmann::json local;
+    try {
+        local = {{"texts", generateLocally(mine)}};
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        local = {{"error", what.substr(0, what.find('\n'))}};
+    }
+    const auto all = group->allgather(local.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    std::vector<std::string> out(prompts.size());
+    for (int r = 0; r < world; ++r) {
+        const auto j = nlohmann::json::parse(all[static_cast<size_t>(r)]);
+        if (j.contains("error"))
+            throw Error("rank " + std::to_string(r) + ": " + j["error"].get<std::string>());
+        const auto texts = j["texts"].get<std::vector<std::string>>();
+        size_t k = 0;
+        for (size_t i = static_cast<size_t>(r); i < prompts.size() && k < texts.size(); i += static_cast<size_t>(world))
+            out[i] = texts[k++];
+    }
     return out;
 }
 

@@ -3,6 +3,7 @@
 // and greedy outputs with the weights as they are at that step.
 // Heavy header (LibTorch): engine code only.
 #include "peft/peft_model.h"
+#include "train/distributed.h"
 #include "train/run_config.h"
 #include "train/train_types.h"
 
@@ -33,11 +34,19 @@ struct Sampler {
     std::vector<SamplePrompt> prompts;
     int64_t every = 0;
     int64_t maxNewTokens = 32;
+    // Data-parallel runs: every rank of `group` calls generate() at the same
+    // step with the same prompts; rank r generates prompts r, r+N, ... and
+    // every rank gets all outputs (one process's texts: greedy rows do not
+    // depend on the batch). A failure on any rank throws on every rank.
+    train::ProcessGroup* group = nullptr;
 
     // Greedy outputs of every prompt with the weights as they are now, in
     // eval mode (no dropout) and without gradients; the training mode, graph
     // and dropout RNG are left as they were, so training goes on unchanged.
     std::vector<std::string> generate() const;
+
+private:
+    std::vector<std::string> generateLocally(const std::vector<size_t>& which) const;
 };
 
 } // namespace tb::engine

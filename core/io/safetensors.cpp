@@ -83,7 +83,8 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path)
     file->m_path = path;
     const auto size = static_cast<uint64_t>(st.st_size);
     if (size > 0) {
-        void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+        // Writable but private: writes copy the page, the file stays as it is.
+        void* map = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED) {
             ::close(fd);
             throw Error(path + ": cannot map: " + std::strerror(errno));
@@ -109,6 +110,16 @@ SafetensorsFile::~SafetensorsFile()
 {
     if (m_map)
         ::munmap(m_map, m_mapSize);
+}
+
+void releaseMappedPages(const void* data, size_t bytes)
+{
+    static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<uintptr_t>(data);
+    const uintptr_t first = (begin + page - 1) / page * page; // pages shared with a neighbour stay
+    const uintptr_t last = (begin + bytes) / page * page;
+    if (bytes > 0 && last > first)
+        ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 const TensorInfo* SafetensorsFile::find(std::string_view name) const

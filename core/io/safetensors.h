@@ -29,8 +29,10 @@ struct TensorInfo {
 
 class SafetensorsFile {
 public:
-    // Maps the file read-only. Throws tb::Error naming the file and the
-    // problem (byte offset, tensor, expected vs found).
+    // Maps the file copy-on-write (MAP_PRIVATE): tensors may be used in place
+    // as parameters, and writing to one (an in-place LoRA merge, an optimiser
+    // step) copies that page; the file never changes. Throws tb::Error naming
+    // the file and the problem (byte offset, tensor, expected vs found).
     static std::unique_ptr<SafetensorsFile> open(const std::string& path);
     // Parses bytes held in memory (copied); `sourceName` appears in errors.
     static std::unique_ptr<SafetensorsFile> fromBytes(std::string_view bytes, const std::string& sourceName);
@@ -43,6 +45,8 @@ public:
     const TensorInfo* find(std::string_view name) const;
     const uint8_t* data(const TensorInfo& info) const { return m_buffer + info.begin; }
     const std::map<std::string, std::string>& metadata() const { return m_metadata; }
+    // True when the data is the memory-mapped file (open()), not a copy (fromBytes()).
+    bool mapped() const { return m_map != nullptr; }
 
 private:
     SafetensorsFile() = default;
@@ -57,6 +61,12 @@ private:
     std::map<std::string, size_t> m_index;
     std::map<std::string, std::string> m_metadata;
 };
+
+// Gives back to the kernel the pages wholly inside [data, data + bytes) of a
+// file mapping (madvise MADV_DONTNEED): a tensor already copied out of the
+// mapping stops counting towards the resident memory. Reading it again reads
+// the file. Only for memory from SafetensorsFile::open(); a no-op for 0 bytes.
+void releaseMappedPages(const void* data, size_t bytes);
 
 struct TensorToWrite {
     std::string name;

@@ -37,7 +37,7 @@ const float* WeightSet::own(std::vector<float> buffer)
 void WeightSet::addFile(std::shared_ptr<SafetensorsFile> file)
 {
     for (const auto& t : file->tensors())
-        m_views[t.name] = WeightView{t.dtype, t.shape, file->data(t), file->path()};
+        m_views[t.name] = WeightView{t.dtype, t.shape, file->data(t), file->path(), file, file->mapped()};
     m_resources.push_back(std::move(file));
 }
 
@@ -91,7 +91,8 @@ WeightSet WeightSet::fromHfFolder(const std::string& folder)
         const TensorInfo* info = shard->find(it.key());
         if (!info)
             throw Error(shard->path() + ": tensor '" + it.key() + "' listed in model.safetensors.index.json is missing");
-        set.m_views[it.key()] = WeightView{info->dtype, info->shape, shard->data(*info), shard->path()};
+        set.m_views[it.key()] = WeightView{info->dtype, info->shape, shard->data(*info), shard->path(), shard,
+                                           shard->mapped()};
     }
     return set;
 }

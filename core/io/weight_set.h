@@ -16,6 +16,10 @@ struct WeightView {
     std::vector<int64_t> shape;
     const void* data = nullptr;
     std::string file; // for error messages
+    // Keeps `data` valid (the mapped file or an owned buffer) for as long as a
+    // tensor viewing it in place lives; empty for views added by hand.
+    std::shared_ptr<const void> owner;
+    bool mapped = false; // `data` is in a file mapping: io::releaseMappedPages applies
 };
 
 class WeightSet {

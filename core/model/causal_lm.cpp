@@ -3,9 +3,15 @@
 #include "common/error.h"
 #include "common/run_control.h"
 #include "io/weight_set.h"
+#include "model/checkpointing.h"
+
+#include <c10/core/impl/LocalDispatchKeySet.h>
+#include <torch/library.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <optional>
 
 namespace tb::model {
 
@@ -31,22 +37,25 @@ double LoraSettings::scaling() const
 
 Tensor ProjectionImpl::forward(const Tensor& x)
 {
-    Tensor y;
-    if (!m_inOut) {
-        y = F::linear(x, weight, bias);
-    } else if (bias.defined()) {
+    if (m_inOut && bias.defined()) {
         // GPT-2's Conv1D: one fused addmm over the flattened positions.
         auto shape = x.sizes().vec();
         shape.back() = m_out;
-        y = torch::addmm(bias, x.reshape({-1, m_in}), weight).view(shape);
-    } else {
-        y = torch::matmul(x, weight);
+        const auto rows = x.reshape({-1, m_in});
+        return withLora(torch::addmm(bias, rows, weight), rows).view(shape);
     }
-    if (m_loraA && !m_merged) {
-        auto h = m_dropout ? m_dropout(x) : x;
-        y = y + F::linear(F::linear(h, m_loraA->weight), m_loraB->weight) * m_lora.scaling();
-    }
-    return y;
+    return withLora(m_inOut ? torch::matmul(x, weight) : F::linear(x, weight, bias), x);
+}
+
+Tensor ProjectionImpl::withLora(Tensor y, const Tensor& x)
+{
+    if (!m_loraA || m_merged)
+        return y;
+    auto h = m_dropout ? m_dropout(x) : x;
+    // Scaled at rank width, added in place (the base output is not needed for
+    // backward); a view would make autograd copy, so views add out of place.
+    auto delta = F::linear(F::linear(h, m_loraA->weight) * m_lora.scaling(), m_loraB->weight);
+    return y.is_view() ? y + delta : y.add_(delta);
 }
 
 void ProjectionImpl::enableLora(const LoraSettings& settings)
@@ -200,7 +209,7 @@ KVCache CausalLMImpl::makeCache(int64_t batch, int64_t capacity) const
 namespace {
 
 struct AttentionContext {
-    Tensor mask;        // additive [B, 1, 1, T, S] or undefined (attend to everything)
+    Tensor mask;        // additive [B or 1, 1, 1, T, S] or undefined (attend to everything)
     int64_t past = 0;   // cache slots already filled
     KVCache* cache = nullptr;
 };
@@ -218,8 +227,8 @@ AttentionContext makeContext(const ForwardInput& in, int64_t B, int64_t T, const
         return ctx; // one new token sees every earlier slot
     auto slots = torch::arange(S, torch::TensorOptions().dtype(torch::kLong).device(opts.device()));
     auto qslots = slots.index({Slice(ctx.past, S)});
-    auto allowed = slots.unsqueeze(0) <= qslots.unsqueeze(1); // [T, S]
-    allowed = allowed.unsqueeze(0).expand({B, T, S});
+    // [1, T, S]: one causal mask broadcast over the batch unless keyMask differs by row.
+    auto allowed = (slots.unsqueeze(0) <= qslots.unsqueeze(1)).unsqueeze(0);
     if (in.keyMask.defined()) {
         if (in.keyMask.dim() != 2 || in.keyMask.size(0) != B || in.keyMask.size(1) != S)
             throw Error("forward: keyMask must be [batch, past + T] = [" + std::to_string(B) + ", " +
@@ -228,7 +237,7 @@ AttentionContext makeContext(const ForwardInput& in, int64_t B, int64_t T, const
     }
     // A finite minimum instead of -inf: fully masked (padding) rows stay finite.
     const double lowest = opts.dtype() == torch::kFloat32 ? -3.4028234663852886e38 : -65504.0;
-    ctx.mask = torch::zeros({B, T, S}, opts).masked_fill(allowed.logical_not(), lowest).view({B, 1, 1, T, S});
+    ctx.mask = torch::zeros(allowed.sizes(), opts).masked_fill_(allowed.logical_not(), lowest).view({-1, 1, 1, T, S});
     return ctx;
 }
 
@@ -382,12 +391,27 @@ public:
                         std::to_string(m_config.maxPositions) + " tokens");
         x = x + transformer->wpe(pos);
         auto ctx = makeContext(in, B, T, x.options());
-        for (size_t i = 0; i < transformer->h->size(); ++i)
-            x = transformer->h->ptr<Gpt2BlockImpl>(i)->forward(x, static_cast<int64_t>(i), ctx);
+        const bool recompute = checkpointsBlocks(in);
+        for (size_t i = 0; i < transformer->h->size(); ++i) {
+            auto block = transformer->h->ptr<Gpt2BlockImpl>(i);
+            const auto layer = static_cast<int64_t>(i);
+            if (recompute)
+                x = checkpointed([block, layer, ctx](const Tensor& t) { return block->forward(t, layer, ctx); }, x);
+            else
+                x = block->forward(x, layer, ctx);
+        }
         x = transformer->ln_f(x);
         if (in.cache)
             in.cache->length += T;
+        if (outputsHidden())
+            return x;
         return lm_head ? lm_head(x) : torch::matmul(x, transformer->wte->weight.t());
+    }
+    Tensor headWeight() override
+    {
+        if (lm_head && lm_head->hasLora() && !lm_head->merged())
+            return {};
+        return lm_head ? lm_head->weight : transformer->wte->weight;
     }
 
     Gpt2Body transformer{nullptr};
@@ -396,12 +420,11 @@ public:
 
 // ------------------------------------------------------------------ Llama ---
 
-Tensor rotateHalf(const Tensor& x)
+// The halves of the last dimension swapped: [x1, x2] -> [x2, x1].
+Tensor swapHalves(const Tensor& x)
 {
     const int64_t half = x.size(-1) / 2;
-    auto x1 = x.index({"...", Slice(0, half)});
-    auto x2 = x.index({"...", Slice(half)});
-    return torch::cat({-x2, x1}, -1);
+    return torch::cat({x.index({"...", Slice(half)}), x.index({"...", Slice(0, half)})}, -1);
 }
 
 Tensor inverseFrequencies(const ModelConfig& c)
@@ -435,10 +458,13 @@ Tensor inverseFrequencies(const ModelConfig& c)
 }
 
 struct Rotary {
-    Tensor cos, sin; // [B, 1, T, hd]
+    Tensor cos;        // [B, 1, T, hd]
+    Tensor signedSin;  // sin with its first half negated
 };
 
-Tensor applyRotary(const Tensor& x, const Rotary& r) { return x * r.cos + rotateHalf(x) * r.sin; }
+// x·cos + rotate_half(x)·sin, where rotate_half([x1, x2]) = [−x2, x1]: the
+// sign lives in signedSin, computed once per forward, not in every layer.
+Tensor applyRotary(const Tensor& x, const Rotary& r) { return x * r.cos + swapHalves(x) * r.signedSin; }
 
 struct LlamaAttentionImpl : torch::nn::Module {
     LlamaAttentionImpl(const ModelConfig& c) : heads(c.numHeads), kvHeads(c.numKvHeads), headDim(c.headDim)
@@ -539,14 +565,31 @@ public:
         // Angles in float32 as the reference computes them, then cast.
         auto freqs = pos.to(torch::kFloat32).unsqueeze(-1) * m_invFreq.to(x.device());
         auto emb = torch::cat({freqs, freqs}, -1).unsqueeze(1); // [B, 1, T, hd]
-        Rotary rot{emb.cos().to(x.scalar_type()), emb.sin().to(x.scalar_type())};
+        auto sin = emb.sin();
+        sin.index({"...", Slice(0, sin.size(-1) / 2)}).neg_();
+        Rotary rot{emb.cos().to(x.scalar_type()), sin.to(x.scalar_type())};
         auto ctx = makeContext(in, B, T, x.options());
-        for (size_t i = 0; i < model->layers->size(); ++i)
-            x = model->layers->ptr<LlamaLayerImpl>(i)->forward(x, rot, static_cast<int64_t>(i), ctx);
+        const bool recompute = checkpointsBlocks(in);
+        for (size_t i = 0; i < model->layers->size(); ++i) {
+            auto block = model->layers->ptr<LlamaLayerImpl>(i);
+            const auto layer = static_cast<int64_t>(i);
+            if (recompute)
+                x = checkpointed([block, rot, layer, ctx](const Tensor& t) { return block->forward(t, rot, layer, ctx); }, x);
+            else
+                x = block->forward(x, rot, layer, ctx);
+        }
         x = model->norm(x);
         if (in.cache)
             in.cache->length += T;
+        if (outputsHidden())
+            return x;
         return lm_head ? lm_head(x) : torch::matmul(x, model->embed_tokens->weight.t());
+    }
+    Tensor headWeight() override
+    {
+        if (lm_head && lm_head->hasLora() && !lm_head->merged())
+            return {};
+        return lm_head ? lm_head->weight : model->embed_tokens->weight;
     }
 
     LlamaBody model{nullptr};
@@ -567,6 +610,14 @@ std::optional<torch::Dtype> storedDtype(io::DType d)
     case io::DType::F64: return torch::kFloat64;
     default: return std::nullopt;
     }
+}
+
+int64_t viewBytes(const io::WeightView& w)
+{
+    int64_t n = static_cast<int64_t>(io::dtypeSize(w.dtype));
+    for (int64_t d : w.shape)
+        n *= d;
+    return n;
 }
 
 std::string shapeText(const std::vector<int64_t>& s)
@@ -601,18 +652,110 @@ int64_t storedLayers(const io::WeightSet& weights)
 }
 
 // NaN or infinite weights load silently and only show up as NaN logits.
-void checkFinite(const torch::Tensor& t, const std::string& file, const std::string& name)
+// Checked on the stored bits (all exponent bits set), so no temporary tensor
+// the size of the weight is allocated: those temporaries stayed in glibc's
+// heap after loading and held ~2x the file resident.
+template <typename Bits>
+std::optional<bool> firstNonFinite(const void* data, size_t count, Bits exponent, Bits mantissa)
 {
-    if (t.isfinite().all().item<bool>())
-        return;
-    throw Error(file + ": tensor '" + name + "' holds " + (t.isnan().any().item<bool>() ? "NaN" : "infinite") +
-                " values; the model file is damaged");
+    const auto* p = static_cast<const Bits*>(data);
+    for (size_t i = 0; i < count; ++i) {
+        Bits b;
+        std::memcpy(&b, p + i, sizeof b);
+        if ((b & exponent) == exponent)
+            return (b & mantissa) != 0; // true: NaN, false: infinity
+    }
+    return std::nullopt;
+}
+
+void checkFinite(const io::WeightView& w, const std::string& name)
+{
+    size_t count = 1;
+    for (int64_t d : w.shape)
+        count *= static_cast<size_t>(d);
+    std::optional<bool> nan;
+    switch (w.dtype) {
+    case io::DType::F32: nan = firstNonFinite<uint32_t>(w.data, count, 0x7f800000u, 0x007fffffu); break;
+    case io::DType::BF16: nan = firstNonFinite<uint16_t>(w.data, count, 0x7f80u, 0x007fu); break;
+    case io::DType::F16: nan = firstNonFinite<uint16_t>(w.data, count, 0x7c00u, 0x03ffu); break;
+    case io::DType::F64:
+        nan = firstNonFinite<uint64_t>(w.data, count, 0x7ff0000000000000ull, 0x000fffffffffffffull);
+        break;
+    default: return;
+    }
+    if (nan)
+        throw Error(w.file + ": tensor '" + name + "' holds " + (*nan ? "NaN" : "infinite") +
+                    " values; the model file is damaged");
+}
+
+// A model about to be loaded need not be initialised: its parameters are
+// replaced one by one. While this (thread-local) dispatch key is on, the
+// initialisers the module constructors call (normal_, uniform_, fill_, zero_)
+// do nothing, so the constructors' tensors are never touched and cost no
+// resident memory; without it an 8B model would first fill 32 GB of f32.
+// DeferredInit is the key PyTorch reserves for deferred initialisation.
+constexpr c10::DispatchKey kSkipInitKey = c10::DispatchKey::DeferredInit;
+
+at::Tensor& skipNormal(at::Tensor& self, double, double, c10::optional<at::Generator>) { return self; }
+at::Tensor& skipUniform(at::Tensor& self, double, double, c10::optional<at::Generator>) { return self; }
+at::Tensor& skipFill(at::Tensor& self, const at::Scalar&) { return self; }
+at::Tensor& skipZero(at::Tensor& self) { return self; }
+
+// The stored tensor as a tensor of `dtype` on the CPU: the mapped bytes
+// themselves when they already are that dtype (the mapping stays alive with
+// the tensor), otherwise a converted copy, after which the mapped pages are
+// given back so the file and the weights are never both resident.
+torch::Tensor tensorFrom(const io::WeightView& w, torch::Dtype stored, torch::Dtype dtype)
+{
+    const auto bytes = static_cast<size_t>(viewBytes(w));
+    void* data = const_cast<void*>(w.data);
+    const auto elementSize = static_cast<uintptr_t>(c10::elementSize(stored));
+    const bool aligned = reinterpret_cast<uintptr_t>(data) % elementSize == 0;
+    if (stored == dtype && w.owner && aligned) {
+        auto owner = w.owner;
+        const bool mapped = w.mapped;
+        return torch::from_blob(
+            data, w.shape,
+            [owner, bytes, mapped](void* p) {
+                if (mapped)
+                    io::releaseMappedPages(p, bytes);
+            },
+            torch::TensorOptions().dtype(dtype));
+    }
+    auto out = torch::empty(w.shape, torch::TensorOptions().dtype(dtype));
+    if (aligned) {
+        out.copy_(torch::from_blob(data, w.shape, torch::TensorOptions().dtype(stored)));
+    } else {
+        // A misaligned tensor (legal in the format, never written by the usual tools): via an aligned copy.
+        auto staged = torch::empty(w.shape, torch::TensorOptions().dtype(stored));
+        std::memcpy(staged.data_ptr(), data, bytes);
+        out.copy_(staged);
+    }
+    if (w.mapped)
+        io::releaseMappedPages(data, bytes);
+    return out;
 }
 
 } // namespace
 
-std::shared_ptr<CausalLMImpl> buildModel(const ModelConfig& config)
+TORCH_LIBRARY_IMPL(_, DeferredInit, m)
 {
+    m.fallback(torch::CppFunction::makeFallthrough()); // every other operator runs as usual
+}
+
+TORCH_LIBRARY_IMPL(aten, DeferredInit, m)
+{
+    m.impl("normal_", skipNormal);
+    m.impl("uniform_", skipUniform);
+    m.impl("fill_.Scalar", skipFill);
+    m.impl("zero_", skipZero);
+}
+
+std::shared_ptr<CausalLMImpl> buildModel(const ModelConfig& config, bool initialise)
+{
+    std::optional<c10::impl::IncludeDispatchKeyGuard> skip;
+    if (!initialise)
+        skip.emplace(kSkipInitKey);
     if (config.family == Family::Gpt2)
         return std::make_shared<Gpt2Model>(config);
     return std::make_shared<LlamaModel>(config);
@@ -630,7 +773,7 @@ torch::Dtype torchDtype(const std::string& name)
 }
 
 void loadWeights(CausalLMImpl& model, const io::WeightSet& weights, const std::string& source,
-                 const RunControl* control)
+                 const RunControl* control, torch::Dtype dtype)
 {
     torch::NoGradGuard noGrad;
     const bool gpt2 = model.config().family == Family::Gpt2;
@@ -653,13 +796,13 @@ void loadWeights(CausalLMImpl& model, const io::WeightSet& weights, const std::s
         if (w->shape != expected)
             throw Error(w->file + ": tensor '" + name + "' has shape " + shapeText(w->shape) + ", expected " +
                         shapeText(expected));
-        auto dtype = storedDtype(w->dtype);
-        if (!dtype)
+        auto storedType = storedDtype(w->dtype);
+        if (!storedType)
             throw Error(w->file + ": tensor '" + name + "' has dtype " + io::dtypeName(w->dtype) +
                         ", expected F32, F16, BF16 or F64");
-        auto src = torch::from_blob(const_cast<void*>(w->data), w->shape, torch::TensorOptions().dtype(*dtype));
-        param.copy_(src);
-        checkFinite(param, w->file, name);
+        checkFinite(*w, name);
+        // Replaces the constructor's (untouched) tensor, which is freed here.
+        param.set_data(tensorFrom(*w, *storedType, dtype));
     }
 }
 

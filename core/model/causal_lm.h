@@ -83,6 +83,8 @@ public:
     torch::Tensor bias;
 
 private:
+    torch::Tensor withLora(torch::Tensor y, const torch::Tensor& x); // y + the LoRA update of x, if any
+
     int64_t m_in, m_out;
     bool m_inOut;
     LoraSettings m_lora;
@@ -139,18 +141,62 @@ public:
     // Every parameter a PEFT method added (AdapterModule), with its full name.
     std::vector<std::pair<std::string, torch::Tensor>> adapterParameters();
 
+    // The output head's weight [vocab, hidden] (the tied embedding or lm_head),
+    // so a loss can make logits a chunk of rows at a time from the hidden
+    // states (train/chunked_loss.h); undefined when the head carries unmerged
+    // LoRA (then only forward's logits are right).
+    virtual torch::Tensor headWeight() = 0;
+    // While on, forward returns the final hidden states [B, T, hidden] (after
+    // the last norm, before the head) instead of logits.
+    void setOutputHidden(bool on) { m_outputHidden = on; }
+    bool outputsHidden() const { return m_outputHidden; }
+    // While on, training forwards (grad mode on, no KV cache) keep only each
+    // block's input and recompute the block in backward (model/checkpointing.h).
+    void setGradientCheckpointing(bool on) { m_checkpointing = on; }
+    bool gradientCheckpointing() const { return m_checkpointing; }
+
 protected:
+    bool checkpointsBlocks(const ForwardInput& in) const
+    {
+        return m_checkpointing && is_training() && !in.cache && torch::GradMode::is_enabled();
+    }
     ModelConfig m_config;
+
+private:
+    bool m_outputHidden = false;
+    bool m_checkpointing = false;
 };
 
-std::shared_ptr<CausalLMImpl> buildModel(const ModelConfig& config);
+// Makes `model` output hidden states for a scope (setOutputHidden).
+class HiddenStatesScope {
+public:
+    explicit HiddenStatesScope(CausalLMImpl& model) : m_model(model), m_was(model.outputsHidden())
+    {
+        model.setOutputHidden(true);
+    }
+    ~HiddenStatesScope() { m_model.setOutputHidden(m_was); }
+    HiddenStatesScope(const HiddenStatesScope&) = delete;
+    HiddenStatesScope& operator=(const HiddenStatesScope&) = delete;
 
-// Copies `weights` into the model's parameters (converting F16/BF16/F64 to the
-// parameter dtype). Throws tb::Error naming the missing tensor or the shape
-// mismatch (expected vs found) and the file it came from.
+private:
+    CausalLMImpl& m_model;
+    bool m_was;
+};
+
+// `initialise` false: the parameters are left as allocated (never written,
+// so they take no resident memory) for loadWeights to replace.
+std::shared_ptr<CausalLMImpl> buildModel(const ModelConfig& config, bool initialise = true);
+
+// Makes every parameter the stored tensor as `dtype` (f32; bf16 for a frozen
+// base under mixed precision). A stored tensor already of that dtype becomes
+// the parameter in place, its storage the copy-on-write file mapping (kept
+// alive with it); others are converted one at a time and their mapped pages
+// given back, so loading peaks near the weights' size, not the file plus the
+// weights. Throws tb::Error naming the missing tensor or the shape mismatch
+// (expected vs found) and the file it came from.
 // A cancelled `control` stops it between tensors with tb::Error("cancelled").
 void loadWeights(CausalLMImpl& model, const io::WeightSet& weights, const std::string& source,
-                 const RunControl* control = nullptr);
+                 const RunControl* control = nullptr, torch::Dtype dtype = torch::kFloat32);
 
 torch::Dtype torchDtype(const std::string& name); // "f32", "bf16", "f16"
 

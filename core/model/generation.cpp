@@ -1,6 +1,7 @@
 #include "model/generation.h"
 
 #include "common/error.h"
+#include "model/autocast.h"
 #include "tokenizer/tokenizer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -41,6 +42,14 @@ int64_t pickToken(torch::Tensor logits, const GenerationOptions& o, at::Generato
     }
     auto probs = torch::softmax(logits, 0);
     return torch::multinomial(probs, 1, false, gen).item<int64_t>();
+}
+
+bool holdsBf16(CausalLMImpl& module)
+{
+    for (const auto& p : module.parameters())
+        if (p.scalar_type() == torch::kBFloat16)
+            return true;
+    return false;
 }
 
 } // namespace
@@ -106,6 +115,8 @@ std::vector<GenerationResult> generate(CausalLMImpl& module, const std::vector<s
         eos = tokenizer->eosId();
 
     torch::NoGradGuard noGrad;
+    // A base loaded in bf16 (mixed precision) only runs under autocast, whoever calls.
+    AutocastScope autocast(holdsBf16(module), module.parameters().front().device());
     // Row layout: [left padding][P virtual tokens][prompt]; padding is masked
     // and positions start at the first virtual (or real) token.
     const auto longOpts = torch::TensorOptions().dtype(torch::kLong);

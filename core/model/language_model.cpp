@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "model/llama2c.h"
 #include "io/weight_set.h"
+#include "model/autocast.h"
 #include "model/causal_lm.h"
 #include "model/generation.h"
 #include "tokenizer/tokenizer.h"
@@ -20,6 +21,7 @@ struct LanguageModel::Impl {
     std::string path;
     std::shared_ptr<CausalLMImpl> module;
     torch::Device device{torch::kCPU};
+    std::string precision = "f32";
 };
 
 namespace {
@@ -40,6 +42,13 @@ torch::Device parseDevice(const std::string& name)
     return *device;
 }
 
+std::string checkedPrecision(const std::string& precision)
+{
+    if (precision != "f32" && precision != "bf16")
+        throw Error("unknown precision '" + precision + "' (expected f32 or bf16; resolve auto first)");
+    return precision;
+}
+
 } // namespace
 
 LanguageModel::LanguageModel() : m(std::make_unique<Impl>()) {}
@@ -48,6 +57,7 @@ LanguageModel::~LanguageModel() = default;
 std::unique_ptr<LanguageModel> LanguageModel::load(const std::string& path, const LoadOptions& options)
 {
     const torch::Device device = parseDevice(options.device);
+    const std::string precision = checkedPrecision(options.precision);
     std::error_code ec;
     if (!fs::exists(path, ec))
         throw Error(path + ": no such file or folder");
@@ -83,11 +93,13 @@ std::unique_ptr<LanguageModel> LanguageModel::load(const std::string& path, cons
     std::unique_ptr<LanguageModel> lm(new LanguageModel);
     lm->m->config = config;
     lm->m->path = path;
-    lm->m->module = buildModel(config);
-    loadWeights(*lm->m->module, weights, path, options.control);
+    lm->m->module = buildModel(config, /*initialise=*/false);
+    loadWeights(*lm->m->module, weights, path, options.control,
+                precision == "bf16" ? torch::kBFloat16 : torch::kFloat32);
     lm->m->module->to(device);
     lm->m->module->eval();
     lm->m->device = device;
+    lm->m->precision = precision;
     return lm;
 }
 
@@ -119,6 +131,7 @@ std::unique_ptr<LanguageModel> LanguageModel::create(const ModelConfig& config, 
 const ModelConfig& LanguageModel::config() const { return m->config; }
 std::shared_ptr<CausalLMImpl> LanguageModel::module() const { return m->module; }
 std::string LanguageModel::device() const { return m->device.str(); }
+std::string LanguageModel::precision() const { return m->precision; }
 
 ModelInfo LanguageModel::info() const
 {
@@ -149,6 +162,7 @@ std::vector<std::vector<float>> LanguageModel::logits(const std::vector<int64_t>
         throw Error("forward: " + std::to_string(ids.size()) + " tokens exceed the model's context of " +
                     std::to_string(m->config.maxPositions));
     torch::NoGradGuard noGrad;
+    AutocastScope autocast(m->precision == "bf16", m->device);
     ForwardInput in;
     in.ids = torch::tensor(ids, torch::kLong).unsqueeze(0).to(m->device);
     auto out = m->module->forward(in).squeeze(0).to(torch::kCPU, torch::kFloat32).contiguous();

@@ -23,6 +23,11 @@ class CausalLMImpl;
 
 struct LoadOptions {
     std::string device = "cpu"; // "cpu", "cuda", "cuda:1"
+    // "f32": every parameter f32. "bf16": every parameter bf16 (BF16 files are
+    // used in place, F16/F32 converted) and the model computes under bf16
+    // autocast; for a frozen base (PeftModel makes what it trains f32). The
+    // engine resolves "auto" first (common/cpu_features.h).
+    std::string precision = "f32";
     // Checked between tensors: a cancelled load throws tb::Error("cancelled").
     const RunControl* control = nullptr;
 };
@@ -75,8 +80,10 @@ public:
     const ModelConfig& config() const;
     ModelInfo info() const;
     std::string device() const;
+    std::string precision() const; // "f32" or "bf16", as loaded
 
-    // Logits for every position of one sequence: [T][vocab].
+    // Logits for every position of one sequence: [T][vocab] (under bf16
+    // autocast when the model was loaded in bf16).
     std::vector<std::vector<float>> logits(const std::vector<int64_t>& ids);
 
     // Generates for a batch of prompts of different lengths (left-padded,

@@ -98,11 +98,35 @@ PeftModel::PeftModel(std::shared_ptr<model::CausalLMImpl> base, MethodConfig con
                     throw Error("prompt tuning: init token id " + std::to_string(id) + " is outside the vocabulary");
             m_prompt = table.index_select(0, torch::tensor(filled, torch::kLong).to(device)).cpu();
         }
-        m_prompt = m_prompt.to(device).detach().set_requires_grad(true);
+        m_prompt = m_prompt.to(device, torch::kFloat32).detach().set_requires_grad(true);
         break;
     }
     }
     m_base->to(device);
+    keepTrainedInF32();
+}
+
+void PeftModel::keepTrainedInF32()
+{
+    // Selective tuning on a bf16 base: LayerNorm runs in the dtype of its
+    // input, so the residual stream (embeddings) and every norm share one
+    // dtype; a trained norm or embedding is f32, so all of them are. Only the
+    // frozen projection matrices, which autocast multiplies in bf16, stay bf16.
+    std::set<const void*> projectionParameters;
+    if (m_config.method == Method::Selective)
+        for (auto& [path, proj] : m_base->projections())
+            for (const auto& t : {proj->weight, proj->bias})
+                if (t.defined())
+                    projectionParameters.insert(t.unsafeGetTensorImpl());
+    torch::NoGradGuard noGrad;
+    for (auto& p : m_base->parameters()) {
+        if (p.scalar_type() == torch::kFloat32 || !p.is_floating_point())
+            continue;
+        const bool frozenHalf = !p.requires_grad() &&
+            (m_config.method != Method::Selective || projectionParameters.count(p.unsafeGetTensorImpl()));
+        if (!frozenHalf)
+            p.set_data(p.detach().to(torch::kFloat32)); // exact from bf16; the half tensor is freed
+    }
 }
 
 void PeftModel::applyLora()

@@ -27,6 +27,10 @@ class PeftModel {
 public:
     // Applies `config` to `base` in place (adds LoRA/adapters, sets
     // requires_grad). The frozen base weights are never modified by training.
+    // Mixed precision: on a base loaded in bf16 (LoadOptions::precision) the
+    // parameters this makes trainable become f32 master weights; the frozen
+    // ones stay bf16 (selective tuning: the frozen projection matrices only,
+    // see keepTrainedInF32), so no step casts them.
     // `tokenizer` is needed only for prompt-tuning init "text".
     PeftModel(std::shared_ptr<model::CausalLMImpl> base, MethodConfig config, const tok::Tokenizer* tokenizer = nullptr,
               uint64_t seed = 0);
@@ -62,6 +66,7 @@ public:
 private:
     void applyLora();
     void applySelective();
+    void keepTrainedInF32();
 
     std::shared_ptr<model::CausalLMImpl> m_base;
     MethodConfig m_config;

@@ -12,6 +12,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -260,6 +261,26 @@ std::vector<uint64_t> ProcessGroup::allgather(uint64_t value)
         std::memcpy(&u, &v, sizeof u);
         all.push_back(u);
     }
+    return all;
+}
+
+std::vector<std::string> ProcessGroup::allgather(const std::string& bytes)
+{
+    if (!m_impl->gloo)
+        return {bytes};
+    // The lengths first, then every rank's bytes padded to the longest.
+    const auto lengths = allgather(static_cast<uint64_t>(bytes.size()));
+    const uint64_t longest = std::max<uint64_t>(1, *std::max_element(lengths.begin(), lengths.end()));
+    auto mine = torch::zeros({static_cast<int64_t>(longest)}, torch::kUInt8);
+    std::memcpy(mine.data_ptr(), bytes.data(), bytes.size());
+    std::vector<at::Tensor> input{mine};
+    std::vector<std::vector<at::Tensor>> output(1);
+    for (int r = 0; r < size(); ++r)
+        output[0].push_back(torch::zeros({static_cast<int64_t>(longest)}, torch::kUInt8));
+    m_impl->wait(m_impl->launch([&](c10d::ProcessGroupGloo& g) { return g.allgather(output, input); }));
+    std::vector<std::string> all;
+    for (size_t r = 0; r < output[0].size(); ++r)
+        all.emplace_back(static_cast<const char*>(output[0][r].data_ptr()), static_cast<size_t>(lengths[r]));
     return all;
 }
 

@@ -56,6 +56,9 @@ public:
     std::vector<double> allreduceSum(const std::vector<double>& values);
     // Every rank's value, indexed by rank.
     std::vector<uint64_t> allgather(uint64_t value);
+    // Every rank's bytes (of any lengths), indexed by rank: texts and JSON
+    // results that rank 0 gathers (sample generations, evaluated examples).
+    std::vector<std::string> allgather(const std::string& bytes);
 
     // The c10d objects; defined and used in distributed.cpp only.
     class Impl;

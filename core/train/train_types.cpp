@@ -24,13 +24,31 @@ std::string_view trainStatusName(TrainStatus status)
 
 using json_fields::read;
 
+namespace {
+
+// true, false or "auto"; stored as the text.
+void readCheckpointing(const json& j, std::string& out, const std::string& source)
+{
+    const auto it = j.find("gradient_checkpointing");
+    if (it == j.end())
+        return;
+    if (it->is_boolean())
+        out = it->get<bool>() ? "true" : "false";
+    else if (it->is_string() && (*it == "auto" || *it == "true" || *it == "false"))
+        out = it->get<std::string>();
+    else
+        throw Error(source + ".gradient_checkpointing: expected true, false or \"auto\", found " + it->dump());
+}
+
+} // namespace
+
 TrainConfig parseTrainConfig(const json& j, const std::string& source)
 {
     json_fields::checkKeys(j, {
         "optimizer", "learning_rate", "weight_decay", "beta1", "beta2", "eps", "momentum", "schedule",
         "warmup_steps", "min_lr_ratio", "max_steps", "batch_size", "grad_accumulation", "clip_norm",
         "eval_every", "eval_batches", "early_stopping_patience", "checkpoint_every", "seed", "device",
-        "precision", "threads", "sample_every", "sample_prompts", "sample_max_new_tokens"}, source);
+        "precision", "gradient_checkpointing", "threads", "processes", "sample_every", "sample_prompts", "sample_max_new_tokens"}, source);
     TrainConfig c;
     read(j, "optimizer", c.optimizer, source);
     read(j, "learning_rate", c.learningRate, source);
@@ -53,7 +71,9 @@ TrainConfig parseTrainConfig(const json& j, const std::string& source)
     read(j, "seed", c.seed, source);
     read(j, "device", c.device, source);
     read(j, "precision", c.precision, source);
+    readCheckpointing(j, c.gradientCheckpointing, source);
     read(j, "threads", c.threads, source);
+    read(j, "processes", c.processes, source);
     read(j, "sample_every", c.sampleEvery, source);
     read(j, "sample_prompts", c.samplePrompts, source);
     read(j, "sample_max_new_tokens", c.sampleMaxNewTokens, source);
@@ -61,8 +81,10 @@ TrainConfig parseTrainConfig(const json& j, const std::string& source)
         throw Error(source + ".optimizer: '" + c.optimizer + "' (expected adamw or sgd)");
     if (c.schedule != "constant" && c.schedule != "linear" && c.schedule != "cosine")
         throw Error(source + ".schedule: '" + c.schedule + "' (expected constant, linear or cosine)");
-    if (c.precision != "f32" && c.precision != "bf16")
-        throw Error(source + ".precision: '" + c.precision + "' (expected f32 or bf16)");
+    if (c.precision != "auto" && c.precision != "f32" && c.precision != "bf16")
+        throw Error(source + ".precision: '" + c.precision + "' (expected auto, f32 or bf16)");
+    if (c.processes < 1)
+        throw Error(source + ".processes: expected 1 or more, found " + std::to_string(c.processes));
     if (!(c.learningRate > 0))
         throw Error(source + ".learning_rate: expected a positive number");
     if (c.maxSteps <= 0 || c.batchSize <= 0 || c.gradAccumulation <= 0)
@@ -91,7 +113,10 @@ json toJson(const TrainConfig& c)
             {"early_stopping_patience", c.earlyStoppingPatience},
             {"checkpoint_every", c.checkpointEvery},
             {"seed", c.seed},               {"device", c.device},
-            {"precision", c.precision},     {"threads", c.threads},
+            {"precision", c.precision},
+            {"gradient_checkpointing", c.gradientCheckpointing == "auto" ? json("auto")
+                                                                          : json(c.gradientCheckpointing == "true")},
+            {"threads", c.threads},         {"processes", c.processes},
             {"sample_every", c.sampleEvery}, {"sample_prompts", c.samplePrompts},
             {"sample_max_new_tokens", c.sampleMaxNewTokens}};
 }

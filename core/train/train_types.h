@@ -48,8 +48,14 @@ struct TrainConfig {
     int64_t checkpointEvery = 0;     // steps; 0 = only at the end
     uint64_t seed = 0;
     std::string device = "cpu";      // cpu, cuda, cuda:N
-    std::string precision = "f32";   // f32, bf16 (autocast mixed precision, f32 master weights)
-    int64_t threads = 0;             // intra-op threads; 0 = engine default
+    // auto (bf16 on CUDA and on CPUs with AMX-BF16/AVX512-BF16, else f32), f32,
+    // bf16 (autocast mixed precision, f32 master weights); see common/cpu_features.h
+    std::string precision = "auto";
+    // Recompute each block's activations in the backward pass: "true", "false",
+    // or "auto" (on when the memory estimate exceeds the memory available).
+    std::string gradientCheckpointing = "auto";
+    int64_t threads = 0;             // intra-op threads; 0 = engine default (cores / local processes)
+    int64_t processes = 1;           // data-parallel processes on this machine (the GUI's launcher)
     int rank = 0, worldSize = 1;     // data-parallel shard of this process
     // Greedy sample generations with the model being trained, every N steps
     // (0 = off). Prompts are rendered through the run's template as an
@@ -76,6 +82,9 @@ struct StepEvent {
     int64_t epoch = 0;           // epochs completed (integer part of epochProgress)
     double epochProgress = 0;    // fractional: examples drawn (all ranks) / training examples
     int64_t peakMemoryBytes = 0;
+    // Data-parallel runs: each rank's input tokens per second this step, by
+    // rank (rank 0 first); empty for a single process.
+    std::vector<double> rankTokensPerSecond;
 };
 
 struct ValidationEvent {

@@ -1,15 +1,21 @@
 #include "train/trainer.h"
 
+#include "common/cpu_features.h"
 #include "common/error.h"
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
 #include "io/weight_set.h"
+#include "train/chunked_loss.h"
 #include "train/divergence.h"
 #include "train/estimate.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 #include <nlohmann/json.hpp>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -137,6 +143,68 @@ std::string nonFiniteLossText(double value, int64_t step, double learningRate)
            ", keep gradient clipping on, add warm-up steps, or train in f32";
 }
 
+// glibc returns freed memory at the top of the heap to the system (over
+// 128 KiB by default) and maps large blocks afresh, so every training step
+// would fault in and zero its activations' pages again (5-10% of a CPU step
+// on GPT-2 small). During a run freed memory stays for the next step; after
+// it, what is free goes back.
+struct KeepHeapWhileTraining {
+    KeepHeapWhileTraining()
+    {
+#ifdef __GLIBC__
+        mallopt(M_MMAP_THRESHOLD, 32 << 20); // the largest glibc accepts
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+    }
+    ~KeepHeapWhileTraining()
+    {
+#ifdef __GLIBC__
+        mallopt(M_TRIM_THRESHOLD, 128 * 1024); // glibc's default
+        malloc_trim(0);
+#endif
+    }
+    KeepHeapWhileTraining(const KeepHeapWhileTraining&) = delete;
+    KeepHeapWhileTraining& operator=(const KeepHeapWhileTraining&) = delete;
+};
+
+// The forward pass the loss needs: final hidden states and the head's weight
+// (train/chunked_loss.h: no full-vocabulary logits), or logits where the head
+// has its own LoRA.
+LmOutput lmForward(peft::PeftModel& model, const torch::Tensor& ids)
+{
+    auto base = model.base();
+    LmOutput out;
+    out.head = base->headWeight();
+    if (!out.head.defined()) {
+        out.states = model.forward(ids);
+        return out;
+    }
+    model::HiddenStatesScope hidden(*base);
+    out.states = model.forward(ids);
+    return out;
+}
+
+// training.gradient_checkpointing: "true"/"false" as set; "auto" on when the
+// estimate without it (train/estimate.h) exceeds the memory available beyond
+// the loaded weights. Returns the line the run log shows.
+std::string decideGradientCheckpointing(peft::PeftModel& model, const TrainConfig& config, int64_t longest)
+{
+    bool on = config.gradientCheckpointing == "true";
+    std::string why = on ? "training.gradient_checkpointing is true" : "training.gradient_checkpointing is false";
+    if (config.gradientCheckpointing == "auto") {
+        TrainConfig without = config;
+        without.gradientCheckpointing = "false";
+        const auto e = estimate(model.base()->config(), model.config(), without, longest);
+        const double needed = static_cast<double>(e.memory.total() - e.memory.weights);
+        const auto available = availableMemoryBytes();
+        on = available && needed > *available;
+        why = "auto: training needs ~" + gigabytes(needed) + " beyond the weights without it, " +
+              (available ? gigabytes(*available) + " available" : std::string("available memory unknown"));
+    }
+    model.base()->setGradientCheckpointing(on);
+    return std::string("gradient checkpointing ") + (on ? "on" : "off") + " (" + why + ")";
+}
+
 // K of "compare weights every K steps": the option, else TUNEBENCH_CHECK_WEIGHTS_EVERY.
 int64_t weightCheckInterval(int64_t configured)
 {
@@ -148,9 +216,9 @@ int64_t weightCheckInterval(int64_t configured)
 
 // Bytes a checkpoint's files take: its tensors, the optimizer's state and
 // a little JSON.
-uint64_t checkpointBytes(const std::vector<io::TensorToWrite>& tensors, const std::string& optimizerState)
+uint64_t checkpointBytes(const std::vector<io::TensorToWrite>& tensors, uint64_t optimizerStateBytes)
 {
-    uint64_t bytes = optimizerState.size() + 64 * 1024;
+    uint64_t bytes = optimizerStateBytes + 64 * 1024;
     for (const auto& t : tensors)
         bytes += t.nbytes + 256;
     return bytes;
@@ -234,14 +302,15 @@ Trainer::Trainer(peft::PeftModel& model, TrainConfig config, std::vector<Sequenc
         if (m_train[i].ids.size() != m_train[i].labels.size() || m_train[i].ids.empty())
             throw Error("training example " + std::to_string(i) + ": ids and labels must be non-empty and equal in length");
     m_device = m_model.base()->parameters().front().device();
+    m_config.precision = resolvePrecision(m_config.precision, m_device.str()); // "auto" → f32 or bf16
     if (m_config.threads > 0)
         torch::set_num_threads(static_cast<int>(m_config.threads));
 
     // AdamW without weight decay on biases and norms (parameters of dim < 2).
-    std::vector<torch::Tensor> decay, noDecay;
+    FusedAdamW::Named decay, noDecay;
     for (auto& [name, p] : m_model.trainableParameters()) {
         m_params.push_back(p);
-        (p.dim() >= 2 && name != "prompt_embeddings" ? decay : noDecay).push_back(p);
+        (p.dim() >= 2 && name != "prompt_embeddings" ? decay : noDecay).emplace_back(name, p);
     }
     if (m_params.empty())
         throw Error("the method leaves no parameter trainable");
@@ -249,17 +318,14 @@ Trainer::Trainer(peft::PeftModel& model, TrainConfig config, std::vector<Sequenc
         m_optimizer = std::make_unique<torch::optim::SGD>(
             m_params, torch::optim::SGDOptions(m_config.learningRate).momentum(m_config.momentum));
     } else {
-        std::vector<torch::optim::OptimizerParamGroup> groups;
-        auto opts = torch::optim::AdamWOptions(m_config.learningRate)
-                        .betas({m_config.beta1, m_config.beta2})
-                        .eps(m_config.eps);
-        if (!decay.empty())
-            groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
-                                           torch::optim::AdamWOptions(opts).weight_decay(m_config.weightDecay)));
-        if (!noDecay.empty())
-            groups.emplace_back(noDecay, std::make_unique<torch::optim::AdamWOptions>(
-                                             torch::optim::AdamWOptions(opts).weight_decay(0.0)));
-        m_optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), opts);
+        // The parameters become views into the optimizer's flat buffers (same tensors, same values).
+        FusedAdamWOptions opts;
+        opts.lr = m_config.learningRate;
+        opts.beta1 = m_config.beta1;
+        opts.beta2 = m_config.beta2;
+        opts.eps = m_config.eps;
+        opts.weightDecay = m_config.weightDecay;
+        m_adamw = std::make_unique<FusedAdamW>(decay, noDecay, opts);
     }
 }
 
@@ -295,43 +361,47 @@ ValidationLosses Trainer::validationLosses()
     const bool wasTraining = base->is_training();
     base->eval();
     AutocastScope autocast(m_config.precision == "bf16");
-    // Every rank validates the whole set (no sharding, no reduction), so the
-    // values are the same on every rank.
+    // The batches one process would form (the first evalBatches of them),
+    // dealt out to the ranks: each batch's f32 sums are computed exactly as
+    // one process computes them, and only their double sums are reordered.
     const bool perTask = m_valTasks.size() > 1;
-    std::vector<double> taskTotal(m_valTasks.size(), 0.0);
-    std::vector<int64_t> taskTokens(m_valTasks.size(), 0);
-    double total = 0;
-    int64_t tokens = 0;
+    const size_t tasks = m_valTasks.size();
+    // [loss sum, tokens, per task: loss sum..., per task: tokens...], in double.
+    std::vector<double> sums(2 + 2 * tasks, 0.0);
     const size_t B = static_cast<size_t>(m_config.batchSize);
-    int64_t batches = 0;
-    for (size_t start = 0; start < m_val.size(); start += B) {
-        if (m_config.evalBatches > 0 && batches >= m_config.evalBatches)
-            break;
+    int64_t batches = static_cast<int64_t>((m_val.size() + B - 1) / B);
+    if (m_config.evalBatches > 0)
+        batches = std::min(batches, m_config.evalBatches);
+    const int rank = distributed() ? m_dp.group->rank() : 0;
+    const int world = distributed() ? m_dp.group->size() : 1;
+    for (const int64_t b : validationBatchesOf(batches, rank, world)) {
+        const size_t start = static_cast<size_t>(b) * B;
         std::vector<size_t> idx;
         for (size_t i = start; i < std::min(m_val.size(), start + B); ++i)
             idx.push_back(i);
         auto [ids, labels] = collate(idx, m_val);
-        const auto logits = m_model.forward(ids);
+        const auto logits = lmForward(m_model, ids); // hidden states + head: the loss chunks the vocabulary
         auto [loss, count] = causalLmLoss(logits, labels);
-        total += loss.item<double>() * static_cast<double>(count);
-        tokens += count;
+        sums[0] += loss.item<double>() * static_cast<double>(count);
+        sums[1] += static_cast<double>(count);
         if (perTask) {
-            auto [sums, counts] = rowLossSums(logits, labels);
-            auto s = sums.to(torch::kCPU, torch::kDouble);
+            auto [rowSums, counts] = rowLossSums(logits, labels);
+            auto s = rowSums.to(torch::kCPU, torch::kDouble);
             auto n = counts.to(torch::kCPU);
             for (size_t r = 0; r < idx.size(); ++r) {
                 const auto task = static_cast<size_t>(m_val[idx[r]].task);
-                taskTotal[task] += s[static_cast<int64_t>(r)].item<double>();
-                taskTokens[task] += n[static_cast<int64_t>(r)].item<int64_t>();
+                sums[2 + task] += s[static_cast<int64_t>(r)].item<double>();
+                sums[2 + tasks + task] += static_cast<double>(n[static_cast<int64_t>(r)].item<int64_t>());
             }
         }
-        ++batches;
     }
     base->train(wasTraining);
-    out.loss = tokens ? total / static_cast<double>(tokens) : 0.0;
-    for (size_t t = 0; perTask && t < m_valTasks.size(); ++t)
-        if (taskTokens[t] > 0) // a task evalBatches left out has no value
-            out.perTask.emplace_back(m_valTasks[t], taskTotal[t] / static_cast<double>(taskTokens[t]));
+    if (distributed())
+        sums = m_dp.group->allreduceSum(sums);
+    out.loss = sums[1] > 0 ? sums[0] / sums[1] : 0.0;
+    for (size_t t = 0; perTask && t < tasks; ++t)
+        if (sums[2 + tasks + t] > 0) // a task evalBatches left out has no value
+            out.perTask.emplace_back(m_valTasks[t], sums[2 + t] / sums[2 + tasks + t]);
     return out;
 }
 
@@ -373,33 +443,51 @@ struct Trainer::StepStats {
     double learningRate = 0;
     double loss = 0;
     double gradNorm = 0;
+    double computeSeconds = 0;               // forward and backward on this rank
+    std::vector<double> rankTokensPerSecond; // data-parallel: every rank's, by rank
 };
 
 TrainResult Trainer::run(TrainObserver& observer, RunControl& control, const std::string& resumeFrom)
 {
+    KeepHeapWhileTraining heap;
     RunState state;
     std::optional<TrainStatus> ended;
     try {
         begin(state, observer, resumeFrom);
         DivergenceCheck divergence(m_model.base()->config().vocabSize, m_config.learningRate, largestWeight(m_params));
+        bool pauseAgreed = false; // data-parallel: the last step's all-reduce said some rank pauses
         while (!ended && state.step < m_config.maxSteps) {
-            if (!control.waitWhilePaused())
+            // Every rank waits together (and cancels together) in a data-parallel run.
+            const bool go = !distributed() ? control.waitWhilePaused()
+                                           : !pauseAgreed || waitWhilePausedTogether(*m_dp.group, control);
+            if (!go) {
+                m_sync.reset();
                 return finish(state, TrainStatus::Cancelled, {});
+            }
             StepStats stats = startStep(state.step); // learning rate, zero grad, clock
             const Batch batch = nextBatch(state.step);
             stats.loss = forwardBackward(batch, state.step, stats.learningRate);
+            stats.computeSeconds = std::chrono::duration<double>(Clock::now() - stats.started).count();
+            std::optional<AgreedStep> agreed;
             if (distributed()) {
                 m_sync->finish(); // every rank now holds the token-averaged gradients
-                stats.loss = reduceLoss(stats.loss, batch, state.step, stats.learningRate);
+                agreed = reduceLoss(stats.loss, batch, stats, state.step, control);
+                stats.loss = agreed->loss;
+                stats.rankTokensPerSecond = agreed->rankTokensPerSecond;
+                pauseAgreed = agreed->pause;
             }
             stats.gradNorm = clipGradients(state.step);
-            m_optimizer->step();
+            if (m_adamw)
+                m_adamw->step();
+            else
+                m_optimizer->step();
             if (auto diverged = divergence.step(state.step + 1, stats.loss, largestWeight(m_params)))
                 throw Error(*diverged);
             if (distributed() && m_dp.checkWeightsEvery > 0 && (state.step + 1) % m_dp.checkWeightsEvery == 0)
                 checkSameWeights(*m_dp.group, m_params, state.step + 1);
             ended = afterStep(state, batch, stats, observer); // step, validation, checkpoint, early stop
-            if (!ended && control.cancelled())
+            // Data-parallel: a cancel any rank saw at this step's all-reduce, so all stop here.
+            if (!ended && (agreed ? agreed->cancel : control.cancelled()))
                 ended = TrainStatus::Cancelled;
         }
     } catch (const std::exception& e) {
@@ -432,6 +520,10 @@ void Trainer::checkMemory() const
 
 void Trainer::begin(RunState& state, TrainObserver& observer, const std::string& resumeFrom)
 {
+    size_t longest = 1;
+    for (const auto& seq : m_train)
+        longest = std::max(longest, seq.ids.size());
+    observer.onLog(decideGradientCheckpointing(m_model, m_config, static_cast<int64_t>(longest)));
     checkMemory();
     torch::manual_seed(m_config.seed);
     if (!resumeFrom.empty()) {
@@ -461,9 +553,14 @@ Trainer::StepStats Trainer::startStep(int64_t step)
     StepStats stats;
     stats.started = Clock::now();
     stats.learningRate = learningRateAt(m_config, step);
-    for (auto& group : m_optimizer->param_groups())
-        group.options().set_lr(stats.learningRate);
-    m_optimizer->zero_grad();
+    if (m_adamw) {
+        m_adamw->setLearningRate(stats.learningRate);
+        m_adamw->zeroGrad(); // one fill; the gradients stay views into its flat buffer
+    } else {
+        for (auto& group : m_optimizer->param_groups())
+            group.options().set_lr(stats.learningRate);
+        m_optimizer->zero_grad();
+    }
     return stats;
 }
 
@@ -498,7 +595,7 @@ double Trainer::forwardBackward(const Batch& batch, int64_t step, double learnin
         int64_t count = 0;
         {
             AutocastScope autocast(m_config.precision == "bf16");
-            std::tie(loss, count) = causalLmLoss(m_model.forward(ids), labels);
+            std::tie(loss, count) = causalLmLoss(lmForward(m_model, ids), labels, &m_lossWorkspace);
         }
         if (count == 0)
             continue;
@@ -517,20 +614,30 @@ double Trainer::forwardBackward(const Batch& batch, int64_t step, double learnin
     return stepLoss;
 }
 
-double Trainer::reduceLoss(double localLoss, const Batch& batch, int64_t step, double learningRate)
+AgreedStep Trainer::reduceLoss(double localLoss, const Batch& batch, const StepStats& stats, int64_t step,
+                               const RunControl& control)
 {
-    const double tokens = static_cast<double>(batch.targetTokens);
-    const auto sums = m_dp.group->allreduceSum(std::vector<double>{tokens > 0 ? localLoss * tokens : 0.0, tokens});
-    const double loss = sums[1] > 0 ? sums[0] / sums[1] : 0.0;
-    if (!std::isfinite(loss))
-        throw Error(nonFiniteLossText(loss, step, learningRate));
-    return loss;
+    // One all-reduce: the loss, cancel and pause, and every rank's throughput (train/dist_step.h).
+    LocalStep local;
+    local.loss = localLoss;
+    local.targetTokens = batch.targetTokens;
+    local.inputTokens = batch.inputTokens;
+    local.computeSeconds = stats.computeSeconds;
+    local.cancel = control.cancelled();
+    local.pause = control.paused();
+    auto agreed = agreeOnStep(*m_dp.group, local);
+    if (!std::isfinite(agreed.loss)) // every rank fails at the same step
+        throw Error(nonFiniteLossText(agreed.loss, step, stats.learningRate));
+    return agreed;
 }
 
 double Trainer::clipGradients(int64_t step)
 {
     double gradNorm = 0;
-    if (m_config.clipNorm > 0) {
+    if (m_adamw) {
+        // One norm over the flat gradient buffer; clipping is one multiply of it.
+        gradNorm = m_config.clipNorm > 0 ? m_adamw->clipGradNorm(m_config.clipNorm) : m_adamw->gradNorm();
+    } else if (m_config.clipNorm > 0) {
         gradNorm = torch::nn::utils::clip_grad_norm_(m_params, m_config.clipNorm);
     } else {
         double sq = 0;
@@ -572,6 +679,7 @@ std::optional<TrainStatus> Trainer::afterStep(RunState& state, const Batch& batc
     ev.epoch = static_cast<int64_t>(drawn / m_train.size());
     ev.epochProgress = static_cast<double>(drawn) / static_cast<double>(m_train.size());
     ev.peakMemoryBytes = peakMemoryBytes();
+    ev.rankTokensPerSecond = stats.rankTokensPerSecond;
     observer.onStep(ev);
 
     const bool last = state.step == c.maxSteps;
@@ -665,18 +773,25 @@ void Trainer::writeCheckpoint(const RunState& state, const fs::path& tmp)
     // The global CPU generator drives dropout: keep it so a resumed run draws the same masks.
     auto rng = at::detail::getDefaultCPUGenerator().get_state().contiguous();
     tensors.push_back({"__rng_state__", io::DType::U8, rng.sizes().vec(), rng.data_ptr(), static_cast<size_t>(rng.nbytes())});
-    // Serialised in memory first: torch's file writer aborts the process
-    // (an exception from a destructor) when the disk fills up under it.
-    std::ostringstream optimizerState;
-    torch::save(*m_optimizer, optimizerState);
-    const std::string optimizerBytes = optimizerState.str();
-    m_lastCheckpointBytes = checkpointBytes(tensors, optimizerBytes);
+    // AdamW: optimizer.safetensors, its flat moments streamed from memory.
+    // SGD: optimizer.pt, serialised in memory first: torch's file writer
+    // aborts the process (an exception from a destructor) when the disk fills up under it.
+    std::string sgdState;
+    if (!m_adamw) {
+        std::ostringstream out;
+        torch::save(*m_optimizer, out);
+        sgdState = out.str();
+    }
+    m_lastCheckpointBytes = checkpointBytes(tensors, m_adamw ? m_adamw->stateBytes() : sgdState.size());
     std::error_code ec;
     const auto space = fs::space(tmp, ec);
     if (!ec && space.available < m_lastCheckpointBytes)
         throw Error("No space left on device (" + megabytes(double(space.available)) + " free)");
     io::writeSafetensors((tmp / "trainable.safetensors").string(), tensors);
-    io::writeFileAtomic((tmp / "optimizer.pt").string(), optimizerBytes);
+    if (m_adamw)
+        m_adamw->saveState((tmp / "optimizer.safetensors").string());
+    else
+        io::writeFileAtomic((tmp / "optimizer.pt").string(), sgdState);
     // null = not validated yet.
     const json best = state.bestValidationLoss ? json(*state.bestValidationLoss) : json(nullptr);
     json out = {{"step", state.step},
@@ -692,8 +807,12 @@ void Trainer::writeCheckpoint(const RunState& state, const fs::path& tmp)
 void Trainer::loadCheckpoint(const std::string& dir, RunState& state)
 {
     const fs::path d(dir);
-    if (!fs::exists(d / "state.json") || !fs::exists(d / "trainable.safetensors") || !fs::exists(d / "optimizer.pt"))
-        throw Error(dir + ": not a complete checkpoint (expected state.json, trainable.safetensors, optimizer.pt)");
+    // optimizer.safetensors: AdamW since the flat optimizer; optimizer.pt: SGD, or AdamW as torch::optim::AdamW wrote it.
+    const bool flatState = fs::exists(d / "optimizer.safetensors");
+    if (!fs::exists(d / "state.json") || !fs::exists(d / "trainable.safetensors") ||
+        !(flatState || fs::exists(d / "optimizer.pt")))
+        throw Error(dir + ": not a complete checkpoint (expected state.json, trainable.safetensors, "
+                          "optimizer.safetensors or optimizer.pt)");
     try {
         const json in = json::parse(io::readFile((d / "state.json").string()));
         state.step = in.at("step").get<int64_t>();
@@ -721,7 +840,14 @@ void Trainer::loadCheckpoint(const std::string& dir, RunState& state)
         at::Generator gen = at::detail::getDefaultCPUGenerator(); // shares the global generator
         gen.set_state(t);
     }
-    torch::load(*m_optimizer, (d / "optimizer.pt").string());
+    if (m_adamw && flatState)
+        m_adamw->loadState((d / "optimizer.safetensors").string());
+    else if (m_adamw)
+        m_adamw->loadTorchAdamWState((d / "optimizer.pt").string()); // a checkpoint of an earlier version
+    else if (flatState)
+        throw Error(dir + ": the checkpoint holds AdamW state; this run's optimizer is sgd");
+    else
+        torch::load(*m_optimizer, (d / "optimizer.pt").string());
 }
 
 } // namespace tb::train

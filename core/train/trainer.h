@@ -8,6 +8,9 @@
 // Heavy header (LibTorch).
 #include "peft/peft_model.h"
 #include "train/dist_gradient_sync.h"
+#include "train/dist_step.h"
+#include "train/fused_adamw.h"
+#include "train/chunked_loss.h"
 #include "train/train_types.h"
 
 #include <filesystem>
@@ -68,13 +71,22 @@ public:
     // from rank 0 at the start of run(); each step's gradients are averaged
     // by tokens over the ranks (GradientSync), so N ranks x batch b train as
     // one process x batch N*b; the step loss is the token-weighted mean over
-    // all ranks. Only rank 0 writes checkpoints. Every rank validates the whole
-    // validation set (identical weights: identical values and early-stopping
-    // decisions, no communication). threads 0 becomes max(1, cores / local
-    // ranks). A peer that dies ends run() as Failed with the group's error.
+    // all ranks. Only rank 0 writes checkpoints. Validation deals the
+    // validation batches out to the ranks and all-reduces the sums (in
+    // double): every rank gets the values one process would, and takes the
+    // same early-stopping decision. At every step the ranks agree (in the
+    // step's loss all-reduce, train/dist_step.h) on cancel and pause: a cancel
+    // or pause on any rank's RunControl (rank 0's: the GUI, Ctrl+C) stops
+    // or pauses every rank after the same step (a cancel ends run() as
+    // Cancelled on every rank), and each step event carries every rank's
+    // tokens per second (its input tokens over its own forward and backward
+    // time, so a slow rank shows).
+    // threads 0 becomes max(1, cores / local ranks). A peer that dies ends
+    // run() as Failed with the group's error.
     void setDataParallel(DataParallel dp);
 
-    // Validation loss over the validation set (or evalBatches batches).
+    // Validation loss over the validation set (or evalBatches batches);
+    // collective in a data-parallel run (every rank must call it).
     double validate() { return validationLosses().loss; }
     // The same pass, with the token-weighted mean loss of each task as well.
     ValidationLosses validationLosses();
@@ -88,7 +100,8 @@ private:
     StepStats startStep(int64_t step);
     Batch nextBatch(int64_t step) const;
     double forwardBackward(const Batch& batch, int64_t step, double learningRate);
-    double reduceLoss(double localLoss, const Batch& batch, int64_t step, double learningRate);
+    AgreedStep reduceLoss(double localLoss, const Batch& batch, const StepStats& stats, int64_t step,
+                          const RunControl& control);
     bool distributed() const { return m_dp.group && m_dp.group->size() > 1; }
     bool writesFiles() const { return !m_outputDir.empty() && (!m_dp.group || m_dp.group->rank() == 0); }
     double clipGradients(int64_t step);
@@ -111,10 +124,12 @@ private:
     std::string m_outputDir;
     torch::Device m_device{torch::kCPU};
     std::vector<torch::Tensor> m_params;
-    std::unique_ptr<torch::optim::Optimizer> m_optimizer;
+    std::unique_ptr<FusedAdamW> m_adamw;                // optimizer adamw (flat buffers)
+    std::unique_ptr<torch::optim::Optimizer> m_optimizer; // optimizer sgd
     uint64_t m_lastCheckpointBytes = 0; // what the latest checkpoint needed on disk
     DataParallel m_dp;
     std::unique_ptr<GradientSync> m_sync; // distributed runs, during run()
+    LossWorkspace m_lossWorkspace;        // the chunked loss's buffers, reused every step
 };
 
 } // namespace tb::train

@@ -172,7 +172,10 @@ void checkTraining(Checker& c, const TrainConfig& t)
     c.countOrZero("training.checkpoint_every", "Checkpoint every", t.checkpointEvery, "only at the end");
     if (!isDevice(t.device))
         c.fail("training.device", "Device: expected cpu, cuda or cuda:N, found " + quoted(t.device));
-    c.oneOf("training.precision", "Precision", t.precision, {"f32", "bf16"});
+    c.oneOf("training.precision", "Precision", t.precision, {"auto", "f32", "bf16"});
+    c.oneOf("training.gradient_checkpointing", "Gradient checkpointing", t.gradientCheckpointing,
+            {"auto", "true", "false"});
+    c.positive("training.processes", "Processes", t.processes);
     c.countOrZero("training.threads", "Threads", t.threads, "the engine's default");
     c.countOrZero("training.sample_every", "Sample every", t.sampleEvery, "off");
     c.positive("training.sample_max_new_tokens", "Sample length", t.sampleMaxNewTokens);

@@ -2,8 +2,10 @@
 """PyTorch eager baseline for the training benchmark (Python side).
 
 Usage:
-  /usr/bin/python3 tests/bench/bench_train_torch.py MODEL METHOD [--threads 1] [--steps 5] [--warmup 2]
+  /usr/bin/python3 tests/bench/bench_train_torch.py MODEL METHOD [--threads 1] [--steps 5] [--warmup 2] [--autocast]
   METHOD: full, lora, adapter, prompt_tuning
+  --autocast: forward and loss under torch.autocast("cpu", dtype=torch.bfloat16)
+              (PyTorch's bf16 mixed precision; float32 weights, grads and AdamW)
 
 A plain PyTorch eager training loop of GPT-2 (the forward of bench_gpt2_torch.py
 as an nn.Module with trainable parameters) with the same configuration as
@@ -23,7 +25,7 @@ tb_bench_train (Tunebench's Trainer):
 Frozen parameters have requires_grad False.
 
 tokens_per_s = input tokens of the measured steps (after --warmup steps) / their
-wall time; peak_rss_mb = VmHWM at the end (one method per process);
+wall time (tokens_per_cpu_s: / their process CPU time); peak_rss_mb = VmHWM at the end (one method per process);
 load_peak_rss_mb = VmHWM right after reading the weights. Prints one JSON line.
 """
 import argparse
@@ -202,6 +204,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--T", type=int, default=128)
+    ap.add_argument("--autocast", action="store_true")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -226,30 +229,34 @@ def main():
     V = cfg["vocab_size"]
     g = torch.Generator().manual_seed(0)
     model.train()
-    times, losses = [], []
+    times, cpu_times, losses = [], [], []
     t_start = time.perf_counter()
     for step in range(a.warmup + a.steps):
         ids = torch.randint(0, V, (a.batch, a.T), generator=g)
         labels = ids.clone()
         labels[:, 0] = -100
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad(set_to_none=True)
-        logits = model(ids)
-        loss = F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=-100)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.autocast):
+            logits = model(ids)
+            loss = F.cross_entropy(logits[:, :-1].reshape(-1, V), labels[:, 1:].reshape(-1), ignore_index=-100)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         losses.append(loss.item())
         times.append(time.perf_counter() - t0)
+        cpu_times.append(time.process_time() - c0)
     wall = time.perf_counter() - t_start
     measured = times[a.warmup:]
     print(json.dumps({
         "impl": "pytorch-eager",
         "method": a.method,
         "threads": a.threads,
+        "precision": "bf16" if a.autocast else "f32",
         "batch": a.batch, "seq": a.T,
         "warmup_steps": a.warmup, "steps": a.steps,
         "tokens_per_s": round(a.batch * a.T * len(measured) / sum(measured), 2),
+        "tokens_per_cpu_s": round(a.batch * a.T * len(measured) / sum(cpu_times[a.warmup:]), 2),
         "step_ms_median": round(statistics.median(measured) * 1e3, 1),
         "peak_rss_mb": round(vm_kb("VmHWM") / 1024),
         "load_peak_rss_mb": round(load_hwm),

@@ -7,6 +7,11 @@
 // rank 0 reports on stdout and writes the store. And a rank killed with
 // SIGKILL mid-run: the other exits non-zero with the clear error, the store
 // marks the run interrupted, and `resume` with two ranks completes it.
+// `eval --nproc-per-node 2` (generation, classification and perplexity tasks
+// with a HELM block, batches dealt out to the ranks) gives one process's
+// scores exactly, and only rank 0 prints and records. Sample generations
+// during training are shared out and gathered: one process's texts. A
+// cancel on rank 0 ends both ranks and the run as cancelled.
 #include "../common/cli_process.h"
 #include "common/ranks.h"
 #include "../common/tiny_model.h"
@@ -83,7 +88,7 @@ class TestCliDistributed : public QObject {
     QTemporaryDir m_tmp;
     std::string m_model;
 
-    QString writeRun(const QString& name, int batch, int steps)
+    QString writeRun(const QString& name, int batch, int steps, const json& training = json::object())
     {
         const json run = {{"name", "dp"},
                           {"model", m_model},
@@ -91,8 +96,10 @@ class TestCliDistributed : public QObject {
                           {"method", {{"method", "lora"}, {"lora", {{"dropout", 0.0}}}}},
                           {"training", {{"max_steps", steps}, {"batch_size", batch}, {"checkpoint_every", 2},
                                         {"seed", 1}, {"threads", 1}, {"schedule", "constant"}, {"learning_rate", 5e-3}}}};
+        json withExtra = run;
+        withExtra["training"].update(training);
         const QString path = m_tmp.filePath(name + ".json");
-        tb::io::writeFileAtomic(path.toStdString(), run.dump());
+        tb::io::writeFileAtomic(path.toStdString(), withExtra.dump());
         return path;
     }
 
@@ -212,6 +219,144 @@ private Q_SLOTS:
         const json done = json::parse(s0->readAllStandardOutput().toStdString());
         QCOMPARE(done["status"].get<std::string>(), std::string("completed"));
         QCOMPARE(done["steps"].get<int>(), 100);
+    }
+
+    // Ctrl+C on rank 0 alone (as a GUI cancel would be): the ranks agree on
+    // it at the next step, both stop there and exit 130, and the store says
+    // cancelled, not interrupted (rank 1 did not lose its peer).
+    void cancelOnRankZeroCancelsTheRun()
+    {
+        const int port = freePort();
+        const QString db = m_tmp.filePath("cancel.sqlite");
+        const QStringList args{"train", "--config", writeRun("cancel", 4, 400), "--db", db, "--events", "jsonl"};
+        auto r0 = start(args, rankEnv(0, 2, port));
+        auto r1 = start(args, rankEnv(1, 2, port));
+        QString seen;
+        while (!seen.contains("\"step\"") && r0->waitForReadyRead(30000))
+            seen += QString::fromUtf8(r0->readAllStandardOutput());
+        QVERIFY2(seen.contains("\"step\""), qPrintable(seen));
+        ::kill(static_cast<pid_t>(r0->processId()), SIGINT);
+        QVERIFY(r0->waitForFinished(30000) && r1->waitForFinished(30000));
+        QVERIFY2(r1->exitCode() == 130, r1->readAllStandardError().constData());
+        QCOMPARE(r0->exitCode(), 130);
+        seen += QString::fromUtf8(r0->readAllStandardOutput());
+        json finished;
+        for (const auto& line : seen.split('\n', Qt::SkipEmptyParts)) {
+            const json j = json::parse(line.toStdString(), nullptr, false);
+            if (j.is_object() && j["event"] == "finished")
+                finished = j;
+        }
+        QCOMPARE(finished["status"].get<std::string>(), std::string("cancelled"));
+        QVERIFY(finished["steps"].get<int>() < 400);
+        const auto shown = tb::test::runProcess(QStringLiteral(TB_CLI),
+                                                {"runs", "--db", db, "show", "--run", QString::number(finished["run_id"].get<int64_t>())}, 30000);
+        QCOMPARE(json::parse(shown.out.toStdString())["status"].get<std::string>(), std::string("cancelled"));
+    }
+
+    // Three sample prompts on two ranks (rank 0 generates prompts 1 and 3,
+    // rank 1 prompt 2): rank 0 reports all three, in order, with one
+    // process's texts. A learning rate of 1e-12 leaves the f32 weights as
+    // they were, so the 2 x batch 4 and 1 x batch 8 runs sample the same model.
+    void samplesOnTwoRanksAsOneProcess()
+    {
+        const json sampling = {{"sample_every", 1}, {"sample_max_new_tokens", 5}, {"learning_rate", 1e-12},
+                               {"sample_prompts", {"count 3", "count 11!", "count 40!!!"}}};
+        const auto samples = [](const QString& out) {
+            std::vector<std::string> got;
+            for (const auto& line : out.split('\n', Qt::SkipEmptyParts)) {
+                const json j = json::parse(line.toStdString(), nullptr, false);
+                if (j.is_object() && j["event"] == "sample")
+                    got.push_back(std::to_string(j["step"].get<int>()) + "|" + j["prompt"].get<std::string>() + "|" +
+                                  j["output"].get<std::string>());
+            }
+            return got;
+        };
+        const auto one = tb::test::runProcess(QStringLiteral(TB_CLI),
+                                              {"train", "--config", writeRun("sample1", 8, 2, sampling), "--db",
+                                               m_tmp.filePath("sample1.sqlite"), "--events", "jsonl"}, 60000);
+        QVERIFY2(one.exitCode == 0, qPrintable(one.err));
+        const auto two = tb::test::runProcess(QStringLiteral(TB_CLI),
+                                              {"train", "--config", writeRun("sample2", 4, 2, sampling), "--db",
+                                               m_tmp.filePath("sample2.sqlite"), "--events", "jsonl",
+                                               "--nproc-per-node", "2", "--master-port", QString::number(freePort())},
+                                              60000);
+        QVERIFY2(two.exitCode == 0, qPrintable(two.err));
+        const auto expected = samples(one.out);
+        QCOMPARE(expected.size(), size_t(6)); // 3 prompts x 2 steps
+        QCOMPARE(expected[1].substr(0, 12), std::string("1|count 11!|"));
+        QCOMPARE(samples(two.out), expected);
+        // Each step event carries both ranks' throughput.
+        int steps = 0;
+        for (const auto& line : two.out.split('\n', Qt::SkipEmptyParts)) {
+            const json j = json::parse(line.toStdString(), nullptr, false);
+            if (!j.is_object() || j["event"] != "step")
+                continue;
+            ++steps;
+            const auto rates = j["rank_tokens_per_second"];
+            QVERIFY2(rates.size() == 2 && rates[0].get<double>() > 0 && rates[1].get<double>() > 0, qPrintable(line));
+        }
+        QCOMPARE(steps, 2);
+    }
+
+    // Seven examples per task in batches of 2: rank 0 takes batches 0 and 2,
+    // rank 1 batches 1 and 3 (and so for the options' and windows' rows).
+    // Each batch is the one one process forms, so every score is the same
+    // double; the timings (seconds, per second) are the only differences.
+    void evalOnTwoRanksScoresAsOneProcess()
+    {
+        std::string gen, cls, text;
+        const char* words[] = {"good", "bad", "fine", "awful", "great", "poor", "nice"};
+        for (int i = 0; i < 7; ++i) {
+            gen += json({{"prompt", std::string("Say ") + words[i]}, {"response", words[i]}}).dump() + "\n";
+            cls += json({{"prompt", std::string("Review: it was ") + words[i]}, {"response", i % 2 ? "no" : "yes"}})
+                       .dump() + "\n";
+            text += json({{"text", std::string("Story ") + std::to_string(i) + ": the " + words[i] +
+                                       " fox jumped over the lazy dog " + std::to_string(i * 7) + " times."}})
+                        .dump() + "\n";
+        }
+        tb::io::writeFileAtomic(m_tmp.filePath("gen.jsonl").toStdString(), gen);
+        tb::io::writeFileAtomic(m_tmp.filePath("cls.jsonl").toStdString(), cls);
+        tb::io::writeFileAtomic(m_tmp.filePath("text.jsonl").toStdString(), text);
+        const json suite = {
+            {"name", "dp"},
+            {"tasks", {{{"name", "gen"}, {"type", "generate"}, {"data", m_tmp.filePath("gen.jsonl").toStdString()},
+                        {"max_new_tokens", 6}, {"metrics", {"bleu", "chrf", "exact_match", "f1"}}},
+                       {{"name", "cls"}, {"type", "classification"}, {"data", m_tmp.filePath("cls.jsonl").toStdString()},
+                        {"template", "plain"}, {"verbalizers", {{"yes", " positive"}, {"no", " negative review"}}}},
+                       {{"name", "text"}, {"type", "perplexity"}, {"data", m_tmp.filePath("text.jsonl").toStdString()}}}},
+            {"helm", {{"perturbations", {"lowercase", "typos"}}}}};
+        const QString suitePath = m_tmp.filePath("dp_suite.json");
+        tb::io::writeFileAtomic(suitePath.toStdString(), suite.dump());
+        const QStringList args{"eval", "--model", QString::fromStdString(m_model), "--suite", suitePath,
+                               "--batch", "2", "--threads", "1", "--json"};
+        const auto one = tb::test::runProcess(QStringLiteral(TB_CLI), args + QStringList{"--db", m_tmp.filePath("eval1.sqlite")}, 60000);
+        QVERIFY2(one.exitCode == 0, qPrintable(one.err));
+        const auto two = tb::test::runProcess(
+            QStringLiteral(TB_CLI),
+            args + QStringList{"--db", m_tmp.filePath("eval2.sqlite"), "--nproc-per-node", "2", "--master-port",
+                               QString::number(freePort())},
+            60000);
+        QVERIFY2(two.exitCode == 0, qPrintable(two.err));
+        QCOMPARE(two.out.count('\n'), 1); // rank 0's document only
+        const json a = json::parse(one.out.toStdString()), b = json::parse(two.out.toStdString());
+        QCOMPARE(b["tasks"].size(), size_t(3));
+        for (size_t t = 0; t < 3; ++t) {
+            const auto& ta = a["tasks"][t];
+            const auto& tb2 = b["tasks"][t];
+            QCOMPARE(tb2["task"], ta["task"]);
+            QCOMPARE(tb2["examples"].get<int>(), 7);
+            QCOMPARE(tb2["tokens"], ta["tokens"]);
+            QVERIFY(tb2["task_evaluation"].get<int64_t>() > 0); // rank 0 recorded it
+            json ma = ta["metrics"], mb = tb2["metrics"];
+            for (const char* timing : {"seconds", "examples_per_s", "tokens_per_s"}) {
+                QVERIFY(mb.contains(timing));
+                ma.erase(timing);
+                mb.erase(timing);
+            }
+            QVERIFY2(ma == mb, qPrintable(QString::fromStdString(ta["task"].get<std::string>() + ": " + ma.dump() +
+                                                                 " vs " + mb.dump())));
+        }
+        QVERIFY(b["tasks"][0]["metrics"].contains("robustness_typos")); // the HELM re-runs were sharded too
     }
 };
 

@@ -42,7 +42,7 @@ struct DiskFiller : engine::JobObserver {
             return;
         firstCheckpoint = dir;
         firstTrainable = io::readFile(dir + "/trainable.safetensors");
-        // trainable.safetensors of the next checkpoint fits, optimizer.pt does not.
+        // trainable.safetensors of the next checkpoint fits, optimizer.safetensors does not.
         setenv("TUNEBENCH_FAULT_WRITE_LIMIT", std::to_string(firstTrainable.size() + 16).c_str(), 1);
     }
 };

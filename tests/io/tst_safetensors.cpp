@@ -102,6 +102,51 @@ private Q_SLOTS:
         QVERIFY(std::memcmp(f->data(*i), ids.data(), 16) == 0);
     }
 
+    void mappedTensorsAreCopyOnWrite()
+    {
+        // Parameters may live in the mapping (model/causal_lm.cpp); writing to
+        // one (an in-place LoRA merge) changes this process's copy, never the file.
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("m.safetensors").toStdString();
+        std::vector<float> a = {1.0f, 2.0f, 3.0f};
+        writeSafetensors(path, {{"w", DType::F32, {3}, a.data(), 12}});
+        auto f = SafetensorsFile::open(path);
+        QVERIFY(f->mapped());
+        QVERIFY(!SafetensorsFile::fromBytes(serializeSafetensors({{"w", DType::F32, {3}, a.data(), 12}}), "x")->mapped());
+        auto* w = const_cast<float*>(reinterpret_cast<const float*>(f->data(*f->find("w"))));
+        w[1] = 42.0f;
+        QCOMPARE(w[1], 42.0f);
+        auto again = SafetensorsFile::open(path);
+        float v[3];
+        std::memcpy(v, again->data(*again->find("w")), 12);
+        QCOMPARE(v[1], 2.0f);
+    }
+
+    void releasedPagesAreReadFromTheFileAgain()
+    {
+        // 1 MiB of floats i: after a write the pages are private copies;
+        // releasing them drops the copies (and their resident memory), so
+        // the mapping shows the file's values again. Partial pages at the
+        // ends are kept: they may hold a neighbouring tensor.
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("m.safetensors").toStdString();
+        std::vector<float> a(1 << 18);
+        for (size_t i = 0; i < a.size(); ++i)
+            a[i] = static_cast<float>(i);
+        writeSafetensors(path, {{"w", DType::F32, {int64_t(a.size())}, a.data(), a.size() * 4}});
+        auto f = SafetensorsFile::open(path);
+        const TensorInfo* info = f->find("w");
+        auto* w = const_cast<float*>(reinterpret_cast<const float*>(f->data(*info)));
+        for (size_t i = 0; i < a.size(); ++i)
+            w[i] = -1.0f;
+        releaseMappedPages(w, a.size() * 4);
+        const size_t middle = a.size() / 2;
+        QCOMPARE(w[middle], static_cast<float>(middle)); // dropped: the file's value
+        QCOMPARE(w[0], -1.0f);                           // first page is partial (after the header): kept
+        QCOMPARE(w[a.size() - 1], -1.0f);                // so is the last
+        releaseMappedPages(w, 0);                        // nothing to do
+    }
+
     void rejectsBadInput_data()
     {
         QTest::addColumn<QByteArray>("bytes");

@@ -9,7 +9,12 @@
 //   checkpoints;
 // - a rank killed with SIGKILL mid-run ends the other's run as Failed with the
 //   group's clear error within the collective timeout, and the run resumes
-//   from rank 0's last checkpoint with the same world size to the end.
+//   from rank 0's last checkpoint with the same world size to the end;
+// - validation is sharded (batches dealt out to the ranks, sums all-reduced)
+//   and gives one process's loss and per-task losses on every rank;
+// - a cancel on rank 0 stops both ranks after the same step (Cancelled on
+//   both), a pause on rank 0 pauses both, longer than the collective timeout;
+// - every step event carries each rank's tokens per second.
 #include "common/error.h"
 #include "common/ranks.h"
 #include "model/language_model.h"
@@ -135,13 +140,96 @@ JoinOptions quickOptions()
     return o;
 }
 
+// Validation sequences of two tasks, 11 of them: with batch 4, three batches
+// (rank 0 of 2 takes batches 0 and 2, rank 1 batch 1).
+std::vector<Sequence> twoTaskValidation()
+{
+    auto v = corpus(11);
+    for (size_t i = 0; i < v.size(); ++i)
+        v[i].task = static_cast<int>(i % 3 == 0);
+    return v;
+}
+
+std::string exact(double v)
+{
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+// MODE validate: prints the sharded validation losses (same seed on every
+// rank, so identical weights without training).
+int validateWorker(ProcessGroup& group)
+{
+    torch::manual_seed(7);
+    peft::PeftModel m(loadBase(), method("lora"));
+    Trainer t(m, config(4, kSteps), corpus(8), twoTaskValidation(), "", {"a", "b"});
+    t.setDataParallel({&group, 0});
+    const auto v = t.validationLosses();
+    say("loss=" + exact(v.loss));
+    for (const auto& [task, loss] : v.perTask)
+        say("loss_" + task + "=" + exact(loss));
+    return 0;
+}
+
+// MODE cancel (rank 0 cancels during step 3's event) and pause (rank 0
+// pauses during step 2's event and resumes 4 s later, longer than the 2 s
+// collective timeout): prints the steps, status, the longest gap between two
+// step events and whether every event had both ranks' throughput.
+int controlWorker(ProcessGroup& group, const std::string& mode, const std::string& dir)
+{
+    const int r = group.rank();
+    peft::PeftModel m(loadBase(), method("lora"));
+    Trainer t(m, config(4, 8), corpus(24), {}, dir + "/out" + std::to_string(r));
+    t.setDataParallel({&group, 0});
+    RunControl control;
+    Recorder rec;
+    std::thread resumer;
+    double longestGap = 0;
+    bool rates = true;
+    auto last = std::chrono::steady_clock::now();
+    rec.hook = [&](const StepEvent& e) {
+        const auto now = std::chrono::steady_clock::now();
+        longestGap = std::max(longestGap, std::chrono::duration<double>(now - last).count());
+        last = now;
+        rates = rates && e.rankTokensPerSecond.size() == 2 && e.rankTokensPerSecond[0] > 0 &&
+                e.rankTokensPerSecond[1] > 0;
+        if (r == 0 && mode == "cancel" && e.step == 3)
+            control.cancel();
+        if (r == 0 && mode == "pause" && e.step == 2) {
+            control.pause();
+            resumer = std::thread([&control] {
+                std::this_thread::sleep_for(4s);
+                control.resume();
+            });
+        }
+    };
+    const auto result = t.run(rec, control);
+    if (resumer.joinable())
+        resumer.join();
+    say("status=" + std::string(trainStatusName(result.status)));
+    say("error=" + result.error);
+    say("steps=" + std::to_string(result.steps));
+    say("gap=" + exact(longestGap));
+    say(std::string("rates=") + (rates ? "yes" : "no"));
+    return 0;
+}
+
 // MODE: lora | full (equivalence), slow (checkpoints every step, sleeps after
-// each, to be killed), resume (continues DIR/out's last checkpoint).
+// each, to be killed), resume (continues DIR/out's last checkpoint), validate,
+// cancel, pause (above).
 int runWorker(const std::string& mode, const std::string& dir)
 {
     torch::set_num_threads(1);
     try {
-        auto group = ProcessGroup::join(readTorchrunEnv(), quickOptions());
+        auto options = quickOptions();
+        if (mode == "pause")
+            options.collectiveTimeout = 2s; // the pause outlasts it: the ranks' heartbeat keeps the group alive
+        auto group = ProcessGroup::join(readTorchrunEnv(), options);
+        if (mode == "validate")
+            return validateWorker(*group);
+        if (mode == "cancel" || mode == "pause")
+            return controlWorker(*group, mode, dir);
         const int r = group->rank();
         torch::manual_seed(7 + 100 * static_cast<uint64_t>(r)); // rank 1's LoRA starts elsewhere: broadcast fixes it
         peft::PeftModel m(loadBase(), method(mode == "full" ? "full" : "lora"));
@@ -277,6 +365,70 @@ private Q_SLOTS:
             QVERIFY(out.count("step") == 1 && out["step"] == "6");
         }
         QCOMPARE(readFloats(dir.filePath("rank0.bin")), readFloats(dir.filePath("rank1.bin")));
+    }
+
+    // Each rank validates its share of the batches; the all-reduced double
+    // sums give one process's values. Every batch is the batch one process
+    // forms, so its f32 loss sums are bit-identical; only the order in which
+    // the batch sums are added in double differs (rank 0's two batches, then
+    // rank 1's), an error near 1e-16 relative: 1e-12 is the tolerance.
+    void shardedValidationEqualsOneProcess()
+    {
+        torch::manual_seed(7);
+        peft::PeftModel m(loadBase(), method("lora"));
+        Trainer t(m, config(4, kSteps), corpus(8), twoTaskValidation(), "", {"a", "b"});
+        const auto single = t.validationLosses();
+        QCOMPARE(single.perTask.size(), size_t(2));
+
+        QTemporaryDir dir;
+        Ranks ranks("validate", dir.path(), 2);
+        QVERIFY(ranks.finish());
+        const auto close = [](const QString& got, double want) {
+            return std::abs(got.toDouble() - want) <= 1e-12 * std::abs(want);
+        };
+        for (int r = 0; r < 2; ++r) {
+            auto out = lines(ranks[r]);
+            QVERIFY2(ranks[r].exitCode() == 0, qPrintable(out["error"] + ranks[r].readAllStandardError()));
+            QVERIFY2(close(out["loss"], single.loss), qPrintable(out["loss"] + " vs " + QString::number(single.loss, 'g', 17)));
+            QVERIFY2(close(out["loss_a"], single.perTask[0].second), qPrintable(out["loss_a"]));
+            QVERIFY2(close(out["loss_b"], single.perTask[1].second), qPrintable(out["loss_b"]));
+        }
+        // Independent of the split: the whole-set mean is the token-weighted
+        // mean of the two tasks' means, so the per-task values are not just
+        // the overall one repeated.
+        QVERIFY(std::abs(single.perTask[0].second - single.perTask[1].second) > 1e-6);
+    }
+
+    void cancelOnRankZeroStopsEveryRankAtTheSameStep()
+    {
+        QTemporaryDir dir;
+        Ranks ranks("cancel", dir.path(), 2);
+        QVERIFY(ranks.finish());
+        std::map<QString, QString> out[2] = {lines(ranks[0]), lines(ranks[1])};
+        for (int r = 0; r < 2; ++r) {
+            QVERIFY2(ranks[r].exitCode() == 0, qPrintable(out[r]["error"] + ranks[r].readAllStandardError()));
+            QCOMPARE(out[r]["status"], QString("cancelled"));
+            QCOMPARE(out[r]["rates"], QString("yes"));
+        }
+        // Rank 0 cancelled after step 3's all-reduce: step 4's carries it to both.
+        QCOMPARE(out[0]["steps"], QString("4"));
+        QCOMPARE(out[1]["steps"], out[0]["steps"]);
+    }
+
+    void pauseOnRankZeroPausesEveryRank()
+    {
+        QTemporaryDir dir;
+        Ranks ranks("pause", dir.path(), 2);
+        QVERIFY(ranks.finish());
+        for (int r = 0; r < 2; ++r) {
+            auto out = lines(ranks[r]);
+            QVERIFY2(ranks[r].exitCode() == 0, qPrintable(out["error"] + ranks[r].readAllStandardError()));
+            QCOMPARE(out["status"], QString("completed"));
+            QCOMPARE(out["steps"], QString("8"));
+            // Rank 1 was never paused itself, yet waited out rank 0's 4 s pause
+            // (and outlived the 2 s collective timeout).
+            QVERIFY2(out["gap"].toDouble() >= 3.5, qPrintable(QString("rank %1: %2").arg(r).arg(out["gap"])));
+        }
     }
 };
 

@@ -6,6 +6,7 @@
 #include "common/tiny_model.h"
 #include "model/causal_lm.h"
 #include "model/language_model.h"
+#include "train/chunked_loss.h"
 #include "train/estimate.h"
 #include "peft/peft_model.h"
 
@@ -182,30 +183,156 @@ private Q_SLOTS:
         QCOMPARE(train::estimate(tiny, c).trainable, int64_t(896));
     }
 
-    void memoryByHand()
+    // Every term of the memory estimate worked out by hand (estimate.cpp says
+    // where each per-token figure comes from).
+    void memoryByHandF32()
     {
-        // gpt2_plain with LoRA r = 4 (1024 trainable of 31744, see above), AdamW,
-        // batch 2, 16 tokens, float32.
+        // gpt2_plain: d = h = 32, 2 heads, 2 layers, n_inner I = 128, vocab 100; LoRA r = 4
+        // (1024 trainable of 31744, see above), AdamW, batch 2 × 16 tokens, float32.
         const auto config = model::readModelConfig(kModels + "gpt2_plain");
         auto c = method(peft::Method::Lora);
         c.lora.rank = 4;
         train::TrainConfig t;
         t.batchSize = 2;
-        auto e = train::estimate(config, c, t, 16);
-        QCOMPARE(e.memory.weights, int64_t(31744 * 4));
+        t.precision = "f32";
+        t.gradientCheckpointing = "false";
+        const auto e = train::estimate(config, c, t, 16);
+        QCOMPARE(QString::fromStdString(e.precision), QString("f32"));
+        QVERIFY(!e.checkpointing);
+        // Frozen 30720 and trainable 1024 parameters, all float32.
+        QCOMPARE(e.memory.weights, int64_t(30720 * 4 + 1024 * 4));
         QCOMPARE(e.memory.gradients, int64_t(1024 * 4));
         QCOMPARE(e.memory.optimizer, int64_t(1024 * 2 * 4)); // two AdamW moments
-        // Activations: per layer s·b·h·(34 + 5·a·s/h)·2 = 16·2·32·(34 + 5·2·16/32)·2 = 1024·39·2 = 79872;
-        // two layers 159744; logits and their gradient 2·2·16·100·4 = 25600 → 185344.
-        QCOMPARE(e.memory.activations, int64_t(185344));
-        QCOMPARE(e.memory.total(), e.memory.weights + e.memory.gradients + e.memory.optimizer + e.memory.activations);
+        // One GPT-2 block per token: norm inputs 2·32·4 = 256; a·(5h + I) = 4·(160 + 128) = 1152;
+        // softmax output heads·s·4 = 2·16·4 = 128 → 1536 bytes; 32 tokens → 49152 per block;
+        // two blocks plus one for the backward pass: 3 · 49152 = 147456.
+        QCOMPARE(e.memory.activations, int64_t(147456));
+        // Loss: hidden states, their shifted copy and gradient 3·(32 tokens·32·4) = 12288; one chunk of
+        // min(4096, 2·15 = 30) rows × 100 × (4 + 4) = 24000 → 36288.
+        QCOMPARE(e.memory.loss, int64_t(36288));
+        // Allocator slack: half the activations, 73728.
+        QCOMPARE(e.memory.allocator, int64_t(73728));
+        QCOMPARE(e.memory.runtime, int64_t(160) * 1024 * 1024); // VmHWM of `tb_bench_train --baseline`: 156 MB
+        QCOMPARE(e.memory.total(), int64_t(160) * 1024 * 1024 + 126976 + 4096 + 8192 + 147456 + 36288 + 73728);
+        QCOMPARE(e.memory.beyondWeights(), int64_t(4096 + 8192 + 147456 + 36288 + 73728));
 
-        // bf16 autocast halves the per-layer part only: 79872 + 25600 = 105472.
-        t.precision = "bf16";
-        QCOMPARE(train::estimate(config, c, t, 16).memory.activations, int64_t(105472));
-        // Plain SGD keeps no optimiser state.
+        // Gradient checkpointing keeps each block's input (32 tokens · 32 · 4 = 4096 bytes, two blocks)
+        // and two blocks' worth: 8192 + 2 · 49152 = 106496.
+        t.gradientCheckpointing = "true";
+        const auto ck = train::estimate(config, c, t, 16);
+        QVERIFY(ck.checkpointing);
+        QCOMPARE(ck.memory.activations, int64_t(106496));
+        QCOMPARE(ck.memory.allocator, int64_t(53248));
+        // "auto" is estimated without it (the trainer compares that against free memory).
+        t.gradientCheckpointing = "auto";
+        QCOMPARE(train::estimate(config, c, t, 16).memory.activations, int64_t(147456));
+
+        // Plain SGD keeps no optimiser state, with momentum one buffer.
         t.optimizer = "sgd";
+        t.momentum = 0.0;
         QCOMPARE(train::estimate(config, c, t, 16).memory.optimizer, int64_t(0));
+        t.momentum = 0.9;
+        QCOMPARE(train::estimate(config, c, t, 16).memory.optimizer, int64_t(1024 * 4));
+    }
+
+    void memoryByHandBf16()
+    {
+        // As above in bf16 mixed precision.
+        const auto config = model::readModelConfig(kModels + "gpt2_plain");
+        auto c = method(peft::Method::Lora);
+        c.lora.rank = 4;
+        train::TrainConfig t;
+        t.batchSize = 2;
+        t.precision = "bf16";
+        const auto e = train::estimate(config, c, t, 16);
+        QCOMPARE(QString::fromStdString(e.precision), QString("bf16"));
+        // Frozen base bf16 (30720·2), trainable f32 master weights (1024·4) and autocast's bf16 copy (1024·2).
+        QCOMPARE(e.memory.weights, int64_t(61440 + 4096 + 2048));
+        QCOMPARE(e.memory.gradients, int64_t(1024 * 4));
+        QCOMPARE(e.memory.optimizer, int64_t(1024 * 2 * 4));
+        // Block per token: 256 (f32 norm inputs) + 2·288 = 576 + heads·s·(4 + 2) = 192 → 1024; × 32 tokens
+        // = 32768; × 3 = 98304.
+        QCOMPARE(e.memory.activations, int64_t(98304));
+        // Loss: 3·(32·32·2) = 6144; chunk 30 rows × 100 × (2 + 4 + 4 + 2) = 36000 → 42144.
+        QCOMPARE(e.memory.loss, int64_t(42144));
+    }
+
+    void fullFineTuningOfALlamaShape()
+    {
+        // qwen2_tiny: vocab 104, h 32, I 48, 2 layers, 4 heads × 8, 1 KV head (kv = 8), q/k/v biases, tied.
+        // Parameters: embedding 104·32 = 3328; per layer norms 64, q 32·32 + 32 = 1056, k and v 8·32 + 8
+        // = 264 each, o 1024, MLP 3·48·32 = 4608 → 7280; two layers 14560; final norm 32 → 17920.
+        const auto config = model::readModelConfig(kModels + "qwen2_tiny");
+        train::TrainConfig t;
+        t.batchSize = 1;
+        t.precision = "f32";
+        const auto e = train::estimate(config, method(peft::Method::Full), t, 8);
+        QCOMPARE(e.total, int64_t(17920));
+        QCOMPARE(e.trainable, int64_t(17920));
+        QCOMPARE(e.memory.weights, int64_t(17920 * 4));
+        QCOMPARE(e.memory.gradients, int64_t(17920 * 4));
+        QCOMPARE(e.memory.optimizer, int64_t(17920 * 8));
+        // Llama block per token: norm inputs 2·32·4 = 256; 4·(4h + 2kv + 3I) = 4·(128 + 16 + 144) = 1152;
+        // full fine-tuning adds 4·(h + I) = 320; softmax 4·8·4 = 128 → 1856; 8 tokens → 14848; × 3 = 44544.
+        QCOMPARE(e.memory.activations, int64_t(44544));
+        // Loss: 3·(8·32·4) = 3072; chunk 7 rows × 104 × 8 = 5824; the trained (tied) head's own f32
+        // gradient 104·32·4 = 13312 → 22208.
+        QCOMPARE(e.memory.loss, int64_t(22208));
+
+        // bf16 for full fine-tuning: every weight stays f32 (all train) plus autocast's bf16 copies.
+        t.precision = "bf16";
+        QCOMPARE(train::estimate(config, method(peft::Method::Full), t, 8).memory.weights,
+                 int64_t(17920 * 4 + 17920 * 2));
+    }
+
+    void selectiveKeepsFrozenProjectionsInBf16()
+    {
+        // gpt2_plain, selective "biases" (BitFit: every bias, LayerNorm's too): per layer ln_1 32, c_attn 96,
+        // attn.c_proj 32, ln_2 32, c_fc 128, mlp.c_proj 32 = 352; two layers 704 + ln_f 32 = 736 trainable.
+        // bf16: the frozen projection matrices (per layer 32·96 + 32·32 + 32·128 + 128·32 = 12288, two layers
+        // 24576) stay bf16 = 49152 bytes; the other 30720 − 24576 = 6144 parameters are f32 = 24576 bytes;
+        // plus autocast's bf16 copies of the 736 trained ones = 1472 → 75200.
+        const auto config = model::readModelConfig(kModels + "gpt2_plain");
+        auto c = method(peft::Method::Selective);
+        c.selective.biases = true;
+        train::TrainConfig t;
+        t.precision = "bf16";
+        const auto e = train::estimate(config, c, t, 16);
+        QCOMPARE(e.trainable, int64_t(736));
+        QCOMPARE(e.memory.weights, int64_t(49152 + 24576 + 1472));
+        t.precision = "f32";
+        QCOMPARE(train::estimate(config, c, t, 16).memory.weights, int64_t(30720 * 4));
+    }
+
+    void autoPrecisionFollowsTheProcessor()
+    {
+        const auto config = model::readModelConfig(kModels + "gpt2_plain");
+        train::TrainConfig t; // precision "auto"
+        const QByteArray saved = qgetenv("TUNEBENCH_CPU_BF16");
+        qputenv("TUNEBENCH_CPU_BF16", "none");
+        const auto f32 = train::estimate(config, method(peft::Method::Lora), t, 16);
+        qputenv("TUNEBENCH_CPU_BF16", "amx");
+        const auto bf16 = train::estimate(config, method(peft::Method::Lora), t, 16);
+        if (saved.isNull())
+            qunsetenv("TUNEBENCH_CPU_BF16");
+        else
+            qputenv("TUNEBENCH_CPU_BF16", saved);
+        QCOMPARE(QString::fromStdString(f32.precision), QString("f32"));
+        QCOMPARE(QString::fromStdString(bf16.precision), QString("bf16"));
+        // The frozen base (30720 parameters with LoRA's default r = 8 on c_attn: 2 layers × 8·(32 + 96) = 2048
+        // trainable, 30720 frozen) is half the size in bf16.
+        QCOMPARE(f32.memory.weights - bf16.memory.weights, int64_t(30720 * 2 - 2048 * 2));
+    }
+
+    void lossChunkMatchesTheChunkedLoss()
+    {
+        // 64 MiB of f32 logits per chunk: 67108864 / (4 · 151936) = 110.4 → 110 rows (Qwen2.5's vocabulary);
+        // a small vocabulary is capped at 4096 rows, a huge one floored at 16.
+        QCOMPARE(train::lossChunkRows(151936), int64_t(110));
+        QCOMPARE(train::lossChunkRows(100), int64_t(4096));
+        QCOMPARE(train::lossChunkRows(10000000), int64_t(16));
+        for (int64_t v : {100, 50257, 128256, 151936, 10000000})
+            QCOMPARE(train::lossChunkRows(v), train::chunkedLossRows(v));
     }
 
     void storedDtypeComesFromTheWeights()

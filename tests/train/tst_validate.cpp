@@ -1,9 +1,13 @@
 // train::validate(): each rule breaks one setting of an otherwise valid
 // RunConfig and must report exactly one problem, under the RUN.json key of
 // that setting, with the message written out here by hand.
+#include "common/cpu_features.h"
+#include "common/error.h"
 #include "train/validate.h"
 
 #include <QtTest>
+
+#include <nlohmann/json.hpp>
 
 #include <functional>
 
@@ -33,6 +37,54 @@ struct Rule {
 class TestValidate : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    // training.gradient_checkpointing is true, false or "auto" in RUN.json;
+    // precision "auto" and processes are read and written back unchanged.
+    void newTrainingFieldsReadAndWriteBack()
+    {
+        using nlohmann::json;
+        QCOMPARE(train::TrainConfig{}.precision, std::string("auto"));
+        QCOMPARE(train::TrainConfig{}.gradientCheckpointing, std::string("auto"));
+        auto c = train::parseTrainConfig(json{{"gradient_checkpointing", true}, {"processes", 3}}, "RUN.json:training");
+        QCOMPARE(c.gradientCheckpointing, std::string("true"));
+        QCOMPARE(c.processes, int64_t(3));
+        QCOMPARE(train::toJson(c)["gradient_checkpointing"], json(true));
+        c = train::parseTrainConfig(json{{"gradient_checkpointing", "auto"}, {"precision", "auto"}}, "R");
+        QCOMPARE(train::toJson(c)["gradient_checkpointing"], json("auto"));
+        QCOMPARE(train::toJson(c)["precision"], json("auto"));
+        try {
+            train::parseTrainConfig(json{{"gradient_checkpointing", 2}}, "RUN.json:training");
+            QFAIL("a number was accepted");
+        } catch (const Error& e) {
+            QCOMPARE(std::string(e.what()),
+                     std::string("RUN.json:training.gradient_checkpointing: expected true, false or \"auto\", found 2"));
+        }
+        QVERIFY_THROWS_EXCEPTION(Error, train::parseTrainConfig(json{{"processes", 0}}, "R"));
+    }
+
+    // auto is bf16 where the CPU has AMX-BF16 or AVX512-BF16 and on CUDA.
+    void autoPrecisionFollowsTheProcessor()
+    {
+        qputenv("TUNEBENCH_CPU_BF16", "none");
+        QCOMPARE(resolvePrecision("auto", "cpu"), std::string("f32"));
+        QCOMPARE(resolvePrecision("auto", "cuda:0"), std::string("bf16"));
+        QCOMPARE(resolvePrecision("bf16", "cpu"), std::string("bf16"));
+        QVERIFY(precisionExplanation("auto", "cpu").find("neither AMX-BF16 nor AVX512-BF16") != std::string::npos);
+        qputenv("TUNEBENCH_CPU_BF16", "avx512");
+        QCOMPARE(resolvePrecision("auto", "cpu"), std::string("bf16"));
+        QCOMPARE(precisionExplanation("auto", "cpu"), std::string("bf16 (this CPU has AVX512-BF16)"));
+        qputenv("TUNEBENCH_CPU_BF16", "amx");
+        QCOMPARE(resolvePrecision("auto", "cpu"), std::string("bf16"));
+        QCOMPARE(resolvePrecision("f32", "cpu"), std::string("f32"));
+        qunsetenv("TUNEBENCH_CPU_BF16");
+        // This process's own reading agrees with /proc/cpuinfo, read here independently.
+        QFile info("/proc/cpuinfo");
+        if (info.open(QIODevice::ReadOnly)) {
+            const QByteArray text = info.readAll();
+            const bool listed = text.contains(" amx_bf16") || text.contains(" avx512_bf16");
+            QCOMPARE(cpuBf16Support().any(), listed);
+        }
+    }
+
     void validConfigHasNoProblems()
     {
         QVERIFY(train::validate(valid()).empty());
@@ -201,7 +253,11 @@ private:
             {"device index missing", [](RunConfig& c) { c.training.device = "cuda:"; }, "training.device",
              "Device: expected cpu, cuda or cuda:N, found \"cuda:\""},
             {"precision unknown", [](RunConfig& c) { c.training.precision = "f16"; }, "training.precision",
-             "Precision: expected f32 or bf16, found \"f16\""},
+             "Precision: expected auto, f32 or bf16, found \"f16\""},
+            {"checkpointing unknown", [](RunConfig& c) { c.training.gradientCheckpointing = "yes"; },
+             "training.gradient_checkpointing", "Gradient checkpointing: expected auto, true or false, found \"yes\""},
+            {"processes 0", [](RunConfig& c) { c.training.processes = 0; }, "training.processes",
+             "Processes: expected a positive integer, found 0"},
             {"threads negative", [](RunConfig& c) { c.training.threads = -2; }, "training.threads",
              "Threads: expected 0 (the engine's default) or a positive integer, found -2"},
             {"sample every negative", [](RunConfig& c) { c.training.sampleEvery = -1; }, "training.sample_every",

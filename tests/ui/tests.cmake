@@ -6,10 +6,16 @@ tb_add_test(NAME tst_method_panel SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_method_p
 tb_add_test(NAME tst_eval_panels SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_eval_panels.cpp LIBS tunebench_ui LABELS gui)
 tb_add_test(NAME tst_forgetting_panel SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_forgetting_panel.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui)
 tb_add_test(NAME tst_run_history SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_run_history.cpp LIBS tunebench_ui LABELS gui)
+# Export ▸ GGUF on a LoRA run of the demo workspace: the files, their GGUF headers, Modelfile and model card.
+tb_add_test(NAME tst_run_history_export SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_run_history_export.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui threaded)
 tb_add_test(NAME tst_example_compare SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_example_compare.cpp LIBS tunebench_ui LABELS gui)
 tb_add_test(NAME tst_playground SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_playground.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui threaded)
 tb_add_test(NAME tst_training_job SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_training_job.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui threaded)
 tb_add_test(NAME tst_training_panel SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_training_panel.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui threaded)
+# Data-parallel training from the window: rank 0 on the job's thread, rank 1 a tunebench-cli-engine process.
+tb_add_test(NAME tst_training_processes SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_training_processes.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui slow threaded)
+target_compile_definitions(tst_training_processes PRIVATE TB_CLI_ENGINE="$<TARGET_FILE:tunebench-cli-engine>")
+add_dependencies(tst_training_processes tunebench-cli-engine)
 tb_add_test(NAME tst_main_window SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_main_window.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui)
 # Run details, "What it learned": tiny LoRA/adapter/prompt/full runs measured on the dialog's thread.
 tb_add_test(NAME tst_run_details SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_run_details.cpp LIBS tunebench_ui ${TB_ENGINE} TORCH LABELS gui threaded)

@@ -22,9 +22,11 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTreeWidget>
 #include <QtTest>
 
+#include <algorithm>
 #include <fstream>
 
 using tb::ui::MethodPanel;
@@ -469,6 +471,65 @@ private Q_SLOTS:
         QVERIFY(child<QLabel>(fresh, "configState")->text().contains("not saved yet"));
         fresh.markClean();
         QVERIFY(!fresh.isModified());
+    }
+
+    // Issue 14: processes, gradient checkpointing and precision "auto" travel through the form and the file.
+    void processesCheckpointingAndAutoPrecisionRoundTrip()
+    {
+        qputenv("TUNEBENCH_CPU_BF16", "none"); // the machine auto decides for, whatever this one has
+        MethodPanel p(m_dir.path() + "/runs");
+        pickGpt2(p);
+        p.setDataConfig(m_data);
+        QCOMPARE(child<QComboBox>(p, "precision")->currentText(), QString("auto")); // the default
+        QCOMPARE(child<QSpinBox>(p, "processes")->value(), 1);
+        QCOMPARE(child<QSpinBox>(p, "processes")->minimum(), 1);
+        QCOMPARE(child<QSpinBox>(p, "processes")->maximum(), std::max(1, QThread::idealThreadCount()));
+        QCOMPARE(child<QLabel>(p, "precisionChoice")->text(),
+                 QString("Trains in f32 (this CPU has neither AMX-BF16 nor AVX512-BF16; bf16 would be slower)"));
+        child<QComboBox>(p, "device")->setEditText("cuda");
+        QCOMPARE(child<QLabel>(p, "precisionChoice")->text(), QString("Trains in bf16 (CUDA device)"));
+        child<QComboBox>(p, "device")->setEditText("cpu");
+
+        child<QSpinBox>(p, "processes")->setMaximum(8); // this test's machine may have fewer cores
+        child<QSpinBox>(p, "processes")->setValue(2);
+        auto* checkpointing = child<QComboBox>(p, "gradientCheckpointing");
+        QCOMPARE(checkpointing->currentData().toString(), QString("auto"));
+        checkpointing->setCurrentIndex(checkpointing->findData(QStringLiteral("false")));
+        QCOMPARE(checkpointing->currentText(), QString("off"));
+        QVERIFY2(p.problem().isEmpty(), qPrintable(p.problem()));
+
+        const QString path = m_dir.path() + "/processes.json";
+        QVERIFY(p.saveConfig(path));
+        std::ifstream in(path.toStdString());
+        const auto file = nlohmann::json::parse(in);
+        QCOMPARE(file["training"]["processes"].get<int>(), 2);
+        QCOMPARE(file["training"]["gradient_checkpointing"], nlohmann::json(false)); // RUN.json's boolean
+        QCOMPARE(file["training"]["precision"].get<std::string>(), std::string("auto"));
+
+        MethodPanel fresh(m_dir.path() + "/runs");
+        QVERIFY(fresh.loadConfig(path));
+        QCOMPARE(child<QSpinBox>(fresh, "processes")->value(), 2);
+        QCOMPARE(child<QComboBox>(fresh, "gradientCheckpointing")->currentText(), QString("off"));
+        QCOMPARE(fresh.runConfig().training.gradientCheckpointing, std::string("false"));
+        QCOMPARE(child<QComboBox>(fresh, "precision")->currentText(), QString("auto"));
+
+        // A count above this machine's cores (a file from a bigger machine) is kept, not clamped.
+        tb::train::RunConfig big = fresh.runConfig();
+        big.training.processes = 4096;
+        big.training.gradientCheckpointing = "true";
+        fresh.restoreDraft(big, QString());
+        QCOMPARE(child<QSpinBox>(fresh, "processes")->value(), 4096);
+        QCOMPARE(child<QComboBox>(fresh, "gradientCheckpointing")->currentText(), QString("on"));
+        QCOMPARE(fresh.runConfig().training.processes, int64_t(4096));
+
+        // A precision validate() refuses is shown at the Precision field.
+        tb::train::RunConfig odd = fresh.runConfig();
+        odd.training.precision = "fp8";
+        fresh.restoreDraft(odd, QString());
+        QVERIFY(child<QLabel>(fresh, "precisionError")->isVisibleTo(&fresh));
+        QVERIFY2(child<QLabel>(fresh, "precisionError")->text().contains("Precision"),
+                 qPrintable(child<QLabel>(fresh, "precisionError")->text()));
+        qunsetenv("TUNEBENCH_CPU_BF16");
     }
 
     void previewShowsTheRunJson()

@@ -4,6 +4,7 @@
 // configuration, the Start button routed by the window, the empty state and
 // numbers in the user's locale. Real tiny LibTorch runs (tests/common/tiny_model.h).
 #include "common/tiny_model.h"
+#include "common/tiny_run.h"
 #include "io/atomic_file.h"
 #include "store/run_store.h"
 #include "train/run_config.h"
@@ -27,29 +28,11 @@
 #include <numeric>
 
 using nlohmann::json;
+using tbtest::tinyRun;
+using tbtest::writeRun;
 using State = tb::ui::TrainingPanel::RunState;
 
 namespace {
-
-// 16 prompt/response records ("add one to N" → N+1), the plain template, a quarter held out.
-json tinyRun(const QTemporaryDir& tmp, const std::string& model, const json& training)
-{
-    std::string data;
-    for (int i = 0; i < 16; ++i)
-        data += json({{"prompt", "add one to " + std::to_string(i)}, {"response", std::to_string(i + 1)}}).dump() + "\n";
-    tb::io::writeFileAtomic(tmp.filePath("d.jsonl").toStdString(), data);
-    return {{"name", "panel-run"},
-            {"model", model},
-            {"data", {{"train", {tmp.filePath("d.jsonl").toStdString()}}, {"template", "plain"}, {"validation_fraction", 0.25}}},
-            {"method", {{"method", "lora"}}},
-            {"training", training}};
-}
-
-QString writeRun(const QTemporaryDir& tmp, const json& run, const QString& name = "RUN.json")
-{
-    tb::io::writeFileAtomic(tmp.filePath(name).toStdString(), run.dump(2));
-    return tmp.filePath(name);
-}
 
 template <class T>
 T* child(QObject* parent, const char* name)
@@ -148,7 +131,8 @@ private Q_SLOTS:
         QCOMPARE(panel.runState(), State::NoConfig);
         QVERIFY(!child<QPushButton>(&panel, "startButton")->isEnabled());
 
-        const json training = {{"max_steps", 8}, {"batch_size", 2}, {"eval_every", 2}, {"learning_rate", 0.01}, {"seed", 4}};
+        const json training = {{"max_steps", 8}, {"batch_size", 2}, {"eval_every", 2}, {"learning_rate", 0.01}, {"seed", 4},
+                               {"precision", "f32"}};
         QVERIFY(panel.openConfig(writeRun(tmp, tinyRun(tmp, model, training))));
         QCOMPARE(panel.runState(), State::Ready);
         std::vector<State> states;
@@ -195,6 +179,10 @@ private Q_SLOTS:
         const QString expectedSpeed = QLocale().toString(sum / 8.0, 'f', 0) + " tokens/s on average";
         QVERIFY2(summary->text().contains(expectedSpeed), qPrintable(summary->text() + " / " + expectedSpeed));
         QVERIFY(summary->text().startsWith("Completed in "));
+
+        // One process: the precision used (f32 as configured), no processes, no per-rank line.
+        QCOMPARE(text(&panel, "runSetup"), QString("Precision: f32 (set in the configuration)"));
+        QVERIFY(!child<QLabel>(&panel, "rankThroughput")->isVisibleTo(&panel));
     }
 
     // A run killed after its checkpoint (stored steps beyond it, marked

@@ -3,17 +3,26 @@
 #include "ui/common/window_store.h"
 
 #include "ui/history/config_diff.h"
+#include "ui/history/gguf_export_job.h"
 #include "ui/history/run_curves_view.h"
 #include "ui/history/run_details_dialog.h"
 #include "ui/history/run_facts.h"
 
+#include <QComboBox>
 #include <QDateTime>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSplitter>
@@ -52,6 +61,14 @@ RunHistoryPanel::RunHistoryPanel(QString dbPath, QWidget* parent) : QWidget(pare
     m_clone->setToolTip(tr("Start a new run from the selected run's configuration"));
     m_rename = new QPushButton(tr("Re&name…"));
     m_delete = new QPushButton(tr("&Delete"));
+    m_export = new QPushButton(tr("E&xport"));
+    m_export->setToolTip(tr("Write the selected run for other tools"));
+    auto* exportMenu = new QMenu(m_export);
+    QAction* gguf = exportMenu->addAction(tr("&GGUF…"));
+    gguf->setObjectName("exportGgufAction");
+    gguf->setToolTip(tr("A GGUF file for llama.cpp and Ollama, with a Modelfile and a model card"));
+    m_export->setMenu(exportMenu);
+    m_export->setObjectName("exportRunButton");
     m_open->setObjectName("openRunButton");
     m_resume->setObjectName("resumeRunButton");
     m_clone->setObjectName("cloneRunButton");
@@ -87,6 +104,7 @@ RunHistoryPanel::RunHistoryPanel(QString dbPath, QWidget* parent) : QWidget(pare
     top->addWidget(m_resume);
     top->addWidget(m_clone);
     top->addWidget(m_rename);
+    top->addWidget(m_export);
     top->addWidget(m_delete);
     auto* splitter = new QSplitter(Qt::Vertical);
     splitter->addWidget(m_table);
@@ -108,6 +126,7 @@ RunHistoryPanel::RunHistoryPanel(QString dbPath, QWidget* parent) : QWidget(pare
     connect(m_clone, &QPushButton::clicked, this, &RunHistoryPanel::cloneSelected);
     connect(m_rename, &QPushButton::clicked, this, &RunHistoryPanel::renameSelected);
     connect(m_delete, &QPushButton::clicked, this, &RunHistoryPanel::deleteSelected);
+    connect(gguf, &QAction::triggered, this, &RunHistoryPanel::exportGgufSelected);
     // Shift+arrow or a drag changes the selection many times in a row; the
     // curves are read once it settles.
     m_compareLater = new QTimer(this);
@@ -276,6 +295,7 @@ void RunHistoryPanel::updateButtons()
     m_clone->setEnabled(one);
     m_rename->setEnabled(one);
     m_delete->setEnabled(!rows.isEmpty());
+    m_export->setEnabled(one && !(m_ggufJob && m_ggufJob->isRunning()));
 }
 
 void RunHistoryPanel::updateComparison()
@@ -359,6 +379,76 @@ RunDetailsDialog* RunHistoryPanel::openSelected()
         QMessageBox::warning(this, tr("Open run"), QString::fromStdString(e.what()));
         return nullptr;
     }
+}
+
+void RunHistoryPanel::exportGgufSelected()
+{
+    const qint64 id = selectedRun();
+    const auto run = m_runs.find(id);
+    if (run == m_runs.end())
+        return;
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Export run %1 as GGUF").arg(id));
+    auto* what = new QComboBox;
+    what->addItem(tr("Merged model (one file)"), false);
+    if (run->second.method == "lora")
+        what->addItem(tr("LoRA adapter, with the base model beside it"), true);
+    auto* type = new QComboBox;
+    type->addItem(tr("f16 (half the size of f32)"), "f16");
+    type->addItem(tr("bf16"), "bf16");
+    type->addItem(tr("f32 (exact)"), "f32");
+    auto* file = new QLineEdit(QDir::home().filePath(QStringLiteral("run-%1/model.gguf").arg(id)));
+    auto* browse = new QPushButton(tr("&Browse…"));
+    connect(browse, &QPushButton::clicked, &dialog, [&dialog, file, this] {
+        const QString chosen = QFileDialog::getSaveFileName(&dialog, tr("GGUF file"), file->text(), tr("GGUF (*.gguf)"));
+        if (!chosen.isEmpty())
+            file->setText(chosen);
+    });
+    auto* fileRow = new QHBoxLayout;
+    fileRow->addWidget(file, 1);
+    fileRow->addWidget(browse);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto* form = new QFormLayout(&dialog);
+    form->addRow(tr("Export:"), what);
+    form->addRow(tr("Weights:"), type);
+    form->addRow(tr("File:"), fileRow);
+    form->addRow(new QLabel(tr("A Modelfile (ollama create NAME -f Modelfile) and a README.md are written beside it.")));
+    form->addRow(buttons);
+    if (dialog.exec() != QDialog::Accepted || file->text().trimmed().isEmpty())
+        return;
+    QDir().mkpath(QFileInfo(file->text()).absolutePath());
+    exportGguf(id, file->text().trimmed(), type->currentData().toString(), what->currentData().toBool());
+}
+
+GgufExportJob* RunHistoryPanel::exportGguf(qint64 id, const QString& file, const QString& type, bool adapter)
+{
+    if (m_ggufJob && m_ggufJob->isRunning())
+        return nullptr;
+    delete m_ggufJob;
+    engine::OllamaExport request;
+    request.dbPath = m_dbPath.toStdString();
+    request.runId = id;
+    request.outFile = file.toStdString();
+    request.type = type.toStdString();
+    request.adapter = adapter;
+    m_ggufJob = new GgufExportJob(request, this);
+    connect(m_ggufJob, &GgufExportJob::finished, this, [this, job = m_ggufJob, id](bool ok) {
+        updateButtons();
+        const QString message = ok ? tr("Run %1 exported:\n%2").arg(id).arg(job->files().join('\n'))
+                                   : tr("Run %1 could not be exported as GGUF: %2").arg(id).arg(job->error());
+        // Not modal: the panel stays usable, and nothing waits on the box.
+        auto* box = new QMessageBox(ok ? QMessageBox::Information : QMessageBox::Warning, tr("Export GGUF"), message,
+                                    QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        refresh(); // the export is recorded as an artifact
+        Q_EMIT ggufExportFinished(ok, message);
+    });
+    m_ggufJob->start();
+    updateButtons();
+    return m_ggufJob;
 }
 
 qint64 RunHistoryPanel::selectedRun() const

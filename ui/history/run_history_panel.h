@@ -3,6 +3,8 @@
 // rename, delete, clone its configuration, resume an interrupted run. Select
 // several runs to see them side by side: their curves overlaid
 // (run_curves_view.h) and their configurations compared (config_diff.h).
+// Export ▸ GGUF… writes a run for llama.cpp and Ollama on a worker thread
+// (gguf_export_job.h).
 #include "store/run_store.h"
 #include "ui/history/run_curves.h"
 
@@ -22,6 +24,7 @@ namespace tb::ui {
 
 class ConfigDiffView;
 class RunCurvesView;
+class GgufExportJob;
 class RunDetailsDialog;
 
 class RunHistoryPanel : public QWidget {
@@ -72,6 +75,8 @@ Q_SIGNALS:
     // The stored configuration (RUN.json as JSON text) of the selected run,
     // for the method panel to open as a new run.
     void cloneRequested(const QString& configJson);
+    // A GGUF export ended; MESSAGE is what the user was told (files or error).
+    void ggufExportFinished(bool ok, const QString& message);
 
 public Q_SLOTS:
     void refresh();
@@ -83,6 +88,17 @@ public Q_SLOTS:
     // Opens a (non-modal) window with the run's configuration, metrics,
     // checkpoints and artifacts; returns it.
     RunDetailsDialog* openSelected();
+    // Asks what to write (merged model or LoRA adapter, weight type, file),
+    // then exportGguf().
+    void exportGgufSelected();
+
+public:
+    // Exports run ID as FILE (.gguf) of TYPE (f32, f16, bf16), the LoRA
+    // adapter with the base model beside it when ADAPTER, plus the Modelfile
+    // and README.md, on a worker thread. One export at a time: returns null
+    // while another runs. The job belongs to the panel.
+    GgufExportJob* exportGguf(qint64 id, const QString& file, const QString& type, bool adapter);
+    GgufExportJob* ggufExportJob() const { return m_ggufJob; }
 
 private:
     void fillRow(int row, const store::Run& run, const store::RunStore& db, qint64 now);
@@ -98,6 +114,8 @@ private:
     QPushButton* m_clone = nullptr;
     QPushButton* m_rename = nullptr;
     QPushButton* m_delete = nullptr;
+    QPushButton* m_export = nullptr;     // Export ▸ GGUF…
+    GgufExportJob* m_ggufJob = nullptr;  // the running (or last) GGUF export
     QTabWidget* m_compare = nullptr;
     RunCurvesView* m_curves = nullptr;
     ConfigDiffView* m_configDiff = nullptr;

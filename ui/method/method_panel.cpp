@@ -1,5 +1,6 @@
 #include "ui/method/method_panel.h"
 
+#include "common/cpu_features.h"
 #include "common/error.h"
 #include "io/atomic_file.h"
 #include "peft/targets.h"
@@ -31,6 +32,7 @@
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTabWidget>
+#include <QThread>
 #include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -532,21 +534,39 @@ QWidget* MethodPanel::buildTrainingGroup()
     m_form.checkpointEvery = spin("checkpointEvery", 0, tr("Resumable checkpoint every N steps (0 = only at the end)"));
     m_form.seed = edit("seed", tr("Seed for data order, initialisation and dropout; "
                                   "the same seed repeats a run exactly"));
-    m_form.precision = combo("precision", {"f32", "bf16"},
-                             tr("f32, or bf16 autocast (mixed precision with float32 master weights)"));
+    m_form.precision = combo("precision", {"auto", "f32", "bf16"},
+                             tr("auto: bf16 on CUDA and on CPUs with AMX-BF16 or AVX512-BF16, else f32; "
+                                "bf16 is autocast mixed precision with float32 master weights"));
+    m_precisionChoice = new QLabel;
+    m_precisionChoice->setObjectName("precisionChoice");
+    m_precisionChoice->setWordWrap(true);
     m_form.device = combo("device", {"cpu", "cuda", "cuda:0", "cuda:1"}, tr("Where to train: cpu, cuda or cuda:N"));
     m_form.device->setEditable(true);
     m_form.threads = spin("threads", 0, tr("Intra-op CPU threads (0 = LibTorch's default)"));
     m_form.threads->setMaximum(4096);
+    m_form.processes = spin("processes", 1,
+                            tr("Data-parallel processes on this machine. Each uses cores / processes threads "
+                               "(unless Threads is set), and the batch size is per process: 2 processes × batch 4 "
+                               "train like 1 × batch 8"));
+    m_form.processes->setMaximum(std::max(1, QThread::idealThreadCount()));
+    m_form.gradientCheckpointing = new QComboBox;
+    m_form.gradientCheckpointing->setObjectName("gradientCheckpointing");
+    m_form.gradientCheckpointing->addItem(tr("auto"), QStringLiteral("auto"));
+    m_form.gradientCheckpointing->addItem(tr("on"), QStringLiteral("true"));
+    m_form.gradientCheckpointing->addItem(tr("off"), QStringLiteral("false"));
+    m_form.gradientCheckpointing->setToolTip(
+        tr("Recompute each block's activations in the backward pass: less memory, about a third more time. "
+           "auto: on when the memory estimate exceeds the memory available"));
 
     for (auto* s : {m_form.maxSteps, m_form.batchSize, m_form.accumulation, m_form.warmup, m_form.maxLength,
                     m_form.evalEvery, m_form.evalBatches,
-                    m_form.patience, m_form.checkpointEvery, m_form.threads})
+                    m_form.patience, m_form.checkpointEvery, m_form.threads, m_form.processes})
         connect(s, &QSpinBox::valueChanged, this, &MethodPanel::refresh);
     for (auto* e : {m_form.learningRate, m_form.minLrRatio, m_form.weightDecay, m_form.momentum, m_form.clipNorm,
                     m_form.seed})
         connect(e, &QLineEdit::textChanged, this, &MethodPanel::refresh);
-    for (auto* c : {m_form.optimizer, m_form.schedule, m_form.templateName, m_form.precision})
+    for (auto* c : {m_form.optimizer, m_form.schedule, m_form.templateName, m_form.precision,
+                    m_form.gradientCheckpointing})
         connect(c, &QComboBox::currentIndexChanged, this, &MethodPanel::refresh);
     connect(m_form.device, &QComboBox::editTextChanged, this, &MethodPanel::refresh);
 
@@ -570,9 +590,12 @@ QWidget* MethodPanel::buildTrainingGroup()
     f->addRow(tr("Early stopping"), m_form.patience);
     f->addRow(tr("Checkpoint every"), m_form.checkpointEvery);
     f->addRow(tr("Seed"), TB_WITH_ERROR(m_form.seed));
-    f->addRow(tr("Precision"), m_form.precision);
+    f->addRow(tr("Precision"), TB_WITH_ERROR(m_form.precision));
+    f->addRow(QString(), m_precisionChoice);
     f->addRow(tr("Device"), TB_WITH_ERROR(m_form.device));
-    f->addRow(tr("Threads"), m_form.threads);
+    f->addRow(tr("Threads"), TB_WITH_ERROR(m_form.threads));
+    f->addRow(tr("Processes"), TB_WITH_ERROR(m_form.processes));
+    f->addRow(tr("Gradient checkpointing"), TB_WITH_ERROR(m_form.gradientCheckpointing));
     return box;
 }
 
@@ -903,6 +926,9 @@ void MethodPanel::refresh()
     m_guidance->setVisible(noModel);
     m_trainable->setVisible(!noModel);
     m_memory->setVisible(!noModel);
+    m_precisionChoice->setText(tr("Trains in %1")
+                                   .arg(QString::fromStdString(precisionExplanation(config.training.precision,
+                                                                                    config.training.device))));
     updateParameterChecks();
     showProblems(problems);
     updatePreview(config);

@@ -170,6 +170,7 @@ private:
     // Estimate and actions
     QLabel* m_trainable = nullptr;
     QLabel* m_memory = nullptr;
+    QLabel* m_precisionChoice = nullptr; // what the chosen precision is on this machine
     QLabel* m_guidance = nullptr; // what to do while no model is chosen
     QLabel* m_problemLabel = nullptr;
     QListWidget* m_problemList = nullptr; // every problem; activating one focuses its field

@@ -11,6 +11,7 @@
 #include <QSpinBox>
 #include <QStringList>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -99,6 +100,17 @@ void setComboText(QComboBox* c, const std::string& value)
         c->addItem(qs(value)); // keep an unknown value rather than lose it; validate() reports it
         c->setCurrentIndex(c->count() - 1);
     }
+}
+
+// Selects the item whose data is `value` (combos whose texts are translated).
+void setComboData(QComboBox* c, const std::string& value)
+{
+    int i = c->findData(qs(value));
+    if (i < 0) { // keep an unknown value rather than lose it; validate() reports it
+        c->addItem(qs(value), qs(value));
+        i = c->count() - 1;
+    }
+    c->setCurrentIndex(i);
 }
 
 } // namespace
@@ -196,6 +208,8 @@ RunConfigForm::Reading RunConfigForm::read(train::RunConfig base) const
     t.precision = precision->currentText().toStdString();
     t.device = device->currentText().trimmed().toStdString();
     t.threads = threads->value();
+    t.processes = processes->value();
+    t.gradientCheckpointing = gradientCheckpointing->currentData().toString().toStdString();
     c.data.maxLength = maxLength->value();
     c.data.templateName = templateName->currentText().toStdString();
     return r;
@@ -260,6 +274,10 @@ void RunConfigForm::fill(const train::RunConfig& c) const
     setComboText(precision, t.precision);
     setComboText(device, t.device);
     threads->setValue(static_cast<int>(t.threads));
+    // A configuration from a machine with more cores keeps its count (validate() has no upper limit).
+    processes->setMaximum(std::max(processes->maximum(), static_cast<int>(t.processes)));
+    processes->setValue(static_cast<int>(t.processes));
+    setComboData(gradientCheckpointing, t.gradientCheckpointing);
     fillData(c.data);
 
     const QSignalBlocker block(modelPath);
@@ -311,6 +329,8 @@ QWidget* RunConfigForm::widgetFor(const std::string& key) const
         {"training.precision", precision},
         {"training.device", device},
         {"training.threads", threads},
+        {"training.processes", processes},
+        {"training.gradient_checkpointing", gradientCheckpointing},
     };
     for (const auto& [k, w] : fields)
         if (key == k)

@@ -74,9 +74,11 @@ public:
     QSpinBox* patience = nullptr;
     QSpinBox* checkpointEvery = nullptr;
     QLineEdit* seed = nullptr;
-    QComboBox* precision = nullptr;
+    QComboBox* precision = nullptr; // auto, f32, bf16
     QComboBox* device = nullptr;
     QSpinBox* threads = nullptr;
+    QSpinBox* processes = nullptr;             // data-parallel processes on this machine
+    QComboBox* gradientCheckpointing = nullptr; // item data: "auto", "true", "false"
 
     struct Reading {
         train::RunConfig config;

@@ -1,6 +1,15 @@
 #include "ui/training/training_job.h"
 
+#include "common/error.h"
+#include "engine/local_group.h"
 #include "engine/run_job.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTimer>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +22,19 @@ namespace tb::ui {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// How long rank 0 waits for the followers to start and join the group.
+constexpr std::chrono::seconds kJoinTimeout{60};
+// How long followers may outlive rank 0 (they finish the same step and exit)
+// before they are terminated, and then killed.
+constexpr int kFollowerGraceMs = 5000;
+constexpr int kFollowerKillMs = 2000;
+
+QString& engineOverride()
+{
+    static QString path;
+    return path;
+}
 
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -91,6 +113,7 @@ public:
         p.peakMemoryBytes = e.peakMemoryBytes;
         p.epoch = e.epochProgress;
         p.tokensSeen = e.tokensSeen;
+        p.rankTokensPerSecond = e.rankTokensPerSecond;
         Q_EMIT m_job->stepFinished(p);
         if (e.step < e.totalSteps) // after the last step the run finalises
             m_paused += m_gate.waitIfRequested(m_control, [&] { Q_EMIT m_job->pausedAt(e.step); });
@@ -130,7 +153,115 @@ struct TrainingJob::Impl {
     PauseGate gate;
     std::thread worker;
     std::atomic<bool> done{false}; // the worker touches nothing of the job any more
+
+    // Data-parallel runs: ranks 1..N-1 (GUI thread only), the folder of the
+    // RUN.json they read, the rendezvous port, and why they could not start.
+    std::vector<std::unique_ptr<QProcess>> followers;
+    QTemporaryDir followerDir;
+    int port = 0;
+    std::string setupError;
+    bool reaping = false; // rank 0 has ended: a follower ended by us is no news
+
+    int processes() const { return static_cast<int>(std::max<int64_t>(1, config.training.processes)); }
+    void startFollowers(TrainingJob* job);
+    void reapFollowers(TrainingJob* job);
+    void killFollowers();
 };
+
+// Starts ranks 1..N-1 as CLI engine processes; a problem is kept in
+// setupError, which the worker reports as the run's failure.
+void TrainingJob::Impl::startFollowers(TrainingJob* job)
+{
+    const QString program = engineProgram();
+    if (program.isEmpty() || !QFileInfo(program).isExecutable()) {
+        setupError = tr("training on %1 processes needs tunebench-cli-engine beside this program or in "
+                        "../lib/tunebench/; it was not found (reinstall Tunebench, or set Processes to 1)")
+                         .arg(processes())
+                         .toStdString();
+        return;
+    }
+    QStringList args;
+    const QString db = QFileInfo(dbPath).absoluteFilePath();
+    try {
+        port = engine::freeLocalPort();
+        if (resumeRun > 0) {
+            args = {QStringLiteral("resume"), QStringLiteral("--run"), QString::number(resumeRun), QStringLiteral("--db"), db};
+        } else {
+            if (!followerDir.isValid())
+                throw Error("cannot create a temporary folder for the training processes' configuration");
+            const QString path = followerDir.filePath(QStringLiteral("run.json"));
+            engine::writeFollowerConfig(config, path.toStdString());
+            args = {QStringLiteral("train"), QStringLiteral("--config"), path, QStringLiteral("--db"), db};
+        }
+    } catch (const std::exception& e) {
+        setupError = e.what();
+        return;
+    }
+    for (int rank = 1; rank < processes(); ++rank) {
+        auto process = std::make_unique<QProcess>();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const auto& [name, value] : engine::torchrunVariables(engine::localRank(rank, processes(), port)))
+            env.insert(QString::fromStdString(name), QString::fromStdString(value));
+        process->setProcessEnvironment(env);
+        process->setProcessChannelMode(QProcess::MergedChannels); // followers print only on stderr
+        QProcess* p = process.get();
+        const QString prefix = QStringLiteral("[rank %1] ").arg(rank);
+        QObject::connect(p, &QProcess::readyReadStandardOutput, job, [job, p, prefix] {
+            while (p->canReadLine())
+                Q_EMIT job->logMessage(prefix + QString::fromUtf8(p->readLine()).trimmed());
+        });
+        QObject::connect(p, &QProcess::finished, job, [this, job, p, prefix](int code, QProcess::ExitStatus status) {
+            const QString rest = QString::fromUtf8(p->readAll()).trimmed();
+            if (!rest.isEmpty())
+                Q_EMIT job->logMessage(prefix + rest);
+            if (!reaping && (status != QProcess::NormalExit || code != 0))
+                Q_EMIT job->logMessage(prefix + (status == QProcess::NormalExit ? tr("ended with exit status %1").arg(code)
+                                                                                 : tr("crashed")));
+        });
+        QObject::connect(p, &QProcess::errorOccurred, job, [job, p, prefix](QProcess::ProcessError error) {
+            if (error == QProcess::FailedToStart)
+                Q_EMIT job->logMessage(prefix + tr("could not start %1: %2").arg(p->program(), p->errorString()));
+        });
+        process->start(program, args);
+        followers.push_back(std::move(process));
+    }
+}
+
+// After rank 0 has ended: followers still running after a grace period are
+// terminated, and killed if they do not end.
+void TrainingJob::Impl::reapFollowers(TrainingJob* job)
+{
+    if (followers.empty())
+        return;
+    QTimer::singleShot(kFollowerGraceMs, job, [this, job] {
+        reaping = true;
+        bool left = false;
+        for (auto& f : followers)
+            if (f->state() != QProcess::NotRunning) {
+                f->terminate();
+                left = true;
+            }
+        if (left)
+            QTimer::singleShot(kFollowerKillMs, job, [this] {
+                for (auto& f : followers)
+                    if (f->state() != QProcess::NotRunning)
+                        f->kill();
+            });
+    });
+}
+
+void TrainingJob::Impl::killFollowers()
+{
+    reaping = true;
+    for (auto& f : followers) {
+        f->disconnect();
+        if (f->state() != QProcess::NotRunning) {
+            f->kill();
+            f->waitForFinished(kFollowerKillMs);
+        }
+    }
+    followers.clear();
+}
 
 TrainingJob::TrainingJob(const train::RunConfig& config, QString dbPath, qint64 resumeRun, QObject* parent)
     : QObject(parent), m(std::make_unique<Impl>())
@@ -148,14 +279,36 @@ TrainingJob::TrainingJob(QString dbPath, qint64 resumeRun, QObject* parent)
 
 TrainingJob::~TrainingJob()
 {
-    if (!m->worker.joinable())
-        return;
-    if (m->done.load()) {
-        m->worker.detach(); // past its last use of the job: it only returns now
-        return;
+    if (m->worker.joinable()) {
+        if (m->done.load()) {
+            m->worker.detach(); // past its last use of the job: it only returns now
+        } else {
+            cancel();
+            m->worker.join();
+        }
     }
-    cancel();
-    m->worker.join();
+    m->killFollowers();
+}
+
+int TrainingJob::processes() const { return m->processes(); }
+
+int TrainingJob::runningFollowers() const
+{
+    return static_cast<int>(std::count_if(m->followers.begin(), m->followers.end(),
+                                          [](const auto& f) { return f->state() != QProcess::NotRunning; }));
+}
+
+void TrainingJob::setEngineProgram(const QString& path) { engineOverride() = path; }
+
+QString TrainingJob::engineProgram()
+{
+    if (!engineOverride().isEmpty())
+        return engineOverride();
+    const QDir dir(QCoreApplication::applicationDirPath());
+    for (const QString& name : {QStringLiteral("tunebench-cli-engine"), QStringLiteral("../lib/tunebench/tunebench-cli-engine")})
+        if (const QFileInfo candidate(dir.filePath(name)); candidate.isExecutable())
+            return QDir::cleanPath(candidate.absoluteFilePath());
+    return {};
 }
 
 void TrainingJob::start()
@@ -163,6 +316,8 @@ void TrainingJob::start()
     if (m_running || m->worker.joinable())
         return;
     m_running = true;
+    if (m->processes() > 1)
+        m->startFollowers(this);
     m->worker = std::thread([this] {
         const auto started = Clock::now();
         Forwarder forwarder(this, m->gate, m->control);
@@ -170,15 +325,29 @@ void TrainingJob::start()
         if (m->resumeRun > 0)
             options.resumeRun = m->resumeRun;
         engine::JobResult result;
+        std::unique_ptr<train::ProcessGroup> group; // rank 0 of a data-parallel run
         try {
+            if (!m->setupError.empty())
+                throw Error(m->setupError);
+            if (m->processes() > 1) {
+                Q_EMIT logMessage(tr("Training on %1 processes: waiting for ranks 1–%2 to join")
+                                      .arg(m->processes())
+                                      .arg(m->processes() - 1));
+                group = engine::joinGroup(engine::localRank(0, m->processes(), m->port), kJoinTimeout);
+                options.group = group.get();
+            }
             result = engine::runJob(m->config, options, forwarder, m->control);
         } catch (const std::exception& e) {
             result.train.status = train::TrainStatus::Failed;
             result.train.error = e.what();
         }
+        group.reset();
         const double active = std::max(0.0, secondsSince(started) - forwarder.pausedSeconds());
-        // Queued to the job's own thread, where m_running is read.
-        QMetaObject::invokeMethod(this, [this] { m_running = false; }, Qt::QueuedConnection);
+        // Queued to the job's own thread, where m_running and the followers live.
+        QMetaObject::invokeMethod(this, [this] {
+            m_running = false;
+            m->reapFollowers(this);
+        }, Qt::QueuedConnection);
         Q_EMIT finished(result.train.status, QString::fromStdString(result.train.error), result.runId, active);
         m->done.store(true);
     });

@@ -9,6 +9,15 @@
 // so with pausedAt), so the window knows exactly when the run stands still,
 // and the time spent paused is left out of the elapsed time and the ETA the
 // step events carry.
+//
+// Data-parallel runs (training.processes = N > 1): rank 0 trains on the job's
+// thread as a single-process run does, in a group with N - 1 follower
+// processes of the CLI engine (tunebench-cli-engine, started with torchrun's
+// variables on a free local port). Rank 0 alone reports events and writes the
+// store; the followers' stderr arrives as log lines "[rank R] ...". Cancel
+// reaches them through rank 0 at a step boundary; any still running a few
+// seconds after rank 0 has ended are terminated. A pause holds the followers
+// at their next collective, which waits at most 5 minutes.
 #include "train/train_types.h"
 
 #include <QObject>
@@ -17,6 +26,7 @@
 
 #include <memory>
 #include <thread>
+#include <vector>
 
 namespace tb {
 class RunControl;
@@ -40,6 +50,7 @@ struct StepPoint {
     qint64 peakMemoryBytes = 0;
     double epoch = 0;       // fractional
     qint64 tokensSeen = 0;
+    std::vector<double> rankTokensPerSecond; // data-parallel runs: each rank's tokens/s, rank 0 first
 };
 
 class TrainingJob : public QObject {
@@ -61,6 +72,14 @@ public:
     void resume();
     void cancel(); // also wakes a paused run, which then ends
     bool isRunning() const { return m_running; }
+    // Data-parallel processes of this run (training.processes; 1 for a single process).
+    int processes() const;
+    // Follower processes (ranks 1..N-1) not yet ended.
+    int runningFollowers() const;
+    // The CLI engine that runs the other ranks: by default tunebench-cli-engine
+    // beside this program or in ../lib/tunebench/ (installed); tests set it.
+    static void setEngineProgram(const QString& path);
+    static QString engineProgram();
 
 Q_SIGNALS:
     void runCreated(qint64 runId, const QString& outputDir);

@@ -1,5 +1,6 @@
 #include "ui/training/training_panel.h"
 
+#include "common/cpu_features.h"
 #include "common/error.h"
 #include "store/run_store.h"
 #include "train/run_config.h"
@@ -149,6 +150,16 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     m_status = new QLabel;
     m_status->setObjectName("statusLabel");
     m_status->setWordWrap(true);
+    m_setup = new QLabel;
+    m_setup->setObjectName("runSetup");
+    m_setup->setWordWrap(true);
+    m_setup->setToolTip(tr("What this run trains with on this machine"));
+    m_rankThroughput = new QLabel;
+    m_rankThroughput->setObjectName("rankThroughput");
+    m_rankThroughput->setWordWrap(true);
+    m_rankThroughput->setToolTip(tr("Input tokens per second of each data-parallel process in the last step; "
+                                    "a slow rank holds the others back"));
+    m_rankThroughput->hide();
 
     m_loss = new QLineSeries;
     m_loss->setName(tr("training loss"));
@@ -233,6 +244,8 @@ TrainingPanel::TrainingPanel(QString dbPath, QWidget* parent) : QWidget(parent),
     layout->addWidget(m_configLabel);
     layout->addLayout(buttons);
     layout->addLayout(stateLine);
+    layout->addWidget(m_setup);
+    layout->addWidget(m_rankThroughput);
     layout->addWidget(m_summary);
     layout->addWidget(split, 1);
 
@@ -506,9 +519,10 @@ void TrainingPanel::startJob(const train::RunConfig& config, qint64 resumeRun,
     m_chartArea->setCurrentIndex(1);
     m_summary->clear();
     m_status->setText(tr("Reading the data and loading the model…"));
+    showSetup(config);
     // The previous job has finished: its thread ends on its own (no join here).
-    m_job = resumeRun > 0 ? std::make_unique<TrainingJob>(m_dbPath, resumeRun)
-                          : std::make_unique<TrainingJob>(config, m_dbPath);
+    // A resumed run trains its stored configuration; `config` is that one, for the processes.
+    m_job = std::make_unique<TrainingJob>(config, m_dbPath, resumeRun);
     connectJob();
     setState(RunState::Starting);
     m_job->start();
@@ -537,6 +551,9 @@ void TrainingPanel::connectJob()
             return;
         setState(RunState::Paused);
         appendLog(tr("Paused after step %1").arg(count(step)));
+        if (m_job && m_job->processes() > 1)
+            appendLog(tr("The other processes wait for this one at most 5 minutes; a longer pause interrupts "
+                         "the run (it can be resumed)"));
     });
     connect(job, &TrainingJob::taskValidated, this, &TrainingPanel::addTaskValidation);
     connect(job, &TrainingJob::validated, this, &TrainingPanel::onValidated);
@@ -617,6 +634,30 @@ void TrainingPanel::stop()
     setState(RunState::Finalising);
 }
 
+void TrainingPanel::showSetup(const train::RunConfig& config)
+{
+    const auto& t = config.training;
+    QString text = tr("Precision: %1").arg(QString::fromStdString(precisionExplanation(t.precision, t.device)));
+    if (t.processes > 1)
+        text += tr(" · %1 processes, batch %2 each").arg(count(t.processes), count(t.batchSize));
+    m_setup->setText(text);
+    m_rankThroughput->clear();
+    m_rankThroughput->hide();
+}
+
+void TrainingPanel::showRankThroughput(const std::vector<double>& tokensPerSecond)
+{
+    if (tokensPerSecond.size() < 2) { // one process: the tokens/s chart says it all
+        m_rankThroughput->hide();
+        return;
+    }
+    QStringList parts;
+    for (size_t rank = 0; rank < tokensPerSecond.size(); ++rank)
+        parts << tr("rank %1: %2 tok/s").arg(rank).arg(number(tokensPerSecond[rank], 0));
+    m_rankThroughput->setText(parts.join(QStringLiteral(" · ")));
+    m_rankThroughput->show();
+}
+
 void TrainingPanel::onStep(const StepPoint& p)
 {
     const bool first = m_loss->count() == 0;
@@ -632,6 +673,7 @@ void TrainingPanel::onStep(const StepPoint& p)
         for (auto* axis : {m_lossX, m_lrX, m_tokensX, m_gradX})
             axis->setMin(std::max(0.0, x - 1));
     m_progress->setValue(static_cast<int>(p.step));
+    showRankThroughput(p.rankTokensPerSecond);
     ++m_totals.steps;
     m_totals.tokensPerSecondSum += p.tokensPerSecond;
     // The ETA comes with the steps (paused time left out), so it stands still while paused.

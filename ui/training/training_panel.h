@@ -123,6 +123,8 @@ private:
     void clearCharts(const train::RunConfig& config);
     void showHistory(const std::vector<store::MetricPoint>& history);
     void onStep(const StepPoint& p);
+    void showSetup(const train::RunConfig& config); // precision used, processes
+    void showRankThroughput(const std::vector<double>& tokensPerSecond);
     void onValidated(qint64 step, double loss, double perplexity);
     void onFinished(train::TrainStatus status, const QString& error, qint64 id, double activeSeconds);
     QString summaryText(train::TrainStatus status, double activeSeconds) const;
@@ -153,6 +155,8 @@ private:
     QPushButton* m_stop = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_setup = nullptr;          // "Precision: f32 (...) · 2 processes, batch 4 each"
+    QLabel* m_rankThroughput = nullptr; // "rank 0: 812 tok/s · rank 1: 790 tok/s"; hidden for one process
     QLineSeries* m_loss = nullptr;
     QLineSeries* m_validation = nullptr;
     QLineSeries* m_lr = nullptr;
