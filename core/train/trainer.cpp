@@ -5,12 +5,12 @@
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
 #include "io/weight_set.h"
+#include "model/autocast.h"
 #include "train/chunked_loss.h"
 #include "train/divergence.h"
 #include "train/estimate.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/autocast_mode.h>
 #include <nlohmann/json.hpp>
 
 #ifdef __GLIBC__
@@ -59,25 +59,6 @@ std::vector<size_t> permutation(size_t n, uint64_t seed, int64_t epoch)
         std::swap(p[i - 1], p[rng() % i]);
     return p;
 }
-
-// bf16 autocast for the forward pass; master weights and the loss stay f32.
-struct AutocastScope {
-    explicit AutocastScope(bool on) : m_on(on)
-    {
-        if (m_on) {
-            at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-            at::autocast::set_cpu_enabled(true);
-        }
-    }
-    ~AutocastScope()
-    {
-        if (m_on) {
-            at::autocast::set_cpu_enabled(false);
-            at::autocast::clear_cache();
-        }
-    }
-    bool m_on;
-};
 
 std::string gigabytes(double bytes)
 {
@@ -360,7 +341,7 @@ ValidationLosses Trainer::validationLosses()
     auto base = m_model.base();
     const bool wasTraining = base->is_training();
     base->eval();
-    AutocastScope autocast(m_config.precision == "bf16");
+    model::AutocastScope autocast(m_config.precision == "bf16", m_device);
     // The batches one process would form (the first evalBatches of them),
     // dealt out to the ranks: each batch's f32 sums are computed exactly as
     // one process computes them, and only their double sums are reordered.
@@ -594,7 +575,7 @@ double Trainer::forwardBackward(const Batch& batch, int64_t step, double learnin
         torch::Tensor loss;
         int64_t count = 0;
         {
-            AutocastScope autocast(m_config.precision == "bf16");
+            model::AutocastScope autocast(m_config.precision == "bf16", m_device);
             std::tie(loss, count) = causalLmLoss(lmForward(m_model, ids), labels, &m_lossWorkspace);
         }
         if (count == 0)
