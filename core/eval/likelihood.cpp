@@ -6,6 +6,8 @@
 
 namespace tb::eval {
 
+using torch::Tensor;
+
 Scored scoreContinuations(const ScoringModel& model, const std::vector<std::vector<int64_t>>& contexts,
                           const std::vector<std::vector<int64_t>>& continuations, size_t batch,
                           const RunControl* control, const std::function<void(size_t)>& done)
@@ -46,11 +48,33 @@ Scored scoreContinuations(const ScoringModel& model, const std::vector<std::vect
         for (int64_t r = 0; r < B; ++r)
             ids.index_put_({r, torch::indexing::Slice(0, static_cast<int64_t>(inputs[r].size()))},
                            torch::tensor(inputs[r], torch::kLong));
-        auto logp = torch::log_softmax(model.forward(ids.to(dev)).to(torch::kFloat32), -1).cpu();
+        // Logits only for the rows that predict a continuation token: the
+        // final hidden states of those positions times the head, so a batch
+        // never holds [B, T, vocab] (2.5 GB in f32 for 8 × 512 positions of
+        // a 151,936-token vocabulary). A head with unmerged LoRA has no plain
+        // weight (headWeight undefined): then the forward's logits.
+        std::vector<Tensor> wanted;
+        for (int64_t r = 0; r < B; ++r)
+            wanted.push_back(torch::arange(firstTarget[r], firstTarget[r] + static_cast<int64_t>(continuations[start + r].size()),
+                                           torch::kLong) + r * width);
+        const auto rowIndex = torch::cat(wanted).to(dev);
+        Tensor logits;
+        auto base = model.lm->module();
+        if (const Tensor head = base->headWeight(); head.defined()) {
+            model::HiddenStatesScope hidden(*base);
+            const auto states = model.forward(ids.to(dev));
+            logits = torch::matmul(states.reshape({-1, states.size(-1)}).index_select(0, rowIndex), head.t());
+        } else {
+            const auto all = model.forward(ids.to(dev));
+            logits = all.reshape({-1, all.size(-1)}).index_select(0, rowIndex);
+        }
+        const auto logp = torch::log_softmax(logits.to(torch::kFloat32), -1).cpu();
+        int64_t row = 0;
         for (int64_t r = 0; r < B; ++r) {
             const auto& cont = continuations[start + r];
             const int64_t n = static_cast<int64_t>(cont.size());
-            auto rows = logp[r].index({torch::indexing::Slice(firstTarget[r], firstTarget[r] + n)});
+            auto rows = logp.narrow(0, row, n);
+            row += n;
             auto picked = rows.gather(1, torch::tensor(cont, torch::kLong).view({n, 1}));
             s.logprob[start + r] = picked.to(torch::kFloat64).sum().item<double>();
             s.tokens[start + r] = n;

@@ -4,8 +4,11 @@
 // validation, evaluation and generation all switch it on through this one
 // guard. Nests: an inner scope leaves an outer one's state as it found it.
 // Heavy header (LibTorch): include it only where tensors are computed.
+// Qt's moc follows includes, and LibTorch's take it ~9 s a file for nothing it needs.
+#ifndef Q_MOC_RUN
 #include <ATen/autocast_mode.h>
 #include <c10/core/Device.h>
+#endif
 
 namespace tb::model {
 

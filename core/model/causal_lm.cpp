@@ -4,6 +4,7 @@
 #include "common/run_control.h"
 #include "io/weight_set.h"
 #include "model/checkpointing.h"
+#include "model/fused_ops.h"
 
 #include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/library.h>
@@ -254,13 +255,9 @@ Tensor attend(Tensor q, Tensor k, Tensor v, int64_t layer, const AttentionContex
         k = ck.index({Slice(), Slice(), Slice(0, ctx.past + T)});
         v = cv.index({Slice(), Slice(), Slice(0, ctx.past + T)});
     }
-    const int64_t S = k.size(2), G = H / Hkv;
+    const int64_t G = H / Hkv;
     auto qg = q.reshape({B, Hkv, G * T, hd});
-    auto scores = torch::matmul(qg, k.transpose(-2, -1)).mul_(1.0 / std::sqrt(static_cast<double>(hd)));
-    if (ctx.mask.defined())
-        scores = (scores.view({B, Hkv, G, T, S}) + ctx.mask).view({B, Hkv, G * T, S});
-    auto probs = torch::softmax(scores.to(torch::kFloat32), -1).to(q.scalar_type());
-    return torch::matmul(probs, v).view({B, H, T, hd});
+    return attention(qg, k, v, ctx.mask, 1.0 / std::sqrt(static_cast<double>(hd))).view({B, H, T, hd});
 }
 
 Tensor defaultPositions(const ForwardInput& in, int64_t B, int64_t T, torch::Device device)
@@ -497,7 +494,7 @@ struct LlamaMlpImpl : torch::nn::Module {
         up_proj = register_module("up_proj", Projection(c.hiddenSize, c.intermediateSize, c.mlpBias, false));
         down_proj = register_module("down_proj", Projection(c.intermediateSize, c.hiddenSize, c.mlpBias, false));
     }
-    Tensor forward(const Tensor& x) { return down_proj(torch::silu(gate_proj(x)) * up_proj(x)); }
+    Tensor forward(const Tensor& x) { return down_proj(swiglu(gate_proj(x), up_proj(x))); }
     Projection gate_proj{nullptr}, up_proj{nullptr}, down_proj{nullptr};
 };
 TORCH_MODULE(LlamaMlp);

@@ -6,7 +6,10 @@
 // Heavy header: include it only where LibTorch is needed.
 #include "model/model_config.h"
 
+// Qt's moc follows includes, and LibTorch's take it ~9 s a file for nothing it needs.
+#ifndef Q_MOC_RUN
 #include <torch/torch.h>
+#endif
 
 namespace tb {
 class RunControl;

@@ -8,7 +8,10 @@
 // Parameters' gradients accumulate as usual, through their own autograd
 // nodes, so gradient hooks (data-parallel synchronisation) still fire.
 // Heavy header (LibTorch).
+// Qt's moc follows includes, and LibTorch's take it ~9 s a file for nothing it needs.
+#ifndef Q_MOC_RUN
 #include <torch/torch.h>
+#endif
 
 #include <functional>
 

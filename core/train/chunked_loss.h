@@ -7,7 +7,10 @@
 // d loss / d h and d loss / d W at once (the Liger-kernel scheme: no logits are
 // kept for backward). Rows whose label is -100 are skipped, not computed.
 // Heavy header (LibTorch).
+// Qt's moc follows includes, and LibTorch's take it ~9 s a file for nothing it needs.
+#ifndef Q_MOC_RUN
 #include <torch/torch.h>
+#endif
 
 #include <cstdint>
 #include <utility>

@@ -5,7 +5,10 @@
 // the same calls in the same order, or the group hangs until its timeout).
 #include "train/distributed.h"
 
+// Qt's moc follows includes, and LibTorch's take it ~9 s a file for nothing it needs.
+#ifndef Q_MOC_RUN
 #include <torch/torch.h>
+#endif
 
 #include <cstdint>
 #include <memory>

@@ -21,23 +21,23 @@ constexpr int64_t kF32 = 4, kBf16 = 2;
 //  - both norms keep their input in float32 (RMSNorm/LayerNorm normalise in f32): 2·h·4;
 //  - Llama: the norm output the LoRA/trainable q,k,v read, rotated q and k, the
 //    reshaped q of the score matmul, v, the o_proj input: a·(4h + 2kv); the
-//    MLP's gate (SiLU input), SiLU output and up: a·3I. Full fine-tuning also
-//    keeps the inputs of gate/up and of down_proj: a·(h + I);
+//    MLP's gate and up, which the fused SwiGLU keeps (model/fused_ops.h): a·2I.
+//    Full fine-tuning also keeps the inputs of gate/up and of down_proj: a·(h + I);
 //  - GPT-2: ln_1 output, the fused q,k,v (kept whole by the k and v views),
 //    the reshaped q: a·5h; the GELU input: a·I. Full: o/c_fc inputs and the
 //    GELU output, a·(2h + I);
-//  - attention: the softmax output, float32, H·s·4; under bf16 also the bf16
-//    probabilities the value matmul keeps, H·s·2.
+//  - attention: the probabilities, kept once by the fused attention in the
+//    activation dtype (model/fused_ops.h), H·s·a.
 double blockBytesPerToken(const model::ModelConfig& c, bool full, double a, double s)
 {
     const double h = static_cast<double>(c.hiddenSize), I = static_cast<double>(c.intermediateSize);
     const double kv = static_cast<double>(c.numKvHeads * c.headDim), heads = static_cast<double>(c.numHeads);
     double bytes = 2.0 * h * kF32;
     if (c.family == model::Family::Llama)
-        bytes += a * (4.0 * h + 2.0 * kv + 3.0 * I) + (full ? a * (h + I) : 0.0);
+        bytes += a * (4.0 * h + 2.0 * kv + 2.0 * I) + (full ? a * (h + I) : 0.0);
     else
         bytes += a * (5.0 * h + I) + (full ? a * (2.0 * h + I) : 0.0);
-    bytes += heads * s * (kF32 + (a < kF32 ? kBf16 : 0.0));
+    bytes += heads * s * a;
     return bytes;
 }
 

@@ -8,7 +8,10 @@
 // the decay group is a prefix. The update is torch::optim::AdamW's
 // (decoupled weight decay, bias correction) with one step count for all.
 // Heavy header (LibTorch).
+// Qt's moc follows includes, and LibTorch's take it ~9 s a file for nothing it needs.
+#ifndef Q_MOC_RUN
 #include <torch/torch.h>
+#endif
 
 #include <cstdint>
 #include <string>

@@ -250,9 +250,9 @@ private Q_SLOTS:
         QCOMPARE(e.memory.weights, int64_t(61440 + 4096 + 2048));
         QCOMPARE(e.memory.gradients, int64_t(1024 * 4));
         QCOMPARE(e.memory.optimizer, int64_t(1024 * 2 * 4));
-        // Block per token: 256 (f32 norm inputs) + 2·288 = 576 + heads·s·(4 + 2) = 192 → 1024; × 32 tokens
-        // = 32768; × 3 = 98304.
-        QCOMPARE(e.memory.activations, int64_t(98304));
+        // Block per token: 256 (f32 norm inputs) + 2·288 = 576 + the bf16 probabilities heads·s·2 = 64 → 896;
+        // × 32 tokens = 28672; × 3 = 86016.
+        QCOMPARE(e.memory.activations, int64_t(86016));
         // Loss: 3·(32·32·2) = 6144; chunk 30 rows × 100 × (2 + 4 + 4 + 2) = 36000 → 42144.
         QCOMPARE(e.memory.loss, int64_t(42144));
     }
@@ -272,9 +272,9 @@ private Q_SLOTS:
         QCOMPARE(e.memory.weights, int64_t(17920 * 4));
         QCOMPARE(e.memory.gradients, int64_t(17920 * 4));
         QCOMPARE(e.memory.optimizer, int64_t(17920 * 8));
-        // Llama block per token: norm inputs 2·32·4 = 256; 4·(4h + 2kv + 3I) = 4·(128 + 16 + 144) = 1152;
-        // full fine-tuning adds 4·(h + I) = 320; softmax 4·8·4 = 128 → 1856; 8 tokens → 14848; × 3 = 44544.
-        QCOMPARE(e.memory.activations, int64_t(44544));
+        // Llama block per token: norm inputs 2·32·4 = 256; 4·(4h + 2kv + 2I) = 4·(128 + 16 + 96) = 960;
+        // full fine-tuning adds 4·(h + I) = 320; softmax 4·8·4 = 128 → 1664; 8 tokens → 13312; × 3 = 39936.
+        QCOMPARE(e.memory.activations, int64_t(39936));
         // Loss: 3·(8·32·4) = 3072; chunk 7 rows × 104 × 8 = 5824; the trained (tied) head's own f32
         // gradient 104·32·4 = 13312 → 22208.
         QCOMPARE(e.memory.loss, int64_t(22208));
