@@ -1800,24 +1800,6 @@
     </message>
 </context>
 <context>
-    <name>tb::ui::GgufExportJob</name>
-    <message>
-        <location filename="../ui/history/gguf_export_job.cpp" line="+48"/>
-        <location line="+2"/>
-        <source>unknown error</source>
-        <translation>unbekannter Fehler</translation>
-    </message>
-</context>
-<context>
-    <name>tb::ui::InspectionJob</name>
-    <message>
-        <location filename="../ui/history/inspection_job.cpp" line="+37"/>
-        <location line="+2"/>
-        <source>unknown error</source>
-        <translation>unbekannter Fehler</translation>
-    </message>
-</context>
-<context>
     <name>tb::ui::InspectionView</name>
     <message>
         <location filename="../ui/history/inspection_view.cpp" line="+81"/>
@@ -4612,6 +4594,14 @@ Verhältnis: %4 (%5 %)</translation>
         <location line="+0"/>
         <source>Update relative to the weight, ‖s·B·A‖ / ‖W‖</source>
         <translation>Aktualisierung relativ zum Gewicht, ‖s·B·A‖ / ‖W‖</translation>
+    </message>
+</context>
+<context>
+    <name>tb::ui::WorkerThread</name>
+    <message>
+        <location filename="../ui/common/worker_thread.h" line="+34"/>
+        <source>unknown error</source>
+        <translation>unbekannter Fehler</translation>
     </message>
 </context>
 </TS>

@@ -1,12 +1,11 @@
 #include "eval/likelihood.h"
 
 #include "common/error.h"
+#include "train/chunked_loss.h"
 
 #include <algorithm>
 
 namespace tb::eval {
-
-using torch::Tensor;
 
 Scored scoreContinuations(const ScoringModel& model, const std::vector<std::vector<int64_t>>& contexts,
                           const std::vector<std::vector<int64_t>>& continuations, size_t batch,
@@ -48,35 +47,30 @@ Scored scoreContinuations(const ScoringModel& model, const std::vector<std::vect
         for (int64_t r = 0; r < B; ++r)
             ids.index_put_({r, torch::indexing::Slice(0, static_cast<int64_t>(inputs[r].size()))},
                            torch::tensor(inputs[r], torch::kLong));
-        // Logits only for the rows that predict a continuation token: the
-        // final hidden states of those positions times the head, so a batch
-        // never holds [B, T, vocab] (2.5 GB in f32 for 8 × 512 positions of
-        // a 151,936-token vocabulary). A head with unmerged LoRA has no plain
-        // weight (headWeight undefined): then the forward's logits.
-        std::vector<Tensor> wanted;
+        // Only the positions that predict a continuation token are scored,
+        // from their final hidden states and the head (train/chunked_loss.h),
+        // so a batch never holds [B, T, vocab] (2.5 GB in f32 for 8 × 512
+        // positions of a 151,936-token vocabulary).
+        std::vector<int64_t> positions, targets;
         for (int64_t r = 0; r < B; ++r)
-            wanted.push_back(torch::arange(firstTarget[r], firstTarget[r] + static_cast<int64_t>(continuations[start + r].size()),
-                                           torch::kLong) + r * width);
-        const auto rowIndex = torch::cat(wanted).to(dev);
-        Tensor logits;
-        auto base = model.lm->module();
-        if (const Tensor head = base->headWeight(); head.defined()) {
-            model::HiddenStatesScope hidden(*base);
-            const auto states = model.forward(ids.to(dev));
-            logits = torch::matmul(states.reshape({-1, states.size(-1)}).index_select(0, rowIndex), head.t());
-        } else {
-            const auto all = model.forward(ids.to(dev));
-            logits = all.reshape({-1, all.size(-1)}).index_select(0, rowIndex);
-        }
-        const auto logp = torch::log_softmax(logits.to(torch::kFloat32), -1).cpu();
+            for (size_t j = 0; j < continuations[start + r].size(); ++j) {
+                positions.push_back(r * width + firstTarget[r] + static_cast<int64_t>(j));
+                targets.push_back(continuations[start + r][j]);
+            }
+        const auto out = train::lmOutput(*model.lm->module(), [&] { return model.forward(ids.to(dev)); });
+        const auto rows = out.states.reshape({-1, out.states.size(-1)}).index_select(0, torch::tensor(positions).to(dev));
+        const auto target = torch::tensor(targets).to(dev);
+        // Negative log-probabilities of the continuation tokens, f32.
+        const auto loss = (out.head.defined() ? train::chunkedCrossEntropyRows(rows, out.head, target)
+                                              : -torch::log_softmax(rows.to(torch::kFloat32), -1)
+                                                     .gather(1, target.unsqueeze(1))
+                                                     .squeeze(1))
+                              .cpu();
         int64_t row = 0;
         for (int64_t r = 0; r < B; ++r) {
-            const auto& cont = continuations[start + r];
-            const int64_t n = static_cast<int64_t>(cont.size());
-            auto rows = logp.narrow(0, row, n);
+            const int64_t n = static_cast<int64_t>(continuations[start + r].size());
+            s.logprob[start + r] = -loss.narrow(0, row, n).to(torch::kFloat64).sum().item<double>();
             row += n;
-            auto picked = rows.gather(1, torch::tensor(cont, torch::kLong).view({n, 1}));
-            s.logprob[start + r] = picked.to(torch::kFloat64).sum().item<double>();
             s.tokens[start + r] = n;
             s.processed += static_cast<int64_t>(inputs[r].size());
         }

@@ -10,7 +10,18 @@
 #include <c10/core/Device.h>
 #endif
 
+#include <optional>
+
 namespace tb::model {
+
+// The dtype autocast runs products in on `like`'s device, or nothing where
+// autocast is off there.
+inline std::optional<at::ScalarType> autocastDtype(const at::Tensor& like)
+{
+    if (like.is_cuda() ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled())
+        return like.is_cuda() ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+    return std::nullopt;
+}
 
 class AutocastScope {
 public:

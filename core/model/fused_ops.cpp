@@ -1,6 +1,7 @@
 #include "model/fused_ops.h"
 
-#include <ATen/autocast_mode.h>
+#include "model/autocast.h"
+
 #include <torch/autograd.h>
 
 namespace tb::model {
@@ -8,15 +9,6 @@ namespace tb::model {
 using torch::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-c10::ScalarType computeDtype(const Tensor& like)
-{
-    if (like.is_cuda() && at::autocast::is_enabled())
-        return at::autocast::get_autocast_gpu_dtype();
-    if (like.is_cpu() && at::autocast::is_cpu_enabled())
-        return at::autocast::get_autocast_cpu_dtype();
-    return like.scalar_type();
-}
 
 namespace {
 
@@ -37,11 +29,17 @@ Tensor castTo(const Tensor& grad, c10::ScalarType dtype)
 
 // ------------------------------------------------------------------ SwiGLU ---
 
+// gate and up in their promoted dtype.
+std::pair<Tensor, Tensor> promoted(const Tensor& gate, const Tensor& up)
+{
+    const auto dtype = at::result_type(gate, up);
+    return {gate.to(dtype), up.to(dtype)};
+}
+
 struct SwigluFn : torch::autograd::Function<SwigluFn> {
     static Tensor forward(AutogradContext* ctx, const Tensor& gate, const Tensor& up)
     {
-        const auto dtype = at::result_type(gate, up);
-        auto g = gate.to(dtype), u = up.to(dtype);
+        auto [g, u] = promoted(gate, up);
         ctx->save_for_backward({g, u});
         ctx->saved_data["gate_dtype"] = static_cast<int64_t>(gate.scalar_type());
         ctx->saved_data["up_dtype"] = static_cast<int64_t>(up.scalar_type());
@@ -65,17 +63,24 @@ struct SwigluFn : torch::autograd::Function<SwigluFn> {
 
 // --------------------------------------------------------------- attention ---
 
-// softmax(q·kᵀ·scale + mask) in f32 from products in `dtype`; returns the
-// probabilities in `dtype`.
-Tensor probabilities(const Tensor& q, const Tensor& k, const Tensor& mask, double scale)
+// q, k and v in the dtype the products run in (autocast's, else q's), and
+// the probabilities softmax(q·kᵀ·scale + mask), computed in f32, in that dtype.
+struct Attended {
+    Tensor q, k, v, p;
+};
+
+Attended attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, double scale)
 {
-    auto scores = at::matmul(q, k.transpose(-2, -1)).to(at::kFloat).mul_(scale);
+    const auto dtype = autocastDtype(q).value_or(q.scalar_type());
+    Attended a{q.to(dtype), k.to(dtype), v.to(dtype), Tensor()};
+    auto scores = at::matmul(a.q, a.k.transpose(-2, -1)).to(at::kFloat).mul_(scale);
     if (mask.defined()) {
         const int64_t B = scores.size(0), Hkv = scores.size(1), S = scores.size(3);
         const int64_t T = mask.size(-2), G = scores.size(2) / T;
         scores.view({B, Hkv, G, T, S}).add_(mask);
     }
-    return at::_softmax(scores, -1, false).to(q.scalar_type());
+    a.p = at::_softmax(scores, -1, false).to(dtype);
+    return a;
 }
 
 struct AttentionFn : torch::autograd::Function<AttentionFn> {
@@ -84,15 +89,13 @@ struct AttentionFn : torch::autograd::Function<AttentionFn> {
     static Tensor forward(AutogradContext* ctx, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor* mask,
                           double scale)
     {
-        const auto dtype = computeDtype(q);
-        auto qc = q.to(dtype), kc = k.to(dtype), vc = v.to(dtype);
-        auto p = probabilities(qc, kc, *mask, scale);
-        ctx->save_for_backward({qc, kc, vc, p});
+        auto a = attend(q, k, v, *mask, scale);
+        ctx->save_for_backward({a.q, a.k, a.v, a.p});
         ctx->saved_data["scale"] = scale;
         ctx->saved_data["q_dtype"] = static_cast<int64_t>(q.scalar_type());
         ctx->saved_data["k_dtype"] = static_cast<int64_t>(k.scalar_type());
         ctx->saved_data["v_dtype"] = static_cast<int64_t>(v.scalar_type());
-        return at::matmul(p, vc);
+        return at::matmul(a.p, a.v);
     }
     static variable_list backward(AutogradContext* ctx, variable_list grads)
     {
@@ -122,8 +125,8 @@ struct AttentionFn : torch::autograd::Function<AttentionFn> {
 Tensor swiglu(const Tensor& gate, const Tensor& up)
 {
     if (!anyRequiresGrad({&gate, &up})) {
-        const auto dtype = at::result_type(gate, up);
-        return at::silu(gate.to(dtype)).mul_(up.to(dtype));
+        auto [g, u] = promoted(gate, up);
+        return at::silu(g).mul_(u);
     }
     return SwigluFn::apply(gate, up);
 }
@@ -131,9 +134,8 @@ Tensor swiglu(const Tensor& gate, const Tensor& up)
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, double scale)
 {
     if (!anyRequiresGrad({&q, &k, &v})) {
-        const auto dtype = computeDtype(q);
-        auto qc = q.to(dtype), vc = v.to(dtype);
-        return at::matmul(probabilities(qc, k.to(dtype), mask, scale), vc);
+        const auto a = attend(q, k, v, mask, scale);
+        return at::matmul(a.p, a.v);
     }
     return AttentionFn::apply(q, k, v, &mask, scale);
 }

@@ -30,8 +30,4 @@ torch::Tensor swiglu(const torch::Tensor& gate, const torch::Tensor& up);
 torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                         const torch::Tensor& mask, double scale);
 
-// The dtype the products run in: autocast's when it is on for the tensor's
-// device, else the tensor's own.
-c10::ScalarType computeDtype(const torch::Tensor& like);
-
 } // namespace tb::model

@@ -1,9 +1,8 @@
 #include "train/chunked_loss.h"
 
+#include "model/autocast.h"
 #include "train/train_types.h"
 #include "train/trainer.h"
-
-#include <ATen/autocast_mode.h>
 
 #include <algorithm>
 
@@ -24,9 +23,7 @@ namespace {
 // been), else the promoted type of the inputs.
 torch::Dtype computeDtype(const Tensor& hidden, const Tensor& weight)
 {
-    if (hidden.is_cuda() ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled())
-        return hidden.is_cuda() ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
-    return torch::promote_types(hidden.scalar_type(), weight.scalar_type());
+    return model::autocastDtype(hidden).value_or(torch::promote_types(hidden.scalar_type(), weight.scalar_type()));
 }
 
 struct ChunkResult {

@@ -12,6 +12,8 @@
 #include <torch/torch.h>
 #endif
 
+#include "model/causal_lm.h"
+
 #include <cstdint>
 #include <utility>
 
@@ -50,6 +52,24 @@ struct LmOutput {
     torch::Tensor states;
     torch::Tensor head;
 };
+
+// The forward pass a loss needs from `base`: `forward()` (the batch's forward
+// through whatever wraps base: PEFT, soft prompts) run for the final hidden
+// states, with the head's weight, so no full-vocabulary logits are made; or
+// for logits (head undefined) where the head has no plain weight (its own LoRA).
+template <class Forward>
+LmOutput lmOutput(model::CausalLMImpl& base, Forward&& forward)
+{
+    LmOutput out;
+    out.head = base.headWeight();
+    if (!out.head.defined()) {
+        out.states = forward();
+        return out;
+    }
+    model::HiddenStatesScope hidden(base);
+    out.states = forward();
+    return out;
+}
 
 // causalLmLoss / rowLossSums (train/trainer.h) from an LmOutput: labels
 // shifted by one (position t predicts token t+1), -100 ignored.

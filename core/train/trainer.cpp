@@ -148,21 +148,10 @@ struct KeepHeapWhileTraining {
     KeepHeapWhileTraining& operator=(const KeepHeapWhileTraining&) = delete;
 };
 
-// The forward pass the loss needs: final hidden states and the head's weight
-// (train/chunked_loss.h: no full-vocabulary logits), or logits where the head
-// has its own LoRA.
+// The forward pass the loss needs (train/chunked_loss.h lmOutput).
 LmOutput lmForward(peft::PeftModel& model, const torch::Tensor& ids)
 {
-    auto base = model.base();
-    LmOutput out;
-    out.head = base->headWeight();
-    if (!out.head.defined()) {
-        out.states = model.forward(ids);
-        return out;
-    }
-    model::HiddenStatesScope hidden(*base);
-    out.states = model.forward(ids);
-    return out;
+    return lmOutput(*model.base(), [&] { return model.forward(ids); });
 }
 
 // training.gradient_checkpointing: "true"/"false" as set; "auto" on when the

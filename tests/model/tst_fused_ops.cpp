@@ -3,12 +3,12 @@
 // LibTorch's own autograd (f64 for exactness, bf16 autocast within bf16
 // rounding), and the memory they keep for the backward pass, measured with
 // glibc's allocator statistics against a hand count of the tensors kept.
+#include "common/heap.h"
+
 #include "model/autocast.h"
 #include "model/fused_ops.h"
 
 #include <QtTest>
-
-#include <malloc.h>
 
 #include <cmath>
 
@@ -43,12 +43,6 @@ double maxAbsDiff(const Tensor& a, const Tensor& b)
 }
 
 double maxAbs(const Tensor& a) { return a.to(torch::kFloat64).abs().max().item<double>(); }
-
-size_t heapInUse()
-{
-    const auto m = mallinfo2();
-    return m.uordblks + m.hblkhd;
-}
 
 } // namespace
 
@@ -180,10 +174,9 @@ private Q_SLOTS:
         const auto mask = causalMask(T, torch::kBFloat16, -65504.0);
         auto kept = [&](bool fused) {
             model::AutocastScope bf16(true);
-            const size_t before = heapInUse();
+            const int64_t before = test::heapInUse();
             auto out = fused ? model::attention(q, k, v, mask, 0.25) : chainAttention(q, k, v, mask, 0.25);
-            const size_t after = heapInUse();
-            return static_cast<double>(after) - static_cast<double>(before);
+            return static_cast<double>(test::heapInUse() - before);
         };
         kept(true); // warm-up: first-use allocations of the kernels
         const double chain = kept(false), fused = kept(true);
@@ -198,9 +191,9 @@ private Q_SLOTS:
         auto g = torch::randn({n}).requires_grad_();
         auto u = torch::randn({n}).requires_grad_();
         auto kept = [&](bool fused) {
-            const size_t before = heapInUse();
+            const int64_t before = test::heapInUse();
             auto out = fused ? model::swiglu(g, u) : chainSwiglu(g, u);
-            return static_cast<double>(heapInUse()) - static_cast<double>(before);
+            return static_cast<double>(test::heapInUse() - before);
         };
         kept(true);
         const double chain = kept(false), fused = kept(true);

@@ -5,6 +5,7 @@
 // and backward shrink on a deeper model, and the trainer's
 // training.gradient_checkpointing decision (true / false / auto) is applied
 // and logged.
+#include "common/heap.h"
 #include "common/run_control.h"
 #include "model/causal_lm.h"
 #include "model/language_model.h"
@@ -18,7 +19,6 @@
 
 #include <QtTest>
 
-#include <malloc.h>
 
 #include <cstdlib>
 
@@ -74,12 +74,6 @@ Result step(const std::string& model, peft::Method method, double dropout, bool 
     return r;
 }
 
-// Bytes malloc has handed out and not taken back (arena and mmap'd blocks).
-int64_t heapInUse()
-{
-    const struct mallinfo2 mi = mallinfo2();
-    return static_cast<int64_t>(mi.uordblks + mi.hblkhd);
-}
 
 model::ModelConfig deepLlama()
 {
@@ -188,9 +182,9 @@ private Q_SLOTS:
             base->setGradientCheckpointing(checkpointing);
             base->train();
             auto ids = torch::randint(0, 64, {4, 256}, torch::kLong);
-            const int64_t before = heapInUse();
+            const int64_t before = test::heapInUse();
             auto loss = train::causalLmLoss(m.forward(ids), ids).first;
-            const int64_t held = heapInUse() - before;
+            const int64_t held = test::heapInUse() - before;
             loss.backward();
             // LoRA's B starts at zero, so only B's gradients are non-zero at step 0.
             double gradSum = 0;

@@ -1,11 +1,7 @@
 #include "ui/history/gguf_export_job.h"
 
 #include "common/run_control.h"
-
-#include <QCoreApplication>
-#include <QPointer>
-
-#include <thread>
+#include "ui/common/worker_thread.h"
 
 namespace tb::ui {
 
@@ -33,30 +29,15 @@ void GgufExportJob::start()
     if (m_started)
         return;
     m_started = m_running = true;
-    // The worker owns copies of what it reads and shares only the control;
-    // it reaches the job through a QPointer dereferenced in the GUI thread.
-    QPointer<GgufExportJob> self(this);
-    std::thread([self, work = m_work, request = m_request, control = m_control] {
-        QStringList files;
-        QString error;
-        try {
+    runDetached(
+        this,
+        [work = m_work, request = m_request, control = m_control] {
+            QStringList files;
             for (const std::string& f : work(request, *control))
                 files << QString::fromStdString(f);
-        } catch (const std::exception& e) {
-            error = QString::fromStdString(e.what());
-            if (error.isEmpty())
-                error = tr("unknown error");
-        } catch (...) {
-            error = tr("unknown error");
-        }
-        QMetaObject::invokeMethod(
-            QCoreApplication::instance(),
-            [self, files, error] {
-                if (self)
-                    self->deliver(files, error);
-            },
-            Qt::QueuedConnection);
-    }).detach();
+            return files;
+        },
+        [](GgufExportJob& job, QStringList files, const QString& error) { job.deliver(files, error); });
 }
 
 void GgufExportJob::deliver(const QStringList& files, const QString& error)

@@ -1,11 +1,7 @@
 #include "ui/history/inspection_job.h"
 
 #include "store/run_store.h"
-
-#include <QCoreApplication>
-#include <QPointer>
-
-#include <thread>
+#include "ui/common/worker_thread.h"
 
 namespace tb::ui {
 
@@ -22,30 +18,14 @@ void InspectionJob::start()
     if (m_started)
         return;
     m_started = m_running = true;
-    // The worker owns copies of everything it reads; it reaches the job only
-    // through a QPointer that is dereferenced in the GUI thread, so a job
-    // deleted meanwhile is simply not told.
-    QPointer<InspectionJob> self(this);
-    std::thread([self, measure = m_measure, db = m_dbPath.toStdString(), runId = m_runId, nearest = m_nearest] {
-        engine::RunInspection result;
-        QString error;
-        try {
-            result = measure(db, runId, nearest);
-        } catch (const std::exception& e) {
-            error = QString::fromStdString(e.what());
-            if (error.isEmpty())
-                error = tr("unknown error");
-        } catch (...) {
-            error = tr("unknown error");
-        }
-        QMetaObject::invokeMethod(
-            QCoreApplication::instance(),
-            [self, result = std::move(result), error]() mutable {
-                if (self)
-                    self->deliver(std::move(result), error);
-            },
-            Qt::QueuedConnection);
-    }).detach();
+    runDetached(
+        this,
+        [measure = m_measure, db = m_dbPath.toStdString(), runId = m_runId, nearest = m_nearest] {
+            return measure(db, runId, nearest);
+        },
+        [](InspectionJob& job, engine::RunInspection result, const QString& error) {
+            job.deliver(std::move(result), error);
+        });
 }
 
 void InspectionJob::deliver(engine::RunInspection result, const QString& error)
